@@ -1,0 +1,14 @@
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(os.environ.get("DETECTRA_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The workplace's read-only `shared/` folder (fixtures, datasets); tests skip where it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared data folder not found at {SHARED} (set DETECTRA_SHARED to its path)")
+    return SHARED
