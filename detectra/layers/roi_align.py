@@ -1,0 +1,61 @@
+"""`ROIAlign` module over `torchvision.ops.roi_align`."""
+from typing import Tuple, Union
+
+import torch
+from torch import nn
+from torchvision.ops import roi_align
+
+__all__ = ["ROIAlign", "roi_align"]
+
+
+class ROIAlign(nn.Module):
+    """Bilinear RoI pooling (RoIAlign).
+
+    Args:
+        output_size: (h, w) of the pooled output.
+        spatial_scale: scale from box coordinates to feature coordinates, e.g. 1/16.
+        sampling_ratio: samples per bin along each axis; 0 = adaptive (ceil(roi_size / output_size)).
+        aligned: if True, shift boxes by -0.5 pixel so that pixel centers line up (Detectron2's default and
+            what its models were trained with); False reproduces the original, misaligned RoIAlign.
+    """
+
+    def __init__(
+        self,
+        output_size: Union[int, Tuple[int, int]],
+        spatial_scale: float,
+        sampling_ratio: int,
+        aligned: bool = True,
+    ):
+        super().__init__()
+        self.output_size = output_size
+        self.spatial_scale = spatial_scale
+        self.sampling_ratio = sampling_ratio
+        self.aligned = aligned
+
+    def forward(self, input: torch.Tensor, rois: torch.Tensor) -> torch.Tensor:
+        """
+        Args:
+            input (Tensor[N, C, H, W]): features.
+            rois (Tensor[K, 5]): (batch index, x0, y0, x1, y1) in input-image coordinates.
+
+        Returns:
+            Tensor[K, C, output_h, output_w].
+        """
+        if rois.dim() != 2 or rois.size(1) != 5:
+            raise ValueError(f"ROIAlign expects rois of shape (K, 5), got {tuple(rois.shape)}.")
+        if input.is_quantized:
+            input = input.dequantize()
+        return roi_align(
+            input,
+            rois.to(dtype=input.dtype),
+            self.output_size,
+            self.spatial_scale,
+            self.sampling_ratio,
+            self.aligned,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"output_size={self.output_size}, spatial_scale={self.spatial_scale}, "
+            f"sampling_ratio={self.sampling_ratio}, aligned={self.aligned}"
+        )

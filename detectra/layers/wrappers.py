@@ -1,0 +1,104 @@
+"""Thin wrappers over torch ops: a `Conv2d` with norm/activation, empty-input-safe losses, small tensor helpers."""
+from typing import Callable, List, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "BatchNorm2d",
+    "Conv2d",
+    "ConvTranspose2d",
+    "Linear",
+    "cat",
+    "cross_entropy",
+    "empty_input_loss_func_wrapper",
+    "interpolate",
+    "move_device_like",
+    "nonzero_tuple",
+    "shapes_to_tensor",
+]
+
+# Kept as names so code written against Detectron2 (`layers.BatchNorm2d`, ...) keeps working; modern torch
+# handles empty batches in these natively.
+BatchNorm2d = nn.BatchNorm2d
+ConvTranspose2d = nn.ConvTranspose2d
+Linear = nn.Linear
+interpolate = F.interpolate
+
+
+def shapes_to_tensor(x: List[int], device: Optional[torch.device] = None) -> torch.Tensor:
+    """Turn a list of ints (possibly traced scalars) into a Tensor."""
+    if torch.jit.is_scripting():
+        return torch.as_tensor(x, device=device)
+    if torch.jit.is_tracing():
+        if not all(isinstance(t, torch.Tensor) for t in x):
+            raise TypeError("shapes_to_tensor: while tracing, shapes must be tensors.")
+        ret = torch.stack(x)
+        if ret.device != device:
+            ret = ret.to(device=device)
+        return ret
+    return torch.as_tensor(x, device=device)
+
+
+def cat(tensors: List[torch.Tensor], dim: int = 0) -> torch.Tensor:
+    """`torch.cat` that skips the copy for a single tensor."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"cat expects a list or tuple of tensors, got {type(tensors).__name__}.")
+    if len(tensors) == 1:
+        return tensors[0]
+    return torch.cat(tensors, dim)
+
+
+def empty_input_loss_func_wrapper(loss_func: Callable) -> Callable:
+    """Wrap a loss so that an empty target with reduction="mean" gives 0 (keeping the graph), not NaN."""
+
+    def wrapped_loss_func(input, target, *, reduction="mean", **kwargs):
+        if target.numel() == 0 and reduction == "mean":
+            return input.sum() * 0.0  # connect the gradient
+        return loss_func(input, target, reduction=reduction, **kwargs)
+
+    return wrapped_loss_func
+
+
+cross_entropy = empty_input_loss_func_wrapper(F.cross_entropy)
+cross_entropy.__doc__ = "`F.cross_entropy` that returns 0 (with grad) instead of NaN for an empty target."
+
+
+class Conv2d(nn.Conv2d):
+    """`nn.Conv2d` with optional `norm` and `activation` applied after the convolution.
+
+    Args (besides nn.Conv2d's):
+        norm (nn.Module, optional): a normalization layer, e.g. from `get_norm`.
+        activation (callable(Tensor) -> Tensor, optional): e.g. `F.relu`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        norm = kwargs.pop("norm", None)
+        activation = kwargs.pop("activation", None)
+        super().__init__(*args, **kwargs)
+        self.norm = norm
+        self.activation = activation
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not torch.jit.is_scripting():
+            if x.numel() == 0 and self.training and isinstance(self.norm, nn.SyncBatchNorm):
+                raise ValueError("SyncBatchNorm does not support empty inputs; use another norm or skip empty batches.")
+        x = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.norm is not None:
+            x = self.norm(x)
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+
+def nonzero_tuple(x: torch.Tensor):
+    """`x.nonzero(as_tuple=True)`, also for 0-dim tensors (as a 1-element tensor)."""
+    if x.dim() == 0:
+        return x.unsqueeze(0).nonzero().unbind(1)
+    return x.nonzero().unbind(1)
+
+
+def move_device_like(src: torch.Tensor, dst: torch.Tensor) -> torch.Tensor:
+    """Move `src` to `dst`'s device."""
+    return src.to(dst.device)
