@@ -1,0 +1,153 @@
+"""Process environment: RNG seeding and capture / restore of every RNG state, and a text report of the
+software and hardware environment (`collect_env_info`)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import platform
+import random
+import subprocess
+import sys
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["TORCH_VERSION", "collect_env_info", "get_rng_state", "seed_all_rng", "set_rng_state"]
+
+TORCH_VERSION = tuple(int(x) for x in torch.__version__.split(".")[:2])
+
+
+def seed_all_rng(seed: int | None = None) -> int:
+    """Seed python's ``random``, numpy and torch (all devices).
+
+    Args:
+        seed: the seed; None draws one from the OS, the pid and the time (logged, so a run can be repeated).
+
+    Returns:
+        the seed used.
+    """
+    if seed is None:
+        seed = (
+            os.getpid() + int(datetime.now().strftime("%S%f")) + int.from_bytes(os.urandom(2), "big")
+        ) % 2**31
+        logging.getLogger(__name__).info(f"Using a generated random seed {seed}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    return seed
+
+
+def get_rng_state() -> dict[str, Any]:
+    """Every global RNG state of this process: python, numpy, torch CPU and (if present) all CUDA devices.
+
+    Returns:
+        a picklable dict for `set_rng_state`.
+    """
+    state: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore RNG states saved by `get_rng_state` (missing entries are left alone)."""
+    if "python" in state:
+        py = state["python"]
+        # The state may come back from a checkpoint with lists instead of tuples.
+        random.setstate((py[0], tuple(py[1]), py[2]))
+    if "numpy" in state:
+        np.random.set_state(state["numpy"])
+    if "torch" in state:
+        torch.set_rng_state(torch.as_tensor(state["torch"], dtype=torch.uint8).cpu())
+    if "cuda" in state and torch.cuda.is_available():
+        cuda_states = state["cuda"]
+        if len(cuda_states) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all([torch.as_tensor(s, dtype=torch.uint8).cpu() for s in cuda_states])
+        else:
+            logging.getLogger(__name__).warning(
+                f"Checkpoint holds CUDA RNG states for {len(cuda_states)} devices but "
+                f"{torch.cuda.device_count()} are visible; CUDA RNG states are not restored."
+            )
+
+
+def _package_version(dist_name: str) -> str:
+    """Installed version of a distribution, read from its metadata (no import: that would be slow)."""
+    try:
+        return importlib.metadata.version(dist_name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _nvidia_driver() -> str | None:
+    try:
+        out = subprocess.check_output(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"], timeout=10
+        )
+        return out.decode().strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return None
+
+
+_REPORTED_PACKAGES = (
+    "torchvision", "Pillow", "PyYAML", "omegaconf", "pycocotools", "faster-coco-eval", "tqdm", "matplotlib",
+    "tensorboard",
+)
+
+
+def collect_env_info() -> str:
+    """A two-column text table describing python, detectra, torch, devices and key packages."""
+    from detectra.utils.logger import create_table
+
+    rows: list[tuple[str, str]] = [
+        ("sys.platform", sys.platform),
+        ("Python", sys.version.replace("\n", "")),
+        ("numpy", np.__version__),
+        ("detectra", f"{_package_version('detectra')} @{os.path.dirname(os.path.dirname(__file__))}"),
+        ("Compiler", "none (pure Python; kernels from torchvision.ops)"),
+        ("PyTorch", f"{torch.__version__} @{os.path.dirname(torch.__file__)}"),
+        ("PyTorch debug build", str(torch.version.debug)),
+        ("CPU", f"{_cpu_name()} ({os.cpu_count()} logical cores)"),
+        ("torch threads", str(torch.get_num_threads())),
+    ]
+    has_cuda = torch.cuda.is_available()
+    rows.append(("GPU available", str(has_cuda)))
+    if has_cuda:
+        names: dict[str, list[str]] = {}
+        for k in range(torch.cuda.device_count()):
+            cap = ".".join(str(x) for x in torch.cuda.get_device_capability(k))
+            names.setdefault(f"{torch.cuda.get_device_name(k)} (arch={cap})", []).append(str(k))
+        for name, devids in names.items():
+            rows.append((f"GPU {','.join(devids)}", name))
+        rows.append(("CUDA runtime", str(torch.version.cuda)))
+        rows.append(("cuDNN", str(torch.backends.cudnn.version())))
+        driver = _nvidia_driver()
+        if driver:
+            rows.append(("Driver version", driver))
+        rows.append(("CUDA_VISIBLE_DEVICES", os.environ.get("CUDA_VISIBLE_DEVICES", "<not set>")))
+    elif torch.backends.mps.is_available():
+        rows.append(("MPS available", "True"))
+    for pkg in _REPORTED_PACKAGES:
+        rows.append((pkg, _package_version(pkg)))
+    env_str = create_table(rows)
+    env_str += "\n" + torch.__config__.show()
+    return env_str
