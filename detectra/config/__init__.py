@@ -1,5 +1,20 @@
-"""Configs: yacs-style ``CfgNode`` with Detectron2's defaults (``get_cfg``), and ``configurable``."""
+"""Configs: yacs-style ``CfgNode`` with Detectron2's defaults (``get_cfg``), ``configurable``, and LazyConfig
+(``LazyConfig`` / ``LazyCall`` / ``instantiate``) built on OmegaConf."""
 from .cfg_node import CfgNode
 from .config import configurable, get_cfg, global_cfg, set_global_cfg
+from .instantiate import instantiate
+from .lazy import LazyCall, LazyConfig
 
-__all__ = ["CfgNode", "configurable", "get_cfg", "global_cfg", "set_global_cfg"]
+L = LazyCall
+
+__all__ = [
+    "CfgNode",
+    "L",
+    "LazyCall",
+    "LazyConfig",
+    "configurable",
+    "get_cfg",
+    "global_cfg",
+    "instantiate",
+    "set_global_cfg",
+]

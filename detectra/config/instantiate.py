@@ -1,0 +1,103 @@
+"""``instantiate``: build the objects a LazyConfig describes (dicts with a ``_target_`` key)."""
+from __future__ import annotations
+
+import collections.abc as abc
+import dataclasses
+import importlib
+import logging
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+__all__ = ["instantiate", "locate", "dump_target"]
+
+logger = logging.getLogger(__name__)
+
+
+def dump_target(obj: Any) -> str:
+    """The dotted import path of a class or function (``"torch.nn.Linear"``), the inverse of :func:`locate`."""
+    module, qualname = obj.__module__, obj.__qualname__
+    # Prefer the shortest public module path that still resolves to the same object
+    # (e.g. "detectra.config.LazyConfig" rather than "detectra.config.lazy.LazyConfig").
+    parts = module.split(".")
+    for i in range(1, len(parts)):
+        candidate = ".".join(parts[:i]) + "." + qualname
+        try:
+            if locate(candidate) is obj:
+                return candidate
+        except ImportError:
+            continue
+    return f"{module}.{qualname}"
+
+
+def locate(name: str) -> Any:
+    """Import the object at the dotted path ``name`` (``"module.sub.Class.attr"``).
+
+    Raises:
+        ImportError: no prefix of ``name`` is an importable module, or an attribute is missing.
+    """
+    parts = name.split(".")
+    module = None
+    # Longest importable module prefix, then attribute lookups for the rest.
+    for i in range(len(parts), 0, -1):
+        module_name = ".".join(parts[:i])
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            # Only "this prefix is not a module" means: try a shorter one. A missing dependency inside a real
+            # module is the user's real error and must surface.
+            if e.name is not None and not module_name.startswith(e.name):
+                raise
+            continue
+        break
+    else:
+        raise ImportError(f"Cannot locate '{name}': no part of it is an importable module.")
+    obj: Any = module
+    for attr in parts[i:]:
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError as e:
+            raise ImportError(f"Cannot locate '{name}': '{attr}' not found in {obj!r}.") from e
+    return obj
+
+
+def instantiate(cfg: Any) -> Any:
+    """Recursively build objects from a config.
+
+    A mapping with a ``_target_`` key (a callable, or its dotted import path) becomes ``_target_(**other_keys)``,
+    after its values are instantiated. Lists are instantiated element-wise, and mappings without ``_target_`` key by
+    key. A structured config of a dataclass becomes that dataclass. Anything else is returned unchanged.
+
+    Example:
+        instantiate(L(torch.nn.Conv2d)(in_channels=3, out_channels=8, kernel_size=3))  # an nn.Conv2d
+    """
+    if isinstance(cfg, ListConfig):
+        return ListConfig([instantiate(cfg[i]) for i in range(len(cfg))], flags={"allow_objects": True})
+    if isinstance(cfg, list):
+        return [instantiate(x) for x in cfg]
+    if isinstance(cfg, DictConfig) and dataclasses.is_dataclass(cfg._metadata.object_type):
+        return OmegaConf.to_object(cfg)
+    if not isinstance(cfg, abc.Mapping):
+        return cfg
+    if "_target_" not in cfg:
+        if isinstance(cfg, DictConfig):
+            items = {k: instantiate(cfg[k]) for k in cfg.keys()}
+            return DictConfig(items, flags={"allow_objects": True})
+        if type(cfg) is dict:
+            return {k: instantiate(v) for k, v in cfg.items()}
+        return cfg  # other mappings (e.g. a CfgNode) are data, not something to build
+
+    kwargs = {k: instantiate(cfg[k]) for k in cfg.keys() if k != "_target_"}
+    target = instantiate(cfg["_target_"])
+    if isinstance(target, str):
+        target_name = target
+        target = locate(target_name)
+    else:
+        target_name = getattr(target, "__qualname__", repr(target))
+    if not callable(target):
+        raise TypeError(f"_target_ {target_name} is not callable (got {type(target).__name__}).")
+    try:
+        return target(**kwargs)
+    except TypeError:
+        logger.error("Error when instantiating %s with arguments %s", target_name, sorted(kwargs))
+        raise

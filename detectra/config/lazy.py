@@ -1,0 +1,295 @@
+"""LazyConfig: Python / YAML configs made of OmegaConf dicts, built into objects with ``instantiate``.
+
+A ``.py`` config is plain Python whose top-level dicts are the config::
+
+    # my_config.py
+    from detectra.config import LazyCall as L
+    from .common import optimizer          # relative imports load other config files
+    model = L(MyModel)(depth=50, head=L(MyHead)(num_classes=80))
+
+``LazyConfig.load("my_config.py")`` returns a ``DictConfig`` with ``model`` and ``optimizer``; ``instantiate(cfg.model)``
+builds ``MyModel(depth=50, head=MyHead(num_classes=80))``.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import collections.abc as abc
+import contextlib
+import copy
+import dataclasses
+import inspect
+import logging
+import os
+import pickle
+import types
+import uuid
+from typing import Any, Callable, Iterator, Optional, Union
+
+import yaml
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from .instantiate import dump_target, locate
+
+__all__ = ["LazyCall", "LazyConfig"]
+
+logger = logging.getLogger(__name__)
+
+# Config files are executed with __package__ set under this prefix, so that the import hook recognises their
+# relative imports (no real package of this name exists).
+_CFG_PACKAGE_NAME = "detectra._cfg_loader"
+
+
+class LazyCall:
+    """Record a call instead of making it: ``LazyCall(f)(a=1)`` is ``DictConfig({"_target_": f, "a": 1})``.
+
+    ``instantiate`` makes the call later. Only keyword arguments are accepted, so every argument has a name that
+    overrides can refer to (``model.a=2``). Also exported as ``L``.
+
+    Args:
+        target: a callable, the dotted import path of one, or a mapping (as Detectron2 allows).
+    """
+
+    def __init__(self, target: Union[Callable, str, abc.Mapping]) -> None:
+        if not (callable(target) or isinstance(target, (str, abc.Mapping))):
+            raise TypeError(f"LazyCall target must be a callable or a dotted import path, got {target!r}.")
+        self._target = target
+
+    def __call__(self, **kwargs: Any) -> DictConfig:
+        # Dataclass targets are stored by name: OmegaConf would otherwise treat the class as a structured config.
+        target = dump_target(self._target) if dataclasses.is_dataclass(self._target) else self._target
+        kwargs["_target_"] = target
+        return DictConfig(content=kwargs, flags={"allow_objects": True})
+
+
+def _to_config(obj: Any) -> Any:
+    # Plain dicts at the top of a config file become DictConfig, so attribute access and overrides work on them.
+    if isinstance(obj, dict):
+        return DictConfig(obj, flags={"allow_objects": True})
+    return obj
+
+
+def _find_relative_file(original_file: str, relative_import_path: str, level: int) -> str:
+    if not relative_import_path:
+        raise ImportError(
+            f"In {original_file}: 'from . import name' is not supported in config files; "
+            "import names from a config file instead ('from .other_config import name')."
+        )
+    cur = os.path.dirname(original_file)
+    for _ in range(level - 1):
+        cur = os.path.dirname(cur)
+    target = os.path.join(cur, *relative_import_path.split(".")) + ".py"
+    if not os.path.isfile(target):
+        if os.path.isdir(target[: -len(".py")]):
+            raise ImportError(
+                f"In {original_file}: cannot import from the folder {target[:-3]}; relative imports in config "
+                "files may only import other config files."
+            )
+        raise ImportError(f"In {original_file}: cannot import {relative_import_path}: {target} does not exist.")
+    return target
+
+
+def _exec_config_file(filename: str) -> dict:
+    """Execute a Python config file in a fresh namespace (relative imports enabled) and return the namespace."""
+    with open(filename, encoding="utf-8") as f:
+        content = f.read()
+    try:
+        code = compile(content, filename, "exec")
+    except SyntaxError as e:
+        raise SyntaxError(f"Config file {filename} has invalid Python syntax: {e}") from e
+    namespace = {"__file__": filename, "__package__": f"{_CFG_PACKAGE_NAME}{uuid.uuid4().hex[:8]}"}
+    with _patch_import():
+        exec(code, namespace)
+    return namespace
+
+
+@contextlib.contextmanager
+def _patch_import() -> Iterator[None]:
+    """Let config files import other config files with relative imports (``from .base import model``)."""
+    old_import = builtins.__import__
+
+    def new_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002 (builtin signature)
+        package = (globals or {}).get("__package__") or ""
+        if level == 0 or not package.startswith(_CFG_PACKAGE_NAME):
+            return old_import(name, globals, locals, fromlist, level)
+        path = _find_relative_file(globals["__file__"], name, level)
+        module = types.ModuleType(f"{package}.{os.path.basename(path)[:-3]}")
+        module.__dict__.update(_exec_config_file(path))
+        for attr in fromlist or ():
+            if attr in module.__dict__:
+                setattr(module, attr, _to_config(module.__dict__[attr]))
+        return module
+
+    builtins.__import__ = new_import
+    try:
+        yield
+    finally:
+        builtins.__import__ = old_import
+
+
+def _parse_override_value(text: str) -> Any:
+    # Python literals first ("1", "[1,2]", "'str'"), then YAML for true / null / [a, b]; anything else is a string.
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return text if isinstance(value, str) else value
+
+
+class LazyConfig:
+    """Load, save and override LazyConfig files (Python ``.py`` or ``.yaml``)."""
+
+    @staticmethod
+    def load(filename: Union[str, os.PathLike], keys: Union[None, str, tuple[str, ...]] = None) -> Any:
+        """Load a config file.
+
+        Args:
+            filename: a ``.py`` file (relative imports of other config files allowed) or a ``.yaml`` file.
+            keys: name(s) of top-level variables to return; default: all top-level config dicts of the file.
+
+        Returns:
+            a ``DictConfig`` of the file's top-level config objects, or the value(s) named by ``keys``.
+        """
+        filename = os.path.expanduser(os.fspath(filename))
+        if not os.path.isfile(filename):
+            raise FileNotFoundError(f"LazyConfig file not found: {filename}")
+        ext = os.path.splitext(filename)[1]
+        if ext == ".py":
+            ret: Any = _exec_config_file(filename)
+        elif ext in (".yaml", ".yml"):
+            with open(filename, encoding="utf-8") as f:
+                ret = OmegaConf.create(yaml.safe_load(f) or {}, flags={"allow_objects": True})
+        else:
+            raise ValueError(f"LazyConfig.load reads .py or .yaml files, got {filename}.")
+
+        if keys is not None:
+            missing = [k for k in ([keys] if isinstance(keys, str) else keys) if k not in ret]
+            if missing:
+                raise KeyError(f"{filename} defines no variable(s) {missing}.")
+            if isinstance(keys, str):
+                return _to_config(ret[keys])
+            return tuple(_to_config(ret[k]) for k in keys)
+        if ext == ".py":
+            ret = DictConfig(
+                {
+                    name: _to_config(value)
+                    for name, value in ret.items()
+                    if isinstance(value, (DictConfig, ListConfig, dict)) and not name.startswith("_")
+                },
+                flags={"allow_objects": True},
+            )
+        return ret
+
+    @staticmethod
+    def load_rel(filename: str, keys: Union[None, str, tuple[str, ...]] = None) -> Any:
+        """Like :meth:`load`, with ``filename`` relative to the folder of the calling file."""
+        caller_file = inspect.stack()[1].filename
+        if caller_file.startswith("<"):
+            raise ValueError("load_rel must be called from a file; use LazyConfig.load with a full path.")
+        return LazyConfig.load(os.path.join(os.path.dirname(caller_file), filename), keys)
+
+    @staticmethod
+    def save(cfg: Any, filename: Union[str, os.PathLike]) -> None:
+        """Save a config as YAML; callable ``_target_`` values are written as dotted import paths.
+
+        A config holding objects YAML cannot represent (a lambda, a tensor) is also pickled to ``filename + ".pkl"``
+        where possible, and a warning says so.
+        """
+        filename = os.fspath(filename)
+        try:
+            cfg = copy.deepcopy(cfg)
+        except Exception:  # noqa: BLE001 (an un-copyable object: save it as it is)
+            pass
+        else:
+            _visit_dict_configs(cfg, _replace_target_by_name)
+        try:
+            container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
+            dumped = yaml.safe_dump(container, default_flow_style=None, allow_unicode=True, width=9999)
+        except (yaml.YAMLError, ValueError, TypeError) as e:
+            logger.warning("Config cannot be written as plain YAML (%s); writing a readable dump and a pickle.", e)
+            container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
+            with open(filename, "w", encoding="utf-8") as f:
+                f.write(yaml.dump(container, default_flow_style=None, allow_unicode=True, width=9999))
+            try:
+                with open(filename + ".pkl", "wb") as f:
+                    pickle.dump(cfg, f)
+            except Exception as pe:  # noqa: BLE001
+                logger.warning("Could not pickle the config either (%s); %s is readable but not loadable.", pe, filename)
+            return
+        with open(filename, "w", encoding="utf-8") as f:
+            f.write(dumped)
+
+    @staticmethod
+    def apply_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
+        """Apply command-line style overrides in place, e.g. ``["train.max_iter=100", "model.x=[1,2]"]``.
+
+        Values are Python literals (``1``, ``[1,2]``, ``'str'``), YAML scalars (``true``, ``null``), or plain
+        strings (``foo``). Keys that do not exist yet are created, as in Detectron2.
+
+        Returns:
+            ``cfg``, updated.
+        """
+        for override in overrides:
+            key, sep, text = override.partition("=")
+            key = key.strip()
+            if not sep or not key:
+                raise ValueError(f"Override {override!r} is not of the form key=value.")
+            value = _parse_override_value(text.strip())
+            parts = key.split(".")
+            for idx in range(1, len(parts)):
+                prefix = ".".join(parts[:idx])
+                existing = OmegaConf.select(cfg, prefix, default=None)
+                if existing is None:
+                    break
+                if not OmegaConf.is_config(existing):
+                    raise KeyError(
+                        f"Cannot apply override {override!r}: {prefix} is a {type(existing).__name__}, not a config."
+                    )
+            OmegaConf.update(cfg, key, value, merge=True)
+        return cfg
+
+    @staticmethod
+    def to_py(cfg: Any, prefix: str = "cfg.") -> str:
+        """The config as Python assignment lines (``cfg.model.depth = 50``), for reading and diffing."""
+        cfg = copy.deepcopy(cfg)
+        _visit_dict_configs(cfg, _replace_target_by_name)
+        container = OmegaConf.to_container(cfg, resolve=False) if OmegaConf.is_config(cfg) else cfg
+        lines: list[str] = []
+
+        def emit(obj: Any, key: str) -> None:
+            if isinstance(obj, dict) and obj:
+                for k, v in obj.items():
+                    emit(v, f"{key}.{k}")
+            else:
+                lines.append(f"{key} = {obj!r}")
+
+        for k, v in container.items():
+            emit(v, prefix + str(k))
+        return "\n".join(lines)
+
+
+def _replace_target_by_name(node: DictConfig) -> None:
+    target = node.get("_target_") if "_target_" in node else None
+    if not callable(target):
+        return
+    try:
+        name = dump_target(target)
+        importable = locate(name) is target
+    except (AttributeError, ImportError):
+        importable = False
+    if importable:  # a lambda or a local class has no import path: leave it (save then falls back to pickle)
+        node["_target_"] = name
+
+
+def _visit_dict_configs(cfg: Any, func: Callable[[DictConfig], None]) -> None:
+    if isinstance(cfg, DictConfig):
+        func(cfg)
+        for v in cfg.values():
+            _visit_dict_configs(v, func)
+    elif isinstance(cfg, ListConfig):
+        for v in cfg:
+            _visit_dict_configs(v, func)
