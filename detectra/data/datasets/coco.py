@@ -1,0 +1,314 @@
+"""COCO-format json <-> Detectron2 dataset dicts, and loading of semantic segmentation folders."""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+import logging
+import os
+from typing import Any, Optional
+
+import numpy as np
+import pycocotools.mask as mask_util
+from pycocotools.coco import COCO
+
+from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.structures.boxes import BoxMode
+
+__all__ = [
+    "load_coco_json",
+    "load_sem_seg",
+    "convert_to_coco_json",
+    "convert_to_coco_dict",
+    "register_coco_instances",
+    "read_coco_json",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def read_coco_json(json_file: str) -> dict[str, Any]:
+    """Read and structurally check a COCO json; errors name the file and what is wrong.
+
+    Returns:
+        the parsed dict, with at least "images" (list); "annotations" and "categories" default to [].
+    """
+    json_file = os.fspath(json_file)
+    if not os.path.isfile(json_file):
+        raise FileNotFoundError(f"COCO json '{json_file}' does not exist. Check the path given to the loader.")
+    try:
+        with open(json_file) as f:
+            data = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"'{json_file}' is not valid json ({e}). Expected a COCO instances file.") from None
+    if not isinstance(data, dict) or "images" not in data or not isinstance(data["images"], list):
+        kind = type(data).__name__ if not isinstance(data, dict) else f"dict with keys {sorted(data)[:8]}"
+        raise ValueError(
+            f"'{json_file}' is not a COCO json: expected a dict with an 'images' list (plus 'annotations' and "
+            f"'categories'), got a {kind}. Convert it to COCO format, or register a custom loader with "
+            "DatasetCatalog.register(name, func) (e.g. for VIA json)."
+        )
+    for key in ("annotations", "categories"):
+        if key in data and not isinstance(data[key], list):
+            raise ValueError(f"'{json_file}': '{key}' must be a list, got {type(data[key]).__name__}.")
+    for img in data["images"]:
+        missing = [k for k in ("id", "file_name") if k not in img]
+        if missing:
+            raise ValueError(f"'{json_file}': image entry {str(img)[:120]} lacks {missing}; every image needs them.")
+    return data
+
+
+def _coco_api(data: dict[str, Any]) -> COCO:
+    api = COCO()
+    api.dataset = data
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress we do not want
+        api.createIndex()
+    return api
+
+
+def load_coco_json(
+    json_file: str,
+    image_root: str,
+    dataset_name: Optional[str] = None,
+    extra_annotation_keys: Optional[list[str]] = None,
+) -> list[dict[str, Any]]:
+    """Load a COCO instances / keypoints json into Detectron2's list-of-dicts format.
+
+    Args:
+        json_file: path to the COCO json.
+        image_root: folder the images' ``file_name`` is relative to.
+        dataset_name: if given, its metadata gets ``thing_classes`` and ``thing_dataset_id_to_contiguous_id``
+            and category ids are mapped to contiguous ids ``0..K-1`` (sorted by json id).
+        extra_annotation_keys: annotation fields to keep besides iscrowd, bbox, keypoints, category_id,
+            segmentation.
+
+    Returns:
+        one dict per image with file_name, height, width, image_id, annotations (bbox in XYWH_ABS, bbox_mode,
+        category_id, iscrowd, segmentation as polygons or compressed RLE, keypoints with +0.5 pixel offset).
+    """
+    json_file = os.fspath(json_file)
+    coco_api = _coco_api(read_coco_json(json_file))
+    id_map = None
+    if dataset_name is not None:
+        meta = MetadataCatalog.get(dataset_name)
+        cat_ids = sorted(coco_api.getCatIds())
+        cats = coco_api.loadCats(cat_ids)
+        meta.thing_classes = [c["name"] for c in sorted(cats, key=lambda x: x["id"])]
+        if not (cat_ids and min(cat_ids) == 1 and max(cat_ids) == len(cat_ids)) and "coco" not in dataset_name:
+            logger.warning(
+                "Category ids in '%s' are not in [1, #categories]; they are mapped to contiguous ids 0..K-1.",
+                json_file,
+            )
+        id_map = {v: i for i, v in enumerate(cat_ids)}
+        meta.thing_dataset_id_to_contiguous_id = id_map
+        for c in cats:  # keypoint names come with the category in COCO keypoint files
+            if c.get("keypoints") and len(cats) == 1 and "keypoint_names" not in meta.as_dict():
+                meta.keypoint_names = list(c["keypoints"])
+
+    img_ids = sorted(coco_api.imgs.keys())
+    imgs = coco_api.loadImgs(img_ids)
+    anns = [coco_api.imgToAnns[img_id] for img_id in img_ids]
+    ann_ids = [ann["id"] for anns_per_image in anns for ann in anns_per_image if "id" in ann]
+    if len(set(ann_ids)) != len(ann_ids):
+        dup = sorted({i for i in ann_ids if ann_ids.count(i) > 1})[:5] if len(ann_ids) < 20000 else "some"
+        raise ValueError(f"Annotation ids in '{json_file}' are not unique (e.g. {dup}); give each a unique 'id'.")
+    logger.info("Loaded %d images in COCO format from %s", len(imgs), json_file)
+
+    ann_keys = ["iscrowd", "bbox", "keypoints", "category_id"] + list(extra_annotation_keys or [])
+    dataset_dicts = []
+    num_without_valid_segm = 0
+    for img_dict, anno_list in zip(imgs, anns):
+        image_id = img_dict["id"]
+        record = {
+            "file_name": os.path.join(image_root, img_dict["file_name"]),
+            "height": img_dict.get("height"),
+            "width": img_dict.get("width"),
+            "image_id": image_id,
+        }
+        objs = []
+        for anno in anno_list:
+            where = f"'{json_file}', image id {image_id}, annotation id {anno.get('id')}"
+            if anno.get("ignore", 0) != 0:
+                raise ValueError(f"{where}: '\"ignore\": 1' is not supported; remove the field or the annotation.")
+            obj = {key: anno[key] for key in ann_keys if key in anno}
+            if "bbox" in obj:
+                bbox = obj["bbox"]
+                if len(bbox) != 4:
+                    raise ValueError(f"{where}: 'bbox' must be [x, y, width, height], got {bbox}. Fix the json.")
+                if bbox[2] < 0 or bbox[3] < 0:
+                    raise ValueError(
+                        f"{where}: bbox {bbox} has negative width or height. COCO boxes are [x, y, width, "
+                        "height]; if yours are [x1, y1, x2, y2], convert them (width = x2 - x1)."
+                    )
+            segm = anno.get("segmentation", None)
+            if segm:  # list[list[float]] (polygons) or dict (RLE)
+                if isinstance(segm, dict):
+                    if isinstance(segm["counts"], list):  # uncompressed RLE -> compressed
+                        segm = mask_util.frPyObjects(segm, *segm["size"])
+                else:
+                    segm = [poly for poly in segm if len(poly) % 2 == 0 and len(poly) >= 6]
+                    if len(segm) == 0:  # as Detectron2: an instance without a usable polygon is dropped
+                        num_without_valid_segm += 1
+                        continue
+                obj["segmentation"] = segm
+            keypts = anno.get("keypoints", None)
+            if keypts:
+                # COCO keypoints are integer pixel indices; +0.5 moves them to pixel centres (Detectron2's convention)
+                obj["keypoints"] = [v + 0.5 if i % 3 != 2 else v for i, v in enumerate(keypts)]
+            obj["bbox_mode"] = BoxMode.XYWH_ABS
+            if id_map is not None and "category_id" in obj:
+                try:
+                    obj["category_id"] = id_map[obj["category_id"]]
+                except KeyError:
+                    raise KeyError(
+                        f"{where}: category_id={obj['category_id']} does not exist in the 'categories' of the json "
+                        f"(known ids: {sorted(id_map)[:20]}). Add the category or fix the annotation."
+                    ) from None
+            objs.append(obj)
+        record["annotations"] = objs
+        dataset_dicts.append(record)
+
+    if num_without_valid_segm > 0:
+        logger.warning(
+            "Filtered out %d instances without a valid segmentation (polygons need >= 3 points) in %s.",
+            num_without_valid_segm,
+            json_file,
+        )
+    return dataset_dicts
+
+
+def load_sem_seg(gt_root: str, image_root: str, gt_ext: str = "png", image_ext: str = "jpg") -> list[dict]:
+    """Pair images with semantic-segmentation label files that share their path relative to the roots.
+
+    Returns:
+        dicts with "file_name" and "sem_seg_file_name" (no height/width: read them from the image).
+    """
+
+    def rel_stems(root: str, ext: str) -> dict[str, str]:
+        out = {}
+        for dirpath, _, files in os.walk(root):
+            for f in files:
+                if f.endswith(ext):
+                    full = os.path.join(dirpath, f)
+                    out[os.path.relpath(full, root)[: -len(ext)]] = full
+        return out
+
+    if not os.path.isdir(gt_root) or not os.path.isdir(image_root):
+        raise FileNotFoundError(f"load_sem_seg: '{gt_root}' or '{image_root}' is not a folder.")
+    images = rel_stems(image_root, image_ext)
+    gts = rel_stems(gt_root, gt_ext)
+    common = sorted(set(images) & set(gts))
+    if len(common) != len(images) or len(common) != len(gts):
+        logger.warning(
+            "Directories %s (%d files) and %s (%d files) have different files; using the %d in both.",
+            image_root, len(images), gt_root, len(gts), len(common),
+        )  # fmt: skip
+    logger.info("Loaded %d images with semantic segmentation from %s", len(common), image_root)
+    return [{"file_name": images[k], "sem_seg_file_name": gts[k]} for k in common]
+
+
+def _polygon_area(polygons: list[list[float]]) -> float:
+    area = 0.0
+    for poly in polygons:
+        xy = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+        x, y = xy[:, 0], xy[:, 1]
+        area += 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
+    return area
+
+
+def convert_to_coco_dict(dataset_name: str) -> dict[str, Any]:
+    """Convert a registered dataset (Detectron2 dicts) to a COCO instances dict (for COCO evaluation).
+
+    Category ids are mapped back to the json ids through ``thing_dataset_id_to_contiguous_id`` when present.
+    """
+    dataset_dicts = DatasetCatalog.get(dataset_name)
+    metadata = MetadataCatalog.get(dataset_name)
+    if hasattr(metadata, "thing_dataset_id_to_contiguous_id"):
+        reverse = {v: k for k, v in metadata.thing_dataset_id_to_contiguous_id.items()}
+        reverse_id_mapper = lambda cid: reverse[cid]  # noqa: E731
+    else:
+        reverse_id_mapper = lambda cid: cid  # noqa: E731
+    thing_classes = metadata.get("thing_classes")
+    if thing_classes is None:
+        raise ValueError(
+            f"convert_to_coco_dict('{dataset_name}'): its metadata has no thing_classes; set "
+            f"MetadataCatalog.get('{dataset_name}').thing_classes = [...]."
+        )
+    categories = [{"id": reverse_id_mapper(i), "name": name} for i, name in enumerate(thing_classes)]
+
+    coco_images, coco_annotations = [], []
+    for index, d in enumerate(dataset_dicts):
+        image_id = d.get("image_id", index)
+        coco_images.append({"id": image_id, "width": int(d["width"]), "height": int(d["height"]),
+                            "file_name": str(d["file_name"])})  # fmt: skip
+        for ann in d.get("annotations", []):
+            bbox = np.asarray(ann["bbox"], dtype=np.float64).tolist()
+            mode = BoxMode(ann["bbox_mode"])
+            if mode == BoxMode.XYWHA_ABS:
+                raise ValueError(f"convert_to_coco_dict('{dataset_name}'): rotated boxes cannot be written as COCO.")
+            bbox_xywh = BoxMode.convert(bbox, mode, BoxMode.XYWH_ABS)
+            segm = ann.get("segmentation")
+            if isinstance(segm, list) and segm:
+                area = _polygon_area(segm)
+            elif isinstance(segm, dict):
+                area = float(mask_util.area(segm))
+            else:
+                area = float(bbox_xywh[2] * bbox_xywh[3])
+            coco_ann: dict[str, Any] = {
+                "id": len(coco_annotations) + 1,
+                "image_id": image_id,
+                "bbox": [round(float(x), 3) for x in bbox_xywh],
+                "area": float(area),
+                "iscrowd": int(ann.get("iscrowd", 0)),
+                "category_id": int(reverse_id_mapper(ann["category_id"])),
+            }
+            if "keypoints" in ann:
+                kps = [float(v) for v in ann["keypoints"]]
+                # undo the +0.5 pixel-centre offset applied at load time
+                coco_ann["keypoints"] = [v - 0.5 if i % 3 != 2 else v for i, v in enumerate(kps)]
+                coco_ann["num_keypoints"] = sum(1 for v in kps[2::3] if v > 0)
+            if segm:
+                if isinstance(segm, dict) and isinstance(segm.get("counts"), bytes):
+                    segm = {"size": segm["size"], "counts": segm["counts"].decode("ascii")}
+                coco_ann["segmentation"] = segm
+            coco_annotations.append(coco_ann)
+
+    logger.info("Converted '%s' to COCO format: %d images, %d annotations", dataset_name, len(coco_images),
+                len(coco_annotations))  # fmt: skip
+    info = {"date_created": str(datetime.datetime.now()), "description": "Automatically generated by detectra."}
+    coco_dict = {"info": info, "images": coco_images, "categories": categories, "licenses": None}
+    if coco_annotations:
+        coco_dict["annotations"] = coco_annotations
+    return coco_dict
+
+
+def convert_to_coco_json(dataset_name: str, output_file: str, allow_cached: bool = True) -> None:
+    """Write ``convert_to_coco_dict(dataset_name)`` to ``output_file`` (atomically; reused if it exists and
+    ``allow_cached``)."""
+    os.makedirs(os.path.dirname(os.path.abspath(output_file)), exist_ok=True)
+    if os.path.exists(output_file) and allow_cached:
+        logger.warning("Using previously cached COCO format annotations at '%s'. Delete it to regenerate.",
+                       output_file)  # fmt: skip
+        return
+    coco_dict = convert_to_coco_dict(dataset_name)
+    tmp = f"{output_file}.tmp.{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(coco_dict, f)
+    os.replace(tmp, output_file)  # atomic: concurrent writers cannot leave a half-written file
+
+
+def register_coco_instances(name: str, metadata: dict, json_file: str, image_root: str) -> None:
+    """Register a COCO-format dataset (instances, keypoints, or both) under ``name``.
+
+    Args:
+        name: dataset name, e.g. "my_dataset_train".
+        metadata: extra metadata (can be {}); json_file, image_root and evaluator_type="coco" are added.
+        json_file: path to the json (read lazily, when the dataset is first used).
+        image_root: image folder.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"register_coco_instances: name must be a str, got {type(name).__name__}.")
+    json_file, image_root = os.fspath(json_file), os.fspath(image_root)
+    DatasetCatalog.register(name, lambda: load_coco_json(json_file, image_root, name))
+    MetadataCatalog.get(name).set(json_file=json_file, image_root=image_root, evaluator_type="coco", **metadata)
