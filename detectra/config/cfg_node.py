@@ -245,9 +245,13 @@ class CfgNode(dict):
         loaded_ver = loaded.get("VERSION")
         if loaded_ver is None or loaded_ver == self.VERSION:
             return loaded
+        if isinstance(loaded_ver, int) and loaded_ver > self.VERSION:
+            fix = "It was written for a newer release; upgrade detectra or remove the newer keys."
+        else:
+            fix = "Rewrite it with the current key names (Detectron2's upgrade_config does this) and set VERSION."
         raise ValueError(
-            f"Config {cfg_filename} has VERSION: {loaded_ver}, but this code reads VERSION {self.VERSION} configs. "
-            "Rewrite the file with the current key names (Detectron2's upgrade_config does this) and set VERSION."
+            f"Config {cfg_filename} has VERSION: {loaded_ver}, but this code reads VERSION {self.VERSION} "
+            f"configs. {fix}"
         )
 
     def merge_from_other_cfg(self, cfg_other: "CfgNode") -> None:
@@ -281,7 +285,8 @@ class CfgNode(dict):
                 if i < len(key_list) - 1:
                     d = d[subkey]
             value = _decode_cfg_value(v)
-            d[key_list[-1]] = _check_and_coerce_cfg_value_type(value, d[key_list[-1]], full_key, "command-line overrides")
+            leaf = key_list[-1]
+            d[leaf] = _check_and_coerce_cfg_value_type(value, d[leaf], full_key, "command-line overrides")
 
     # ---------------------------------------------------------------- helpers
     def _iter_full_keys(self, prefix: str = "") -> Iterator[str]:

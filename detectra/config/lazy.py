@@ -7,8 +7,8 @@ A ``.py`` config is plain Python whose top-level dicts are the config::
     from .common import optimizer          # relative imports load other config files
     model = L(MyModel)(depth=50, head=L(MyHead)(num_classes=80))
 
-``LazyConfig.load("my_config.py")`` returns a ``DictConfig`` with ``model`` and ``optimizer``; ``instantiate(cfg.model)``
-builds ``MyModel(depth=50, head=MyHead(num_classes=80))``.
+``LazyConfig.load("my_config.py")`` returns a ``DictConfig`` with ``model`` and ``optimizer``;
+``instantiate(cfg.model)`` builds ``MyModel(depth=50, head=MyHead(num_classes=80))``.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import os
 import pickle
 import types
 import uuid
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Callable, Iterator, Union
 
 import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -218,7 +218,7 @@ class LazyConfig:
                 with open(filename + ".pkl", "wb") as f:
                     pickle.dump(cfg, f)
             except Exception as pe:  # noqa: BLE001
-                logger.warning("Could not pickle the config either (%s); %s is readable but not loadable.", pe, filename)
+                logger.warning("Could not pickle the config either (%s); %s is readable only.", pe, filename)
             return
         with open(filename, "w", encoding="utf-8") as f:
             f.write(dumped)

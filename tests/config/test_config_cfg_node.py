@@ -104,7 +104,9 @@ def test_merge_from_list_parses_python_literals() -> None:
 
 def test_merge_from_list_casts_like_yacs() -> None:
     cfg = get_cfg()
-    cfg.merge_from_list(["INPUT.MIN_SIZE_TRAIN", "[1, 2]", "MODEL.PIXEL_MEAN", "(1.0, 2.0, 3.0)", "SOLVER.BASE_LR", "1"])
+    cfg.merge_from_list(
+        ["INPUT.MIN_SIZE_TRAIN", "[1, 2]", "MODEL.PIXEL_MEAN", "(1.0, 2.0, 3.0)", "SOLVER.BASE_LR", "1"]
+    )
     assert cfg.INPUT.MIN_SIZE_TRAIN == (1, 2)  # list -> tuple: keeps the default's type
     assert cfg.MODEL.PIXEL_MEAN == [1.0, 2.0, 3.0]  # tuple -> list
     assert cfg.SOLVER.BASE_LR == 1.0 and type(cfg.SOLVER.BASE_LR) is float  # int -> float
@@ -218,6 +220,8 @@ def test_version_handling(tmp_path: Path) -> None:
     assert cfg.SEED == 2
     with pytest.raises(ValueError, match="VERSION: 1"):
         get_cfg().merge_from_file(_write(tmp_path / "v1.yaml", "VERSION: 1\nSEED: 1\n"))
+    with pytest.raises(ValueError, match="VERSION: 3.*newer release"):
+        get_cfg().merge_from_file(_write(tmp_path / "v3.yaml", "VERSION: 3\nSEED: 1\n"))
 
 
 # ---------------------------------------------------------------- new keys, other cfgs

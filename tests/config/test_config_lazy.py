@@ -190,7 +190,8 @@ def test_instantiate_plain_python_and_passthrough() -> None:
     structured = OmegaConf.structured(Point(x=4))
     assert instantiate(structured) == Point(4, 0)
     # Interpolations are resolved when building.
-    cfg = OmegaConf.create({"dim": 6, "layer": {"_target_": "torch.nn.Linear", "in_features": "${dim}", "out_features": 1}})
+    layer = {"_target_": "torch.nn.Linear", "in_features": "${dim}", "out_features": 1}
+    cfg = OmegaConf.create({"dim": 6, "layer": layer})
     assert instantiate(cfg.layer).in_features == 6
 
 
