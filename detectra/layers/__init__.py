@@ -1,8 +1,23 @@
 """Layers: thin wrappers over torchvision.ops, norms, `Conv2d` (+norm), `ShapeSpec`, losses, mask pasting."""
 from .batch_norm import CycleBatchNormList, FrozenBatchNorm2d, LayerNorm, NaiveSyncBatchNorm, get_norm
 from .blocks import CNNBlockBase, DepthwiseSeparableConv2d
+from .deform_conv import DeformConv, ModulatedDeformConv
+from .losses import (
+    ciou_loss,
+    diou_loss,
+    giou_loss,
+    sigmoid_focal_loss,
+    sigmoid_focal_loss_jit,
+    sigmoid_focal_loss_star,
+    sigmoid_focal_loss_star_jit,
+    smooth_l1_loss,
+)
+from .mask_ops import paste_masks_in_image
 from .nms import batched_nms, batched_nms_rotated, nms, nms_rotated
 from .roi_align import ROIAlign, roi_align
+from .roi_align_rotated import ROIAlignRotated, roi_align_rotated
+from .roi_pool import ROIPool
+from .rotated_boxes import pairwise_iou_rotated
 from .shape_spec import ShapeSpec
 from .wrappers import (
     BatchNorm2d,
@@ -18,4 +33,6 @@ from .wrappers import (
     shapes_to_tensor,
 )
 
-__all__ = [k for k in globals().keys() if not k.startswith("_")]
+import types as _types
+
+__all__ = [k for k, v in globals().items() if not k.startswith("_") and not isinstance(v, _types.ModuleType)]

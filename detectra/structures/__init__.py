@@ -10,5 +10,11 @@ from .boxes import (
 )
 from .image_list import ImageList
 from .instances import Instances
+from .keypoints import Keypoints, heatmaps_to_keypoints
+from .masks import BitMasks, PolygonMasks, ROIMasks, polygons_to_bitmask, rasterize_polygons_within_box
+from .rotated_boxes import RotatedBoxes
+from .rotated_boxes import pairwise_iou as pairwise_iou_rotated
 
-__all__ = [k for k in globals().keys() if not k.startswith("_")]
+import types as _types
+
+__all__ = [k for k, v in globals().items() if not k.startswith("_") and not isinstance(v, _types.ModuleType)]

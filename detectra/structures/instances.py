@@ -83,7 +83,12 @@ class Instances:
             item = slice(item, None, len(self))
         ret = Instances(self._image_size)
         for k, v in self._fields.items():
-            ret.set(k, v[item])
+            if isinstance(v, list) and isinstance(item, torch.Tensor):
+                # plain lists cannot take a mask / index tensor; select element by element
+                idx = item.nonzero().squeeze(1) if item.dtype == torch.bool else item.reshape(-1)
+                ret.set(k, [v[i] for i in idx.tolist()])
+            else:
+                ret.set(k, v[item])
         return ret
 
     def __len__(self) -> int:

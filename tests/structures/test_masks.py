@@ -1,0 +1,101 @@
+import numpy as np
+import pycocotools.mask as mask_util
+import pytest
+import torch
+
+from detectra.structures import BitMasks, Boxes, PolygonMasks, ROIMasks, polygons_to_bitmask
+
+# a triangle and an L-shaped hexagon in a 60 x 80 image
+TRIANGLE = [np.array([10.0, 10.0, 50.0, 12.0, 20.0, 45.0])]
+L_SHAPE = [np.array([30.0, 20.0, 70.0, 20.0, 70.0, 30.0, 45.0, 30.0, 45.0, 55.0, 30.0, 55.0])]
+H, W = 60, 80
+
+
+def _iou(a, b):
+    a, b = a.bool(), b.bool()
+    return ((a & b).sum(dim=(1, 2)).float() / (a | b).sum(dim=(1, 2)).float())
+
+
+def test_polygon_area_matches_pycocotools():
+    poly = PolygonMasks([TRIANGLE, L_SHAPE])
+    area = poly.area()
+    for i, p in enumerate([TRIANGLE, L_SHAPE]):
+        # pycocotools' polygon area is that of its rasterisation: equal up to the boundary pixels
+        rle = mask_util.merge(mask_util.frPyObjects([x.tolist() for x in p], H, W))
+        assert area[i].item() == pytest.approx(float(mask_util.area(rle)), rel=0.05)
+    assert area[1].item() == pytest.approx(40 * 10 + 15 * 25)
+    assert area[0].item() == pytest.approx(0.5 * abs(40 * 35 - 10 * 2))
+
+
+def test_bitmask_from_polygons_and_boxes():
+    poly = PolygonMasks([TRIANGLE, L_SHAPE, []])
+    bm = BitMasks.from_polygon_masks(poly, H, W)
+    assert bm.tensor.shape == (3, H, W) and bm.tensor.dtype == torch.bool
+    assert bm.nonempty().tolist() == [True, True, False]
+    assert poly.nonempty().tolist() == [True, True, False]
+    np.testing.assert_array_equal(bm.tensor[1].numpy(), polygons_to_bitmask(L_SHAPE, H, W))
+    assert bm.area()[1].item() == pytest.approx(775, rel=0.05)
+    pb = poly.get_bounding_boxes().tensor
+    torch.testing.assert_close(pb[1], torch.tensor([30.0, 20.0, 70.0, 55.0]))
+    torch.testing.assert_close(pb[2], torch.zeros(4))
+    bb = bm.get_bounding_boxes().tensor
+    # the rasterised mask's box is within a pixel of the polygon's
+    assert (bb[:2] - pb[:2]).abs().max() <= 1.0
+    torch.testing.assert_close(bb[2], torch.zeros(4))
+
+
+def test_bitmask_bounding_box_exact():
+    t = torch.zeros(2, 10, 12, dtype=torch.bool)
+    t[0, 2:5, 3:9] = True
+    bm = BitMasks(t)
+    torch.testing.assert_close(bm.get_bounding_boxes().tensor[0], torch.tensor([3.0, 2.0, 9.0, 5.0]))
+    assert bm.get_bounding_boxes().tensor[1].abs().sum() == 0
+
+
+def test_crop_and_resize_consistent():
+    poly = PolygonMasks([TRIANGLE, L_SHAPE])
+    bm = BitMasks.from_polygon_masks(poly, H, W)
+    boxes = torch.tensor([[8.0, 8.0, 52.0, 47.0], [28.0, 18.0, 72.0, 57.0]])
+    a = poly.crop_and_resize(boxes, 28)
+    b = bm.crop_and_resize(boxes, 28)
+    assert a.shape == b.shape == (2, 28, 28) and a.dtype == b.dtype == torch.bool
+    assert (_iou(a, b) > 0.9).all()
+    # a box around the vertical bar of the L only: the crop is (nearly) full
+    full = poly[1:].crop_and_resize(torch.tensor([[30.0, 30.0, 45.0, 55.0]]), 14)
+    assert full.float().mean() > 0.95
+    assert PolygonMasks([]).crop_and_resize(torch.zeros(0, 4), 7).shape == (0, 7, 7)
+
+
+def test_polygon_indexing_and_cat():
+    poly = PolygonMasks([TRIANGLE, L_SHAPE, TRIANGLE])
+    assert len(poly[1]) == 1 and len(poly[0:2]) == 2
+    assert len(poly[[2, 0]]) == 2
+    sub = poly[torch.tensor([False, True, True])]
+    assert len(sub) == 2 and np.array_equal(sub.polygons[0][0], L_SHAPE[0])
+    assert len(poly[torch.tensor([1])]) == 1
+    assert len(PolygonMasks.cat([poly, sub])) == 5
+    with pytest.raises(ValueError, match="at least 3 points"):
+        PolygonMasks([[np.array([1.0, 2.0, 3.0, 4.0])]])
+    with pytest.raises(ValueError, match="list of lists"):
+        PolygonMasks(np.zeros((2, 6)))
+
+
+def test_bitmask_indexing_and_cat():
+    bm = BitMasks(torch.rand(4, 6, 7) > 0.5)
+    assert len(bm[0]) == 1 and bm[0].tensor.shape == (1, 6, 7)
+    assert len(bm[bm.nonempty()]) == int(bm.nonempty().sum())
+    assert len(BitMasks.cat([bm, bm[1:3]])) == 6
+    assert bm.image_size == (6, 7)
+
+
+def test_roimasks_to_bitmasks():
+    roi = ROIMasks(torch.ones(2, 14, 14))
+    boxes = Boxes(torch.tensor([[2.0, 3.0, 10.0, 8.0], [0.0, 0.0, 20.0, 20.0]]))
+    bm = roi.to_bitmasks(boxes, 16, 20)
+    assert bm.tensor.shape == (2, 16, 20)
+    expected = torch.zeros(16, 20, dtype=torch.bool)
+    expected[3:8, 2:10] = True
+    assert torch.equal(bm.tensor[0], expected)
+    assert bm.tensor[1].all()
+    full = BitMasks.from_roi_masks(roi, 16, 20)
+    assert full.tensor.all()
