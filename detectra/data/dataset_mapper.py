@@ -1,0 +1,164 @@
+"""``DatasetMapper``: the default callable turning one Detectron2 dataset dict into one model input dict."""
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Optional, Union
+
+import numpy as np
+import torch
+from PIL import Image
+
+from detectra.config import configurable
+
+from . import detection_utils as utils
+from . import transforms as T
+
+__all__ = ["DatasetMapper"]
+
+logger = logging.getLogger(__name__)
+
+
+def _read_sem_seg(file_name: str) -> np.ndarray:
+    """Read a semantic label map as HxW uint8 class ids.
+
+    Palette ("P") PNGs keep their palette indices (converting them to gray, as a plain read would, mixes labels).
+    """
+    try:
+        with Image.open(file_name) as image:
+            if image.mode in ("L", "P"):
+                image.load()
+                return np.asarray(image).copy()
+    except OSError:
+        pass  # missing or unreadable: read_image below raises the explanatory error
+    return utils.read_image(file_name, "L").squeeze(2)
+
+
+class DatasetMapper:
+    """Read the image, apply augmentations to it and its annotations, and build model inputs.
+
+    Output dict: the input's fields plus "image" (CxHxW tensor in ``image_format``, uint8 for BGR/RGB/L),
+    "sem_seg" (HxW int64 tensor, if "sem_seg_file_name" is given), "instances" (training only: gt_boxes,
+    gt_classes, and gt_masks / gt_keypoints when enabled), "proposals" (when precomputed proposals are used) and,
+    if ``return_transforms``, "transforms" (the ``TransformList`` applied, to map predictions back).
+    Crowd annotations are dropped at training time; all annotations are dropped at test time.
+    """
+
+    @configurable
+    def __init__(
+        self,
+        is_train: bool,
+        *,
+        augmentations: list[Union[T.Augmentation, T.Transform]],
+        image_format: str,
+        use_instance_mask: bool = False,
+        use_keypoint: bool = False,
+        instance_mask_format: str = "polygon",
+        keypoint_hflip_indices: Optional[np.ndarray] = None,
+        precomputed_proposal_topk: Optional[int] = None,
+        recompute_boxes: bool = False,
+        return_transforms: bool = False,
+    ) -> None:
+        """
+        Args:
+            is_train: whether the output is for training (keeps annotations as "instances").
+            augmentations: applied in order to the image and its annotations.
+            image_format: format of "image", as in :func:`detection_utils.read_image` ("BGR", "RGB"...).
+            use_instance_mask / use_keypoint: keep segmentations / keypoints as gt_masks / gt_keypoints.
+            instance_mask_format: "polygon" (PolygonMasks) or "bitmask" (BitMasks).
+            keypoint_hflip_indices: see :func:`detection_utils.create_keypoint_hflip_indices`.
+            precomputed_proposal_topk: if set, read precomputed proposals and keep this many.
+            recompute_boxes: replace gt_boxes by the masks' tight boxes (after crops, boxes of polygons are loose).
+            return_transforms: add "transforms" to the output (detectra addition; off as in Detectron2).
+        """
+        if recompute_boxes and not use_instance_mask:
+            raise ValueError("DatasetMapper: recompute_boxes=True needs use_instance_mask=True (boxes come from masks).")
+        if instance_mask_format not in ("polygon", "bitmask"):
+            raise ValueError(
+                f"DatasetMapper: instance_mask_format must be 'polygon' or 'bitmask', got {instance_mask_format!r}."
+            )
+        self.is_train = is_train
+        self.augmentations = T.AugmentationList(augmentations)
+        self.image_format = image_format
+        self.use_instance_mask = use_instance_mask
+        self.instance_mask_format = instance_mask_format
+        self.use_keypoint = use_keypoint
+        self.keypoint_hflip_indices = keypoint_hflip_indices
+        self.proposal_topk = precomputed_proposal_topk
+        self.recompute_boxes = recompute_boxes
+        self.return_transforms = return_transforms
+        mode = "training" if is_train else "inference"
+        logger.info(f"[DatasetMapper] Augmentations used in {mode}: {augmentations}")
+
+    @classmethod
+    def from_config(cls, cfg, is_train: bool = True) -> dict:
+        augs = utils.build_augmentation(cfg, is_train)
+        if cfg.INPUT.CROP.ENABLED and is_train:
+            augs.insert(0, T.RandomCrop(cfg.INPUT.CROP.TYPE, cfg.INPUT.CROP.SIZE))
+            recompute_boxes = cfg.MODEL.MASK_ON
+        else:
+            recompute_boxes = False
+        ret = {
+            "is_train": is_train,
+            "augmentations": augs,
+            "image_format": cfg.INPUT.FORMAT,
+            "use_instance_mask": cfg.MODEL.MASK_ON,
+            "instance_mask_format": cfg.INPUT.MASK_FORMAT,
+            "use_keypoint": cfg.MODEL.KEYPOINT_ON,
+            "recompute_boxes": recompute_boxes,
+        }
+        if cfg.MODEL.KEYPOINT_ON:
+            ret["keypoint_hflip_indices"] = utils.create_keypoint_hflip_indices(cfg.DATASETS.TRAIN)
+        if cfg.MODEL.LOAD_PROPOSALS:
+            ret["precomputed_proposal_topk"] = (
+                cfg.DATASETS.PRECOMPUTED_PROPOSAL_TOPK_TRAIN if is_train else cfg.DATASETS.PRECOMPUTED_PROPOSAL_TOPK_TEST
+            )
+        return ret
+
+    def _transform_annotations(self, dataset_dict: dict, transforms: T.TransformList, image_shape) -> None:
+        for anno in dataset_dict["annotations"]:
+            if not self.use_instance_mask:
+                anno.pop("segmentation", None)
+            if not self.use_keypoint:
+                anno.pop("keypoints", None)
+        annos = [
+            utils.transform_instance_annotations(
+                obj, transforms, image_shape, keypoint_hflip_indices=self.keypoint_hflip_indices
+            )
+            for obj in dataset_dict.pop("annotations")
+            if obj.get("iscrowd", 0) == 0
+        ]
+        instances = utils.annotations_to_instances(annos, image_shape, mask_format=self.instance_mask_format)
+        if self.recompute_boxes and instances.has("gt_masks"):
+            instances.gt_boxes = instances.gt_masks.get_bounding_boxes()
+        dataset_dict["instances"] = utils.filter_empty_instances(instances)
+
+    def __call__(self, dataset_dict: dict) -> dict:
+        """Map one dataset dict (not modified) to a new model input dict."""
+        dataset_dict = copy.deepcopy(dataset_dict)
+        image = utils.read_image(dataset_dict["file_name"], format=self.image_format)
+        utils.check_image_size(dataset_dict, image)
+
+        sem_seg_file = dataset_dict.pop("sem_seg_file_name", None)
+        sem_seg_gt = _read_sem_seg(sem_seg_file) if sem_seg_file is not None else None
+
+        aug_input = T.AugInput(image, sem_seg=sem_seg_gt)
+        transforms = self.augmentations(aug_input)
+        image, sem_seg_gt = aug_input.image, aug_input.sem_seg
+        image_shape = image.shape[:2]  # h, w
+
+        # ascontiguousarray: flips and BGR conversion leave negative strides, which torch cannot wrap.
+        dataset_dict["image"] = torch.as_tensor(np.ascontiguousarray(image.transpose(2, 0, 1)))
+        if sem_seg_gt is not None:
+            dataset_dict["sem_seg"] = torch.as_tensor(sem_seg_gt.astype("long"))
+        if self.return_transforms:
+            dataset_dict["transforms"] = transforms
+        if self.proposal_topk is not None:
+            utils.transform_proposals(dataset_dict, image_shape, transforms, proposal_topk=self.proposal_topk)
+
+        if not self.is_train:
+            dataset_dict.pop("annotations", None)
+            return dataset_dict
+        if "annotations" in dataset_dict:
+            self._transform_annotations(dataset_dict, transforms, image_shape)
+        return dataset_dict
