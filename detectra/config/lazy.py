@@ -206,20 +206,23 @@ class LazyConfig:
             pass
         else:
             _visit_dict_configs(cfg, _replace_target_by_name)
+        container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
         try:
-            container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
             dumped = yaml.safe_dump(container, default_flow_style=None, allow_unicode=True, width=9999)
-        except (yaml.YAMLError, ValueError, TypeError) as e:
-            logger.warning("Config cannot be written as plain YAML (%s); writing a readable dump and a pickle.", e)
-            container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
-            with open(filename, "w", encoding="utf-8") as f:
-                f.write(yaml.dump(container, default_flow_style=None, allow_unicode=True, width=9999))
+        except yaml.YAMLError as e:
+            logger.warning(
+                "Config holds objects that YAML cannot represent (%s): %s shows them as !object tags and cannot be "
+                "loaded back; a pickle is written to %s.pkl where possible.", e, filename, filename
+            )
+            dumped = yaml.dump(
+                container, Dumper=_ReadableDumper, default_flow_style=None, allow_unicode=True, width=9999
+            )
             try:
+                pickled = pickle.dumps(cfg)  # in memory first: a failure must not leave a truncated file
                 with open(filename + ".pkl", "wb") as f:
-                    pickle.dump(cfg, f)
-            except Exception as pe:  # noqa: BLE001
+                    f.write(pickled)
+            except Exception as pe:  # noqa: BLE001 (any object may fail to pickle; the YAML is still written)
                 logger.warning("Could not pickle the config either (%s); %s is readable only.", pe, filename)
-            return
         with open(filename, "w", encoding="utf-8") as f:
             f.write(dumped)
 
@@ -270,6 +273,15 @@ class LazyConfig:
         for k, v in container.items():
             emit(v, prefix + str(k))
         return "\n".join(lines)
+
+
+class _ReadableDumper(yaml.SafeDumper):
+    """Safe YAML, plus ``!object '<repr>'`` for any other object, so that a dump never fails."""
+
+
+_ReadableDumper.add_multi_representer(
+    object, lambda dumper, data: dumper.represent_scalar("!object", repr(data))
+)
 
 
 def _replace_target_by_name(node: DictConfig) -> None:

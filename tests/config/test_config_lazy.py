@@ -115,10 +115,20 @@ def test_save_unserializable_falls_back_to_pickle(tmp_path: Path) -> None:
     cfg.g = Pair(left=2)  # an arbitrary object: no plain-YAML form
     out = tmp_path / "c.yaml"
     LazyConfig.save(cfg, out)
-    assert "Pair" in out.read_text()  # still written for reading
+    text = out.read_text()
+    assert "!object" in text and "Pair" in text  # still written for reading, not silently loadable
+    with pytest.raises(Exception, match="object"):
+        LazyConfig.load(out)
     with open(tmp_path / "c.yaml.pkl", "rb") as f:
         restored = pickle.load(f)
     assert restored.g.left == 2 and restored.f._target_ == f"{__name__}.Pair"
+
+
+def test_save_never_fails_on_unpicklable_objects(tmp_path: Path) -> None:
+    cfg = OmegaConf.create({"f": L(lambda x: x)(x=1)}, flags={"allow_objects": True})
+    LazyConfig.save(cfg, tmp_path / "l.yaml")
+    assert "lambda" in (tmp_path / "l.yaml").read_text()
+    assert not (tmp_path / "l.yaml.pkl").exists()
 
 
 def test_apply_overrides(py_config: str) -> None:
@@ -179,6 +189,20 @@ def test_instantiate_recursion() -> None:
     assert obj.right[0] == Point(1, 2)
     assert isinstance(obj.right[1].inner, torch.nn.ReLU)  # dicts without _target_ are recursed into
     assert obj.right[2] == 5
+
+
+def test_instantiate_keeps_objects_set_on_the_config() -> None:
+    # Detectron2's training pattern: put the built model into the optimizer config, then instantiate it.
+    model = torch.nn.Linear(2, 2)
+    cfg = L(torch.optim.SGD)(params=L(_parameters)(model=None), lr=0.1)
+    cfg.params.model = model
+    optimizer = instantiate(cfg)
+    assert isinstance(optimizer, torch.optim.SGD)
+    assert optimizer.param_groups[0]["params"][0] is model.weight and optimizer.param_groups[0]["lr"] == 0.1
+
+
+def _parameters(model: torch.nn.Module) -> list:
+    return list(model.parameters())
 
 
 def test_instantiate_plain_python_and_passthrough() -> None:
