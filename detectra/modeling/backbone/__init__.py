@@ -1,1 +1,16 @@
+"""Backbones: `Backbone` contract, ResNet / ResNeXt, FPN, and `BACKBONE_REGISTRY`."""
+from .backbone import Backbone
+from .build import BACKBONE_REGISTRY, build_backbone
+from .fpn import FPN, LastLevelMaxPool, LastLevelP6P7, build_resnet_fpn_backbone, build_retinanet_resnet_fpn_backbone
+from .resnet import (
+    BasicBlock,
+    BasicStem,
+    BottleneckBlock,
+    DeformBottleneckBlock,
+    ResNet,
+    ResNetBlockBase,
+    build_resnet_backbone,
+    make_stage,
+)
 
+__all__ = [k for k in globals().keys() if not k.startswith("_")]

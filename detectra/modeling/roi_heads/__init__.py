@@ -1,1 +1,15 @@
+"""ROI heads: box heads, `FastRCNNOutputLayers`, `StandardROIHeads`, `Res5ROIHeads` and their registries."""
+from .box_head import ROI_BOX_HEAD_REGISTRY, FastRCNNConvFCHead, build_box_head
+from .fast_rcnn import FastRCNNOutputLayers, fast_rcnn_inference, fast_rcnn_inference_single_image
+from .head_registries import ROI_KEYPOINT_HEAD_REGISTRY, ROI_MASK_HEAD_REGISTRY, build_keypoint_head, build_mask_head
+from .roi_heads import (
+    ROI_HEADS_REGISTRY,
+    Res5ROIHeads,
+    ROIHeads,
+    StandardROIHeads,
+    build_roi_heads,
+    select_foreground_proposals,
+    select_proposals_with_visible_keypoints,
+)
 
+__all__ = [k for k in globals().keys() if not k.startswith("_")]

@@ -1,0 +1,187 @@
+"""Helpers to check a detectra model against the reference Detectron2 outputs in ``shared/fixtures/d2parity``.
+
+Reusable for every architecture in the fixtures: build the model from the fixture's config, load the fixture's
+deterministic weights through the checkpointer's Detectron2 path, run the fixture images one at a time (batch of 1,
+as the reference did), and compare features / proposals / detections within the fixture README's bounds.
+
+Typical use::
+
+    fx = ParityFixture(shared_dir, "faster_rcnn_R_50_FPN")
+    model = fx.build_model()
+    run = fx.run(model, image_index=0)          # ParityRun(outputs, features, proposals)
+    fx.check_features(run, 0)
+    fx.check_proposals(run, 0)
+    fx.check_detections(run, 0)
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+from torchvision.ops import box_iou
+
+from detectra.checkpoint import DetectionCheckpointer
+from detectra.config import get_cfg
+from detectra.modeling import build_model
+from detectra.structures import Instances
+
+FEATURE_REL_TOL = 1e-4
+BOX_IOU_MIN = 0.99
+SCORE_ABS_TOL = 1e-3
+MATCHED_FRACTION_MIN = 0.99
+
+
+@dataclass
+class ParityRun:
+    """What one forward pass produced: the model's output dict, the backbone features of the padded batch and the
+    proposals the ROI heads received (None for models without ROI heads)."""
+
+    outputs: Dict
+    features: Dict[str, torch.Tensor]
+    proposals: Optional[Instances] = None
+    extras: Dict = field(default_factory=dict)
+
+
+def _load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class ParityFixture:
+    """One model's reference fixture.
+
+    Args:
+        shared_dir: the ``shared/`` folder (the ``shared_dir`` pytest fixture).
+        model_name: a sub-folder of ``fixtures/d2parity`` (e.g. "faster_rcnn_R_50_FPN").
+    """
+
+    def __init__(self, shared_dir: Path, model_name: str):
+        self.root = Path(shared_dir) / "fixtures" / "d2parity"
+        self.dir = self.root / model_name
+        self.model_name = model_name
+        self.ref = np.load(self.dir / "outputs.npz")
+        self.inputs = np.load(self.root / "inputs.npz")
+
+    def config(self):
+        cfg = get_cfg()
+        cfg.merge_from_file(str(self.dir / "config.yaml"))
+        cfg.MODEL.DEVICE = "cpu"
+        return cfg
+
+    def state_dict(self) -> Dict[str, np.ndarray]:
+        """The fixture's weights, ``{Detectron2 key: float32 array}``."""
+        weights = _load_module(self.root / "weights.py", "_d2parity_weights")
+        return weights.make_state_dict(weights.load_manifest(str(self.dir / "manifest.json")))
+
+    def build_model(self) -> torch.nn.Module:
+        """Build from the fixture config and load its weights through ``DetectionCheckpointer``'s Detectron2 path;
+        fails if any fixture key is unused or any model parameter is left unloaded."""
+        model = build_model(self.config())
+        checkpoint = {"model": self.state_dict(), "__author__": "detectron2 parity fixture", "matching_heuristics": True}
+        incompatible = DetectionCheckpointer(model)._load_model(checkpoint)
+        # integer buffers (num_batches_tracked) are absent from the fixture by design
+        missing = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")]
+        assert not missing, f"model keys not in the fixture: {missing[:10]}"
+        assert not incompatible.unexpected_keys, f"fixture keys unused: {incompatible.unexpected_keys[:10]}"
+        assert not incompatible.incorrect_shapes, f"shape mismatches: {incompatible.incorrect_shapes[:10]}"
+        return model.eval()
+
+    def model_input(self, i: int) -> Dict:
+        """Image ``i`` as the reference fed it: CHW BGR tensor, with the original height / width."""
+        image = torch.as_tensor(np.ascontiguousarray(self.inputs[f"in{i}_image"].transpose(2, 0, 1)))
+        h, w = (int(x) for x in self.inputs[f"in{i}_hw"])
+        return {"image": image, "height": h, "width": w}
+
+    @torch.no_grad()
+    def run(self, model: torch.nn.Module, image_index: int) -> ParityRun:
+        """Run image ``image_index`` alone (batch of 1), capturing backbone features and ROI-head proposals."""
+        captured: Dict = {}
+        hooks = [model.backbone.register_forward_hook(lambda m, i, o: captured.__setitem__("features", o))]
+        roi_heads = getattr(model, "roi_heads", None)
+        if roi_heads is not None:
+            hooks.append(
+                roi_heads.register_forward_pre_hook(lambda m, args: captured.__setitem__("proposals", args[2]))
+            )
+        try:
+            outputs = model([self.model_input(image_index)])[0]
+        finally:
+            for h in hooks:
+                h.remove()
+        proposals = captured.get("proposals")
+        return ParityRun(outputs, captured["features"], proposals[0] if proposals is not None else None)
+
+    # ---- comparisons -------------------------------------------------------------------------------------------
+
+    def check_features(self, run: ParityRun, i: int, rel_tol: float = FEATURE_REL_TOL) -> None:
+        """Sampled backbone values within ``rel_tol * max|ref|`` and [mean, std, max|x|] within ``rel_tol``."""
+        levels = sorted(k[len(f"in{i}_feat_") : -len("_shape")] for k in self.ref.files if k.startswith(f"in{i}_feat_") and k.endswith("_shape"))
+        assert levels, f"no reference features for image {i}"
+        for level in levels:
+            ref_shape = tuple(int(x) for x in self.ref[f"in{i}_feat_{level}_shape"])
+            ours = run.features[level][0]
+            assert tuple(ours.shape) == ref_shape, f"{level}: shape {tuple(ours.shape)} != reference {ref_shape}"
+            ref_stats = self.ref[f"in{i}_feat_{level}_stats"]
+            scale = float(ref_stats[2])
+            flat = ours.flatten()
+            idx = torch.as_tensor(self.ref[f"in{i}_feat_{level}_idx"])
+            err = (flat[idx] - torch.as_tensor(self.ref[f"in{i}_feat_{level}_val"])).abs().max().item()
+            assert err <= rel_tol * scale, f"{level}: max sampled error {err:.3g} > {rel_tol} * {scale:.3g}"
+            stats = np.array([flat.mean().item(), flat.std().item(), flat.abs().max().item()])
+            np.testing.assert_allclose(stats, ref_stats, rtol=rel_tol, atol=rel_tol * scale, err_msg=f"{level} stats")
+
+    def check_proposals(self, run: ParityRun, i: int) -> None:
+        """ROI-head input proposals (resized-image coordinates) against ``in{i}_proposal_*``."""
+        p = run.proposals
+        match_instances(
+            self.ref[f"in{i}_proposal_boxes"], self.ref[f"in{i}_proposal_logits"], None,
+            p.proposal_boxes.tensor, p.objectness_logits, None, what=f"image {i} proposals",
+        )
+
+    def check_final_proposals(self, run: ParityRun, i: int) -> None:
+        """ProposalNetwork's ``proposals`` output (original-image coordinates) against ``in{i}_final_proposal_*``."""
+        p = run.outputs["proposals"]
+        match_instances(
+            self.ref[f"in{i}_final_proposal_boxes"], self.ref[f"in{i}_final_proposal_logits"], None,
+            p.proposal_boxes.tensor, p.objectness_logits, None, what=f"image {i} final proposals",
+        )
+
+    def check_detections(self, run: ParityRun, i: int) -> None:
+        """Final ``instances`` (original-image coordinates) against ``in{i}_boxes/_scores/_classes``."""
+        inst = run.outputs["instances"]
+        h, w = (int(x) for x in self.inputs[f"in{i}_hw"])
+        assert tuple(inst.image_size) == (h, w), f"output size {inst.image_size} != original {(h, w)}"
+        match_instances(
+            self.ref[f"in{i}_boxes"], self.ref[f"in{i}_scores"], self.ref[f"in{i}_classes"],
+            inst.pred_boxes.tensor, inst.scores, inst.pred_classes, what=f"image {i} detections",
+        )
+
+
+def match_instances(
+    ref_boxes, ref_scores, ref_classes, boxes, scores, classes, *, what: str,
+    iou_min: float = BOX_IOU_MIN, score_tol: float = SCORE_ABS_TOL, min_fraction: float = MATCHED_FRACTION_MIN,
+) -> float:
+    """Assert equal counts and that ``min_fraction`` of reference boxes have a counterpart with IoU >= ``iou_min``,
+    |score difference| <= ``score_tol`` and (when classes are given) the same class.
+
+    Returns:
+        the matched fraction.
+    """
+    ref_boxes = torch.as_tensor(np.asarray(ref_boxes), dtype=torch.float32)
+    ref_scores = torch.as_tensor(np.asarray(ref_scores), dtype=torch.float32)
+    boxes, scores = boxes.detach().float().cpu(), scores.detach().float().cpu()
+    assert len(boxes) == len(ref_boxes), f"{what}: {len(boxes)} predictions, reference has {len(ref_boxes)}"
+    if len(ref_boxes) == 0:
+        return 1.0
+    ok = box_iou(ref_boxes, boxes) >= iou_min  # (R, N)
+    ok &= (ref_scores[:, None] - scores[None, :]).abs() <= score_tol
+    if ref_classes is not None:
+        ok &= torch.as_tensor(np.asarray(ref_classes))[:, None] == classes.detach().cpu()[None, :]
+    fraction = ok.any(dim=1).float().mean().item()
+    assert fraction >= min_fraction, f"{what}: only {fraction:.2%} of reference boxes matched (need {min_fraction:.0%})"
+    return fraction
