@@ -207,10 +207,13 @@ def test_merge_from_file_uses_safe_loader(tmp_path: Path) -> None:
 
 def test_string_values_in_yaml_are_decoded_as_literals(tmp_path: Path) -> None:
     # yacs evaluates string values from YAML too: a quoted tuple is a tuple.
-    path = _write(tmp_path / "s.yaml", "INPUT:\n  MIN_SIZE_TRAIN: '(512, 640)'\n  FORMAT: RGB\n")
+    path = _write(
+        tmp_path / "s.yaml", "INPUT:\n  MIN_SIZE_TRAIN: '(512, 640)'\n  FORMAT: RGB\nSOLVER:\n  BASE_LR: 1e-3\n"
+    )
     cfg = get_cfg()
     cfg.merge_from_file(path)
     assert cfg.INPUT.MIN_SIZE_TRAIN == (512, 640) and cfg.INPUT.FORMAT == "RGB"
+    assert cfg.SOLVER.BASE_LR == 0.001  # YAML 1.1 reads "1e-3" as a string; it is a float literal
 
 
 def test_version_handling(tmp_path: Path) -> None:
