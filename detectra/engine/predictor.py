@@ -1,0 +1,169 @@
+"""Run a trained model on raw images: one at a time (`DefaultPredictor`) or in batches (`BatchPredictor`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+__all__ = ["DefaultPredictor", "BatchPredictor", "IMAGE_EXTENSIONS"]
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def _check_format(input_format: str) -> str:
+    if input_format not in ("RGB", "BGR"):
+        raise ValueError(f"cfg.INPUT.FORMAT is '{input_format}'; the predictors support 'BGR' and 'RGB'.")
+    return input_format
+
+
+class _ModelRunner:
+    """What both predictors share: model built from cfg, weights loaded, test-time resize."""
+
+    def __init__(self, cfg: Any):
+        from detectra.checkpoint import DetectionCheckpointer
+        from detectra.data import MetadataCatalog
+        from detectra.data import transforms as T
+        from detectra.modeling import build_model
+
+        self.input_format = _check_format(cfg.INPUT.FORMAT)
+        self.cfg = cfg.clone()  # cfg may be modified by the caller afterwards
+        self.model = build_model(self.cfg)
+        self.model.eval()
+        if len(cfg.DATASETS.TEST):
+            self.metadata = MetadataCatalog.get(cfg.DATASETS.TEST[0])
+        if cfg.MODEL.WEIGHTS:
+            DetectionCheckpointer(self.model).load(cfg.MODEL.WEIGHTS)
+        self.aug = T.ResizeShortestEdge([cfg.INPUT.MIN_SIZE_TEST, cfg.INPUT.MIN_SIZE_TEST], cfg.INPUT.MAX_SIZE_TEST)
+        self.device = torch.device(cfg.MODEL.DEVICE)
+
+    def _prepare(self, original_image: np.ndarray) -> dict[str, Any]:
+        """BGR (H, W, C) uint8 -> the model's input dict, resized, in cfg.INPUT.FORMAT, on the model's device."""
+        if not isinstance(original_image, np.ndarray) or original_image.ndim != 3:
+            shape = getattr(original_image, "shape", None)
+            raise ValueError(f"Predictors take an (H, W, 3) BGR numpy image (as read by OpenCV); got shape {shape}.")
+        if self.input_format == "RGB":
+            original_image = original_image[:, :, ::-1]
+        height, width = original_image.shape[:2]
+        image = self.aug.get_transform(original_image).apply_image(original_image)
+        image = torch.as_tensor(np.ascontiguousarray(image.astype("float32").transpose(2, 0, 1)))
+        # Detectron2 calls `image.to(device)` and drops the result; keep it, so the copy happens here.
+        image = image.to(self.device)
+        return {"image": image, "height": height, "width": width}
+
+
+class DefaultPredictor(_ModelRunner):
+    """Build the model of `cfg`, load `cfg.MODEL.WEIGHTS`, and predict on single BGR images.
+
+    The image is converted to `cfg.INPUT.FORMAT`, resized with `ResizeShortestEdge(MIN_SIZE_TEST,
+    MAX_SIZE_TEST)`, and the outputs come back in the original image's coordinates.
+
+    Example:
+        >>> predictor = DefaultPredictor(cfg)
+        >>> outputs = predictor(cv2_style_bgr_image)
+        >>> outputs["instances"].pred_boxes
+    """
+
+    def __init__(self, cfg: Any):
+        super().__init__(cfg)
+
+    def __call__(self, original_image: np.ndarray) -> dict:
+        """
+        Args:
+            original_image: (H, W, C) uint8 image in BGR order.
+
+        Returns:
+            The model's output dict for this one image ("instances", "sem_seg", "panoptic_seg", ...).
+        """
+        with torch.no_grad():
+            return self.model([self._prepare(original_image)])[0]
+
+
+class _ImageSource(Dataset):
+    """Images from paths (read in loader workers) or in-memory BGR arrays, resized for the model."""
+
+    def __init__(self, items: Sequence[str | np.ndarray], runner: _ModelRunner):
+        self.items = list(items)
+        self.runner = runner
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, idx: int) -> tuple[Any, dict]:
+        from detectra.data.detection_utils import read_image
+
+        item = self.items[idx]
+        if isinstance(item, np.ndarray):
+            key, image = idx, item
+        else:
+            key, image = str(item), read_image(item, format="BGR")
+        inputs = self.runner._prepare(image)
+        inputs["image"] = inputs["image"].cpu()  # workers hand CPU tensors; moved to the device per batch
+        return key, inputs
+
+
+def _list_images(folder: Path) -> list[str]:
+    files = sorted(str(p) for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if not files:
+        raise FileNotFoundError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) found in folder '{folder}'.")
+    return files
+
+
+class BatchPredictor(_ModelRunner):
+    """Predict on many images in batches; images are read and resized in DataLoader workers meanwhile.
+
+    Example:
+        >>> for path, outputs in BatchPredictor(cfg, batch_size=8)("images/"):
+        ...     print(path, len(outputs["instances"]))
+    """
+
+    def __init__(self, cfg: Any, batch_size: int = 4, num_workers: int | None = None, show_progress: bool = True):
+        """
+        Args:
+            cfg: as for `DefaultPredictor`.
+            batch_size: images per model call.
+            num_workers: image-reading worker processes (default `cfg.DATALOADER.NUM_WORKERS`).
+            show_progress: show a tqdm progress bar.
+        """
+        super().__init__(cfg)
+        if batch_size < 1:
+            raise ValueError(f"BatchPredictor batch_size must be >= 1, got {batch_size}.")
+        self.batch_size = batch_size
+        self.num_workers = cfg.DATALOADER.NUM_WORKERS if num_workers is None else num_workers
+        self.show_progress = show_progress
+
+    def __call__(self, images: str | os.PathLike | Iterable[str | os.PathLike | np.ndarray]) -> Iterator[tuple]:
+        """
+        Args:
+            images: a folder (its image files, sorted by name), or a list of image paths and/or BGR arrays.
+
+        Yields:
+            (key, outputs) per image, in input order: key is the path for files, the list index for arrays.
+        """
+        if isinstance(images, (str, os.PathLike)):
+            folder = Path(images)
+            if not folder.is_dir():
+                raise NotADirectoryError(f"BatchPredictor got '{folder}', which is not a folder of images.")
+            items: list[Any] = _list_images(folder)
+        else:
+            items = [x if isinstance(x, np.ndarray) else str(x) for x in images]
+        loader = DataLoader(
+            _ImageSource(items, self),
+            batch_size=self.batch_size,
+            num_workers=self.num_workers,
+            collate_fn=lambda batch: batch,
+            pin_memory=self.device.type == "cuda",
+        )
+        from tqdm import tqdm
+
+        with torch.no_grad(), tqdm(total=len(items), desc="predict", unit="img", disable=not self.show_progress) as bar:
+            for batch in loader:
+                keys = [key for key, _ in batch]
+                inputs = [dict(x, image=x["image"].to(self.device, non_blocking=True)) for _, x in batch]
+                outputs = self.model(inputs)
+                bar.update(len(batch))
+                yield from zip(keys, outputs)

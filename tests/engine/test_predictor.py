@@ -1,0 +1,140 @@
+"""DefaultPredictor / BatchPredictor on a real (tiny) GeneralizedRCNN built from a config, with saved weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from detectra.checkpoint import DetectionCheckpointer
+from detectra.config import get_cfg
+from detectra.data import transforms as T
+from detectra.engine.predictor import BatchPredictor, DefaultPredictor
+from detectra.modeling import build_model
+
+
+def _tiny_cfg():
+    cfg = get_cfg()
+    cfg.MODEL.DEVICE = "cpu"
+    cfg.MODEL.META_ARCHITECTURE = "GeneralizedRCNN"
+    cfg.MODEL.BACKBONE.NAME = "build_resnet_fpn_backbone"
+    cfg.MODEL.RESNETS.DEPTH = 18
+    cfg.MODEL.RESNETS.RES2_OUT_CHANNELS = 64
+    cfg.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+    cfg.MODEL.FPN.IN_FEATURES = ["res2", "res3", "res4", "res5"]
+    cfg.MODEL.FPN.OUT_CHANNELS = 32
+    cfg.MODEL.ANCHOR_GENERATOR.SIZES = [[32], [64], [128], [256], [512]]
+    cfg.MODEL.RPN.IN_FEATURES = ["p2", "p3", "p4", "p5", "p6"]
+    cfg.MODEL.ROI_HEADS.NAME = "StandardROIHeads"
+    cfg.MODEL.ROI_HEADS.IN_FEATURES = ["p2", "p3", "p4", "p5"]
+    cfg.MODEL.ROI_HEADS.NUM_CLASSES = 3
+    cfg.MODEL.ROI_HEADS.SCORE_THRESH_TEST = 0.0
+    cfg.MODEL.ROI_BOX_HEAD.NAME = "FastRCNNConvFCHead"
+    cfg.MODEL.ROI_BOX_HEAD.NUM_FC = 2
+    cfg.MODEL.ROI_BOX_HEAD.FC_DIM = 64
+    cfg.INPUT.MIN_SIZE_TEST = 64
+    cfg.INPUT.MAX_SIZE_TEST = 128
+    cfg.DATALOADER.NUM_WORKERS = 0
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    """A state dict saved by DetectionCheckpointer from a seeded model, and the model itself."""
+    torch.manual_seed(0)
+    model = build_model(_tiny_cfg()).eval()
+    out_dir = tmp_path_factory.mktemp("weights")
+    DetectionCheckpointer(model, save_dir=str(out_dir)).save("model_tiny")
+    return str(out_dir / "model_tiny.pth"), model
+
+
+def _bgr(seed, h=48, w=72):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def _assert_same_instances(a, b, atol=1e-4):
+    assert a.image_size == b.image_size
+    assert torch.allclose(a.pred_boxes.tensor, b.pred_boxes.tensor, atol=atol)
+    assert torch.allclose(a.scores, b.scores, atol=atol)
+    assert torch.equal(a.pred_classes, b.pred_classes)
+
+
+def test_default_predictor_loads_weights_and_matches_manual_pipeline(weights):
+    path, reference = weights
+    cfg = _tiny_cfg()
+    cfg.MODEL.WEIGHTS = path
+    predictor = DefaultPredictor(cfg)
+    for key, value in reference.state_dict().items():
+        assert torch.equal(predictor.model.state_dict()[key], value), key
+    assert not predictor.model.training
+
+    img = _bgr(1)
+    outputs = predictor(img)
+    inst = outputs["instances"]
+    assert inst.image_size == (48, 72)  # original size, not the resized 64 x 96
+    assert len(inst) > 0
+
+    resized = T.ResizeShortestEdge([64, 64], 128).get_transform(img).apply_image(img)
+    assert resized.shape[:2] == (64, 96)
+    with torch.no_grad():
+        manual = reference([{"image": torch.as_tensor(resized.transpose(2, 0, 1).astype("float32")),
+                             "height": 48, "width": 72}])[0]["instances"]  # fmt: skip
+    _assert_same_instances(inst, manual)
+    boxes = inst.pred_boxes.tensor
+    assert (boxes[:, 0] >= 0).all() and (boxes[:, 2] <= 72).all() and (boxes[:, 3] <= 48).all()
+
+
+def test_rgb_input_format_flips_channels(weights):
+    path, _ = weights
+    cfg = _tiny_cfg()
+    cfg.MODEL.WEIGHTS = path
+    cfg.INPUT.FORMAT = "RGB"
+    predictor = DefaultPredictor(cfg)
+    seen = []
+    model = predictor.model
+    predictor.model = lambda inputs: seen.append(inputs) or model(inputs)
+    img = _bgr(2)
+    predictor(img)
+    fed = seen[0][0]["image"]
+    assert fed.device.type == "cpu" and fed.dtype == torch.float32
+    expected = T.ResizeShortestEdge([64, 64], 128).get_transform(img).apply_image(img[:, :, ::-1].copy())
+    assert torch.equal(fed, torch.as_tensor(expected.transpose(2, 0, 1).astype("float32")))
+
+
+def test_bad_inputs():
+    cfg = _tiny_cfg()
+    cfg.INPUT.FORMAT = "YUV-BT.601"
+    with pytest.raises(ValueError, match="INPUT.FORMAT"):
+        DefaultPredictor(cfg)
+
+
+def test_batch_predictor_folder_and_arrays_match_single_predictions(weights, tmp_path):
+    path, _ = weights
+    cfg = _tiny_cfg()
+    cfg.MODEL.WEIGHTS = path
+    images = [_bgr(s) for s in range(3)]
+    for i, img in enumerate(images):
+        Image.fromarray(img[:, :, ::-1]).save(tmp_path / f"img_{i}.png")  # files are RGB on disk
+    (tmp_path / "notes.txt").write_text("not an image")
+
+    single = DefaultPredictor(cfg)
+    batch = BatchPredictor(cfg, batch_size=2, show_progress=False)
+    from_folder = list(batch(tmp_path))
+    assert [k for k, _ in from_folder] == [str(tmp_path / f"img_{i}.png") for i in range(3)]
+    from_arrays = list(batch(images))
+    assert [k for k, _ in from_arrays] == [0, 1, 2]
+    for i, img in enumerate(images):
+        expected = single(img)["instances"]
+        _assert_same_instances(from_folder[i][1]["instances"], expected)
+        _assert_same_instances(from_arrays[i][1]["instances"], expected)
+
+    with pytest.raises(FileNotFoundError, match="No images"):
+        list(batch(_empty_dir(tmp_path)))
+
+
+def _empty_dir(tmp_path):
+    d = tmp_path / "empty"
+    d.mkdir()
+    return d
