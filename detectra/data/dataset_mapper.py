@@ -7,7 +7,7 @@ from typing import Optional, Union
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 from detectra.config import configurable
 
@@ -20,15 +20,17 @@ logger = logging.getLogger(__name__)
 
 
 def _read_sem_seg(file_name: str) -> np.ndarray:
-    """Read a semantic label map as HxW uint8 class ids.
+    """Read a semantic label map as an HxW array of class ids (uint8; wider for 16-bit label files).
 
-    Palette ("P") PNGs keep their palette indices (converting them to gray, as a plain read would, mixes labels).
+    Palette ("P") PNGs keep their palette indices, and 16-bit files their values: converting either to gray, as a
+    plain image read would, mixes labels. Other modes (RGB...) are converted to "L" as Detectron2 does.
     """
     try:
         with Image.open(file_name) as image:
-            if image.mode in ("L", "P"):
+            if image.mode in ("L", "P", "I;16", "I;16B", "I;16L", "I"):
                 image.load()
-                return np.asarray(image).copy()
+                labels = np.asarray(ImageOps.exif_transpose(image))
+                return labels if labels.dtype == np.uint8 else labels.astype(np.int32)
     except OSError:
         pass  # missing or unreadable: read_image below raises the explanatory error
     return utils.read_image(file_name, "L").squeeze(2)

@@ -60,7 +60,7 @@ _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
 def _to_8bit_if_deep(image: Image.Image) -> Image.Image:
-    """16-bit (and 32-bit integer) images become 8-bit "L" by scaling 0..65535 to 0..255.
+    """16-bit (and 32-bit integer) images become 8-bit "L" by scaling 0..65535 to 0..255 (255 / 65535 = 1 / 257).
 
     PIL's own conversion clips every value above 255 to white, which would ruin such images.
     """
@@ -87,8 +87,8 @@ def convert_PIL_to_numpy(image: Image.Image, format: Optional[str]) -> np.ndarra
     Returns:
         HxWxC array (HxWx1 for "L"); uint8 except "YUV-BT.601" (float64).
     """
-    image = _flatten_palette_transparency(_to_8bit_if_deep(image))
-    if format is not None:
+    if format is not None:  # format=None keeps 16-bit data (e.g. depth maps) as it is stored
+        image = _flatten_palette_transparency(_to_8bit_if_deep(image))
         conversion = "RGB" if format in ("BGR", "YUV-BT.601") else format
         image = image.convert(conversion)
     array = np.asarray(image)

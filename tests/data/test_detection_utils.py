@@ -85,6 +85,7 @@ def test_read_image_converts_grayscale_palette_rgba_cmyk_16bit(tmp_path):
     assert out.shape == (4, 4, 3)
     np.testing.assert_array_equal(out[..., 0], np.round(deep / 257.0).astype(np.uint8))  # not clipped to 255
     assert out[..., 0].max() == 255 and out[0, 1, 0] == 17
+    np.testing.assert_array_equal(utils.read_image(tmp_path / "deep.png"), deep)  # format=None: as stored
 
 
 def test_read_image_missing_or_truncated_file_names_the_file(tmp_path):

@@ -224,3 +224,13 @@ def test_tiny_coco_keypoints_are_mirrored_with_the_flip_map(shared_dir):
                 else:
                     np.testing.assert_array_equal(k[j], [0, 0, 0])
     assert checked > 20
+
+
+def test_sixteen_bit_label_map_keeps_label_values(record, tmp_path):
+    labels = np.zeros((H, W), np.uint16)
+    labels[:, W // 2:] = 300  # more classes than uint8 holds
+    Image.fromarray(labels).save(tmp_path / "labels16.png")
+    record["sem_seg_file_name"] = str(tmp_path / "labels16.png")
+    out = DatasetMapper(False, augmentations=[T.Resize((24, 32))], image_format="BGR")(record)
+    assert set(out["sem_seg"].unique().tolist()) == {0, 300}
+    assert (out["sem_seg"][:, 16:] == 300).all()
