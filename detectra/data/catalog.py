@@ -138,14 +138,27 @@ def _same_value(a: Any, b: Any) -> bool:
 class _MetadataCatalog(UserDict):
     """Maps a dataset name to its ``Metadata``; ``get`` creates an empty one on first access, as in Detectron2."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        # name -> callable run once at the first `get` (datasets generated on first use, e.g. shapes, make sure
+        # the files their metadata points to exist before anyone reads them)
+        self._prepare: dict[str, Callable[[], None]] = {}
+
     def get(self, name: str) -> Metadata:  # type: ignore[override]
         """The ``Metadata`` of ``name`` (created empty if it does not exist yet)."""
         if not name:
             raise ValueError("MetadataCatalog.get() needs a non-empty dataset name.")
+        prepare = self._prepare.pop(name, None)
+        if prepare is not None:
+            prepare()
         r = super().get(name, None)
         if r is None:
             r = self[name] = Metadata(name=name)
         return r
+
+    def _set_prepare(self, name: str, func: Callable[[], None]) -> None:
+        """Run ``func`` before the first ``get(name)`` returns (for datasets generated on first use)."""
+        self._prepare[name] = func
 
     def list(self) -> list[str]:
         """Names of all datasets with metadata."""
@@ -153,6 +166,7 @@ class _MetadataCatalog(UserDict):
 
     def remove(self, name: str) -> None:
         """Drop the metadata of ``name``."""
+        self._prepare.pop(name, None)
         self.pop(name)
 
     def __str__(self) -> str:

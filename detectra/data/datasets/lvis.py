@@ -1,0 +1,98 @@
+"""LVIS (v0.5 / v1) json loading. LVIS files are COCO-like; category names are read from the json itself."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any, Optional
+
+from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.structures.boxes import BoxMode
+
+__all__ = ["load_lvis_json", "register_lvis_instances", "get_lvis_instances_meta"]
+
+logger = logging.getLogger(__name__)
+
+
+def get_lvis_instances_meta(dataset_name: str) -> dict[str, Any]:
+    """Metadata known before loading. LVIS's 1203 (v1) / 1230 (v0.5) category names are not shipped with detectra:
+    ``load_lvis_json`` sets thing_classes and class_image_count from the json's "categories" when it loads."""
+    if "lvis" not in dataset_name:
+        raise ValueError(f"No builtin LVIS metadata for dataset '{dataset_name}'.")
+    return {}
+
+
+def _file_name(image_root: str, img: dict) -> str:
+    if "file_name" in img:
+        return os.path.join(image_root, img["file_name"])
+    # LVIS v1 images are COCO images: "http://images.cocodataset.org/train2017/000000391895.jpg"
+    split_folder, file_name = img["coco_url"].split("/")[-2:]
+    return os.path.join(image_root, split_folder, file_name)
+
+
+def load_lvis_json(
+    json_file: str,
+    image_root: str,
+    dataset_name: Optional[str] = None,
+    extra_annotation_keys: Optional[list[str]] = None,
+) -> list[dict]:
+    """Load an LVIS json into Detectron2 dicts (category ids become ``id - 1``, LVIS ids being 1..K).
+
+    Records carry ``not_exhaustive_category_ids`` and ``neg_category_ids`` (contiguous ids) for federated
+    evaluation. With ``dataset_name``, its metadata gets thing_classes (first synonym of each category) and
+    class_image_count.
+    """
+    with open(json_file) as f:
+        data = json.load(f)
+    if not isinstance(data, dict) or "images" not in data:
+        raise ValueError(f"'{json_file}' is not an LVIS json (no 'images' list).")
+    cats = sorted(data.get("categories", []), key=lambda c: c["id"])
+    id_map = None
+    if dataset_name is not None:
+        meta = MetadataCatalog.get(dataset_name)
+        id_map = meta.get("thing_dataset_id_to_contiguous_id")
+        if cats and "thing_classes" not in meta.as_dict():
+            meta.thing_classes = [(c.get("synonyms") or [c["name"]])[0] for c in cats]
+            meta.class_image_count = [
+                {"id": c["id"], "image_count": c.get("image_count", 0), "frequency": c.get("frequency")} for c in cats
+            ]
+    map_id = (lambda cid: id_map[cid]) if id_map else (lambda cid: cid - 1)  # noqa: E731
+
+    anns_per_image: dict[Any, list] = {}
+    for ann in data.get("annotations", []):
+        anns_per_image.setdefault(ann["image_id"], []).append(ann)
+    logger.info("Loaded %d images in the LVIS format from %s", len(data["images"]), json_file)
+    extra = list(extra_annotation_keys or [])
+    dataset_dicts = []
+    for img in sorted(data["images"], key=lambda x: x["id"]):
+        record = {
+            "file_name": _file_name(image_root, img),
+            "height": img["height"],
+            "width": img["width"],
+            "not_exhaustive_category_ids": [map_id(c) for c in img.get("not_exhaustive_category_ids", [])],
+            "neg_category_ids": [map_id(c) for c in img.get("neg_category_ids", [])],
+            "image_id": img["id"],
+        }
+        objs = []
+        for anno in anns_per_image.get(img["id"], []):
+            segm = anno.get("segmentation", [])
+            valid = [poly for poly in segm if len(poly) % 2 == 0 and len(poly) >= 6]
+            if len(valid) != len(segm):
+                raise ValueError(
+                    f"'{json_file}', image id {img['id']}, annotation id {anno.get('id')}: a polygon has fewer than "
+                    "3 points or an odd number of coordinates; fix or drop it."
+                )
+            obj = {"bbox": anno["bbox"], "bbox_mode": BoxMode.XYWH_ABS, "category_id": map_id(anno["category_id"]),
+                   "segmentation": segm}  # fmt: skip
+            for key in extra:
+                obj[key] = anno[key]
+            objs.append(obj)
+        record["annotations"] = objs
+        dataset_dicts.append(record)
+    return dataset_dicts
+
+
+def register_lvis_instances(name: str, metadata: dict, json_file: str, image_root: str) -> None:
+    """Register an LVIS-format dataset under ``name`` (evaluator "lvis")."""
+    DatasetCatalog.register(name, lambda: load_lvis_json(json_file, image_root, name))
+    MetadataCatalog.get(name).set(json_file=json_file, image_root=image_root, evaluator_type="lvis", **metadata)
