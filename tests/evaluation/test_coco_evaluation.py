@@ -103,6 +103,10 @@ def test_small_json_matches_pycocotools_bbox_and_segm(tmp_path, register_coco, m
         assert list(saved["class_names"]) == ["cat", "dog"]
     assert 0 < results["bbox"]["AP"] < 100
 
+    from detectra.utils.plots import plot_pr_curves
+
+    assert plot_pr_curves(tmp_path / "coco_eval_segm_precision.npz", tmp_path / "pr.png").stat().st_size > 5000
+
 
 def test_perfect_detections_give_ap_100(tmp_path, register_coco):
     gt_json = _small_coco(tmp_path)
