@@ -1,1 +1,40 @@
+"""Training: the loop (`SimpleTrainer`, `AMPTrainer`), hooks, `DefaultTrainer` and setup helpers, `launch`."""
 
+from typing import Any
+
+from detectra.engine import hooks
+from detectra.engine.defaults import (
+    DefaultTrainer,
+    create_ddp_model,
+    default_argument_parser,
+    default_setup,
+    default_writers,
+)
+from detectra.engine.hooks import HookBase
+from detectra.engine.launch import launch
+from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
+
+__all__ = [
+    "AMPTrainer",
+    "DefaultPredictor",
+    "DefaultTrainer",
+    "HookBase",
+    "SimpleTrainer",
+    "TrainerBase",
+    "create_ddp_model",
+    "default_argument_parser",
+    "default_setup",
+    "default_writers",
+    "hooks",
+    "launch",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # DefaultPredictor is written by the evaluation owner (engine/predictor.py); import it on first use so
+    # the engine imports even before that file exists.
+    if name == "DefaultPredictor":
+        from detectra.engine.predictor import DefaultPredictor
+
+        return DefaultPredictor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

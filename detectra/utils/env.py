@@ -1,5 +1,5 @@
-"""Process environment: RNG seeding and capture / restore of every RNG state, and a text report of the
-software and hardware environment (`collect_env_info`)."""
+"""Process environment: RNG seeding and a text report of the software and hardware environment
+(`collect_env_info`). Capturing / restoring RNG states for checkpoints lives in `detectra.checkpoint.rng`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["TORCH_VERSION", "collect_env_info", "get_rng_state", "seed_all_rng", "set_rng_state"]
+__all__ = ["TORCH_VERSION", "collect_env_info", "seed_all_rng"]
 
 TORCH_VERSION = tuple(int(x) for x in torch.__version__.split(".")[:2])
 
@@ -40,43 +40,6 @@ def seed_all_rng(seed: int | None = None) -> int:
     torch.manual_seed(seed)  # also seeds every CUDA device
     os.environ["PYTHONHASHSEED"] = str(seed)
     return seed
-
-
-def get_rng_state() -> dict[str, Any]:
-    """Every global RNG state of this process: python, numpy, torch CPU and (if present) all CUDA devices.
-
-    Returns:
-        a picklable dict for `set_rng_state`.
-    """
-    state: dict[str, Any] = {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-    }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    """Restore RNG states saved by `get_rng_state` (missing entries are left alone)."""
-    if "python" in state:
-        py = state["python"]
-        # The state may come back from a checkpoint with lists instead of tuples.
-        random.setstate((py[0], tuple(py[1]), py[2]))
-    if "numpy" in state:
-        np.random.set_state(state["numpy"])
-    if "torch" in state:
-        torch.set_rng_state(torch.as_tensor(state["torch"], dtype=torch.uint8).cpu())
-    if "cuda" in state and torch.cuda.is_available():
-        cuda_states = state["cuda"]
-        if len(cuda_states) == torch.cuda.device_count():
-            torch.cuda.set_rng_state_all([torch.as_tensor(s, dtype=torch.uint8).cpu() for s in cuda_states])
-        else:
-            logging.getLogger(__name__).warning(
-                f"Checkpoint holds CUDA RNG states for {len(cuda_states)} devices but "
-                f"{torch.cuda.device_count()} are visible; CUDA RNG states are not restored."
-            )
 
 
 def _package_version(dist_name: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from detectra.utils import comm
-from detectra.utils.env import collect_env_info, get_rng_state, seed_all_rng, set_rng_state
+from detectra.utils.env import collect_env_info, seed_all_rng
 from detectra.utils.logger import (
     create_small_table,
     create_table,
@@ -34,16 +34,11 @@ def test_comm_single_process():
         comm.get_local_process_group()
 
 
-def test_seed_and_rng_state_roundtrip():
+def test_seed_all_rng_repeats_draws():
     assert seed_all_rng(123) == 123
     a = (random.random(), np.random.rand(), torch.rand(1).item())
     seed_all_rng(123)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
-    state = get_rng_state()
-    b = (random.random(), np.random.rand(), torch.rand(3).tolist())
-    seed_all_rng(7)
-    set_rng_state(state)
-    assert (random.random(), np.random.rand(), torch.rand(3).tolist()) == b
     assert isinstance(seed_all_rng(None), int)
 
 

@@ -1,0 +1,497 @@
+"""Standard training setup: `default_argument_parser`, `default_setup`, `default_writers`,
+`create_ddp_model` and `DefaultTrainer` (the config-driven trainer with Detectron2's default hooks).
+
+``DefaultPredictor`` (owned by the evaluation module, in ``engine/predictor.py``) is re-exported lazily.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import weakref
+from collections import OrderedDict
+from typing import Any, Sequence
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from detectra.engine import hooks
+from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
+from detectra.utils import comm
+from detectra.utils.env import collect_env_info, seed_all_rng
+from detectra.utils.events import CommonMetricPrinter, EventWriter, JSONWriter, TensorboardXWriter
+from detectra.utils.logger import setup_logger
+
+__all__ = [
+    "DefaultPredictor",
+    "DefaultTrainer",
+    "create_ddp_model",
+    "default_argument_parser",
+    "default_setup",
+    "default_writers",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def __getattr__(name: str) -> Any:
+    # DefaultPredictor lives in engine/predictor.py (another owner's file); import it only when asked for.
+    if name == "DefaultPredictor":
+        from detectra.engine.predictor import DefaultPredictor
+
+        return DefaultPredictor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def create_ddp_model(model: nn.Module, *, fp16_compression: bool = False, **kwargs: Any) -> nn.Module:
+    """Wrap ``model`` in ``DistributedDataParallel`` when there is more than one process.
+
+    Args:
+        model: the model.
+        fp16_compression: all-reduce gradients in float16 (halves communication; registers torch's
+            ``fp16_compress_hook``).
+        kwargs: passed to ``DistributedDataParallel`` (``device_ids`` defaults to the local GPU on CUDA).
+
+    Returns:
+        ``model`` itself with one process, else the DDP-wrapped model.
+    """
+    if comm.get_world_size() == 1:
+        return model
+    param = next(model.parameters(), None)
+    if "device_ids" not in kwargs and param is not None and param.device.type == "cuda":
+        kwargs["device_ids"] = [comm.get_local_rank()]
+    ddp = DistributedDataParallel(model, **kwargs)
+    if fp16_compression:
+        from torch.distributed.algorithms.ddp_comm_hooks import default as comm_hooks
+
+        ddp.register_comm_hook(state=None, hook=comm_hooks.fp16_compress_hook)
+    return ddp
+
+
+def default_argument_parser(epilog: str | None = None) -> argparse.ArgumentParser:
+    """The command line of Detectron2's training scripts: --config-file, --resume, --eval-only, --num-gpus,
+    --num-machines, --machine-rank, --dist-url, then trailing ``KEY VALUE`` config overrides (``opts``)."""
+    parser = argparse.ArgumentParser(
+        epilog=epilog
+        or f"""
+Examples:
+
+Run on single machine:
+    $ {sys.argv[0]} --num-gpus 8 --config-file cfg.yaml
+
+Change some config options:
+    $ {sys.argv[0]} --config-file cfg.yaml MODEL.WEIGHTS /path/to/weight.pth SOLVER.BASE_LR 0.001
+
+Run on multiple machines:
+    (machine0)$ {sys.argv[0]} --machine-rank 0 --num-machines 2 --dist-url <URL> [--other-flags]
+    (machine1)$ {sys.argv[0]} --machine-rank 1 --num-machines 2 --dist-url <URL> [--other-flags]
+""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config-file", default="", metavar="FILE", help="path to config file")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="Whether to attempt to resume from the checkpoint directory. "
+        "See documentation of `DefaultTrainer.resume_or_load()` for what it means.",
+    )
+    parser.add_argument("--eval-only", action="store_true", help="perform evaluation only")
+    parser.add_argument("--num-gpus", type=int, default=1, help="number of gpus *per machine*")
+    parser.add_argument("--num-machines", type=int, default=1, help="total number of machines")
+    parser.add_argument(
+        "--machine-rank", type=int, default=0, help="the rank of this machine (unique per machine)"
+    )
+    # PyTorch still may leave orphan processes in multi-gpu training: a port derived from the user id
+    # keeps two users of one machine apart.
+    port = 2**15 + 2**14 + hash(os.getuid() if sys.platform != "win32" else 1) % 2**14
+    parser.add_argument(
+        "--dist-url",
+        default=f"tcp://127.0.0.1:{port}",
+        help="initialization URL for pytorch distributed backend ('auto': pick a free port). "
+        "See https://pytorch.org/docs/stable/distributed.html for details.",
+    )
+    parser.add_argument(
+        "opts",
+        help="Modify config options at the end of the command, as space-separated 'PATH.KEY VALUE' pairs.",
+        default=None,
+        nargs=argparse.REMAINDER,
+    )
+    return parser
+
+
+def _try_get_key(cfg: Any, *keys: str, default: Any = None) -> Any:
+    """First of ``keys`` (dotted) present in a yacs CfgNode or an OmegaConf LazyConfig."""
+    for k in keys:
+        node = cfg
+        try:
+            for part in k.split("."):
+                node = node[part] if isinstance(node, dict) or hasattr(node, "__getitem__") else getattr(node, part)
+            return node
+        except (KeyError, AttributeError, TypeError, IndexError):
+            continue
+    return default
+
+
+def default_setup(cfg: Any, args: argparse.Namespace | None) -> None:
+    """Common start of a training / evaluation script.
+
+    Creates the output dir; sets up the loggers (console on rank 0, ``log.txt`` per rank); logs the rank,
+    environment, command line and config file; saves the full config as ``OUTPUT_DIR/config.yaml`` (rank 0);
+    seeds every RNG (``SEED + rank``, or random when SEED < 0); sets ``cudnn.benchmark``.
+
+    Args:
+        cfg: a `CfgNode` (or a LazyConfig with ``train.output_dir`` / ``train.seed``).
+        args: the parsed command line (``default_argument_parser().parse_args()``).
+    """
+    output_dir = _try_get_key(cfg, "OUTPUT_DIR", "output_dir", "train.output_dir")
+    if comm.is_main_process() and output_dir:
+        os.makedirs(output_dir, exist_ok=True)
+
+    rank = comm.get_rank()
+    log = setup_logger(output_dir, distributed_rank=rank)
+
+    log.info(f"Rank of current process: {rank}. World size: {comm.get_world_size()}")
+    log.info("Environment info:\n" + collect_env_info())
+    log.info("Command line arguments: " + str(args))
+    config_file = getattr(args, "config_file", "") if args is not None else ""
+    if config_file:
+        with open(config_file) as f:
+            log.info(f"Contents of args.config_file={config_file}:\n{f.read()}")
+
+    if comm.is_main_process() and output_dir:
+        path = os.path.join(output_dir, "config.yaml")
+        if hasattr(cfg, "dump"):
+            text = cfg.dump()
+            log.info(f"Running with full config:\n{text}")
+            with open(path, "w") as f:
+                f.write(text)
+        else:
+            from detectra.config import LazyConfig
+
+            LazyConfig.save(cfg, path)
+        log.info(f"Full config saved to {path}")
+
+    seed = _try_get_key(cfg, "SEED", "train.seed", default=-1)
+    # A different seed per rank: ranks must not draw the same augmentations / dropout masks.
+    seed_all_rng(None if seed is None or seed < 0 else seed + rank)
+
+    # cudnn benchmark has large overhead; it should not be used in evaluation, which has varying input sizes.
+    if not (args is not None and getattr(args, "eval_only", False)):
+        torch.backends.cudnn.benchmark = bool(_try_get_key(cfg, "CUDNN_BENCHMARK", "train.cudnn_benchmark",
+                                                           default=False))  # fmt: skip
+
+
+def default_writers(output_dir: str, max_iter: int | None = None) -> list[EventWriter]:
+    """Console printer (+ progress bar on a terminal), ``OUTPUT_DIR/metrics.json`` and tensorboard files.
+
+    Args:
+        output_dir: where ``metrics.json`` and the tensorboard files go.
+        max_iter: total iterations, for the ETA and progress bar.
+    """
+    os.makedirs(output_dir, exist_ok=True)
+    writers: list[EventWriter] = [
+        CommonMetricPrinter(max_iter),
+        JSONWriter(os.path.join(output_dir, "metrics.json")),
+    ]
+    try:
+        writers.append(TensorboardXWriter(output_dir))
+    except ImportError:  # tensorboard is optional
+        logger.info("tensorboard is not installed: no tensorboard event files are written.")
+    return writers
+
+
+class DefaultTrainer(TrainerBase):
+    """A trainer with Detectron2's default behaviour, built from a config:
+
+    model, optimizer, LR scheduler and train loader from the ``build_*`` class methods; DDP with several
+    processes; `SimpleTrainer` or `AMPTrainer` (``SOLVER.AMP``); checkpoints in ``OUTPUT_DIR``; and the
+    default hooks (timer, LR, precise BN, checkpointing, evaluation, best checkpoint, validation loss,
+    writers).
+
+    Example::
+
+        trainer = DefaultTrainer(cfg)
+        trainer.resume_or_load(resume=args.resume)
+        trainer.train()
+    """
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__()
+        if not logging.getLogger("detectra").isEnabledFor(logging.INFO):
+            setup_logger()
+        cfg = DefaultTrainer.auto_scale_workers(cfg, comm.get_world_size())
+
+        model = self.build_model(cfg)
+        optimizer = self.build_optimizer(cfg, model)
+        data_loader = self.build_train_loader(cfg)
+
+        model = create_ddp_model(model, broadcast_buffers=False)
+        if cfg.SOLVER.AMP.ENABLED:
+            self._trainer: SimpleTrainer = AMPTrainer(
+                model, data_loader, optimizer, precision=cfg.SOLVER.AMP.get("PRECISION", "float16")
+            )
+        else:
+            self._trainer = SimpleTrainer(model, data_loader, optimizer)
+
+        self.scheduler = self.build_lr_scheduler(cfg, optimizer)
+        from detectra.checkpoint import DetectionCheckpointer
+
+        checkpointables: dict[str, Any] = {"trainer": weakref.proxy(self)}
+        if hasattr(data_loader, "state_dict") and hasattr(data_loader, "load_state_dict"):
+            # The loader's position: a resumed run sees the same batches as an uninterrupted one.
+            checkpointables["data_loader"] = data_loader
+        self.checkpointer = DetectionCheckpointer(model, cfg.OUTPUT_DIR, **checkpointables)
+        self.start_iter = 0
+        self.max_iter = cfg.SOLVER.MAX_ITER
+        self.cfg = cfg
+
+        self.register_hooks(self.build_hooks())
+
+    def resume_or_load(self, resume: bool = True) -> None:
+        """With ``resume`` and a ``last_checkpoint`` in OUTPUT_DIR: restore everything from it (model,
+        optimizer, scheduler, hooks, data loader position, RNG states) and continue at the next iteration.
+        Otherwise load only the model weights from ``cfg.MODEL.WEIGHTS`` and start at iteration 0."""
+        self.checkpointer.resume_or_load(self.cfg.MODEL.WEIGHTS, resume=resume)
+        if resume and self.checkpointer.has_checkpoint():
+            # The checkpoint was saved after iteration `self.iter`.
+            self.start_iter = self.iter + 1
+
+    def build_hooks(self) -> list[hooks.HookBase | None]:
+        """The default hooks, in Detectron2's order (plus BestCheckpointer and ValidationLoss when enabled)."""
+        cfg = self.cfg.clone()
+        cfg.defrost()
+        cfg.DATALOADER.NUM_WORKERS = 0  # save some memory and time for PreciseBN
+
+        ret: list[hooks.HookBase | None] = [
+            hooks.IterationTimer(),
+            hooks.LRScheduler(),
+            hooks.PreciseBN(
+                cfg.TEST.EVAL_PERIOD, self.model, self.build_train_loader(cfg), cfg.TEST.PRECISE_BN.NUM_ITER
+            )
+            if cfg.TEST.PRECISE_BN.ENABLED and hooks.get_bn_modules(self.model)
+            else None,
+            # On every rank: each sends its RNG state to rank 0 before a save; only rank 0 writes files.
+            hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD),
+        ]
+
+        def test_and_save_results():
+            self._last_eval_results = self.test(self.cfg, self.model)
+            return self._last_eval_results
+
+        # Do evaluation after checkpointer, because then if it fails, we can use the saved checkpoint to debug.
+        ret.append(hooks.EvalHook(cfg.TEST.EVAL_PERIOD, test_and_save_results))
+        best = cfg.SOLVER.get("BEST_CHECKPOINTER", None)
+        if best is not None and best.ENABLED and comm.is_main_process():
+            ret.append(hooks.BestCheckpointer(cfg.TEST.EVAL_PERIOD, self.checkpointer, best.METRIC, mode=best.MODE))
+        if cfg.TEST.get("VAL_PERIOD", 0) > 0 and len(cfg.DATASETS.get("VAL", ())):
+            ret.append(
+                hooks.ValidationLoss(
+                    cfg.TEST.VAL_PERIOD,
+                    self.model,
+                    self.build_val_loader(self.cfg),
+                    patience=cfg.TEST.get("EARLY_STOP_PATIENCE", 0),
+                    checkpointer=self.checkpointer,
+                )
+            )
+        if comm.is_main_process():
+            # Writers last: they then see everything the other hooks recorded in this iteration.
+            ret.append(hooks.PeriodicWriter(self.build_writers(), period=20))
+        return ret
+
+    def build_writers(self) -> list[EventWriter]:
+        """The event writers; see `default_writers`."""
+        return default_writers(self.cfg.OUTPUT_DIR, self.max_iter)
+
+    def train(self) -> Any:
+        """Train from ``start_iter`` to ``cfg.SOLVER.MAX_ITER``; returns the last evaluation results when
+        ``TEST.EXPECTED_RESULTS`` is set (and checks them)."""
+        super().train(self.start_iter, self.max_iter)
+        if len(self.cfg.TEST.EXPECTED_RESULTS) and comm.is_main_process():
+            if not hasattr(self, "_last_eval_results"):
+                raise RuntimeError("TEST.EXPECTED_RESULTS is set but no evaluation ran during training.")
+            from detectra.evaluation import verify_results
+
+            verify_results(self.cfg, self._last_eval_results)
+            return self._last_eval_results
+        return None
+
+    def run_step(self) -> None:
+        self._trainer.iter = self.iter
+        self._trainer.run_step()
+
+    def _restore_rng_states(self) -> None:
+        if self._pending_rng_states is not None:
+            self._trainer._data_loader_iter  # noqa: B018  (see SimpleTrainer._restore_rng_states)
+        super()._restore_rng_states()
+
+    def state_dict(self) -> dict[str, Any]:
+        ret = super().state_dict()
+        inner = self._trainer.state_dict()
+        inner.pop("rng_states", None)  # the outer trainer owns the loop state
+        ret["_trainer"] = inner
+        return ret
+
+    def load_state_dict(self, state_dict: Any) -> None:
+        super().load_state_dict(state_dict)
+        self._trainer.load_state_dict(state_dict["_trainer"])
+
+    @classmethod
+    def build_model(cls, cfg: Any) -> nn.Module:
+        """``detectra.modeling.build_model(cfg)``; override to use another model."""
+        from detectra.modeling import build_model
+
+        model = build_model(cfg)
+        logging.getLogger(__name__).info(f"Model:\n{model}")
+        return model
+
+    @classmethod
+    def build_optimizer(cls, cfg: Any, model: nn.Module) -> torch.optim.Optimizer:
+        """``detectra.solver.build_optimizer(cfg, model)``."""
+        from detectra.solver import build_optimizer
+
+        return build_optimizer(cfg, model)
+
+    @classmethod
+    def build_lr_scheduler(cls, cfg: Any, optimizer: torch.optim.Optimizer) -> Any:
+        """``detectra.solver.build_lr_scheduler(cfg, optimizer)``."""
+        from detectra.solver import build_lr_scheduler
+
+        return build_lr_scheduler(cfg, optimizer)
+
+    @classmethod
+    def build_train_loader(cls, cfg: Any):
+        """``detectra.data.build_detection_train_loader(cfg)``."""
+        from detectra.data import build_detection_train_loader
+
+        return build_detection_train_loader(cfg)
+
+    @classmethod
+    def build_test_loader(cls, cfg: Any, dataset_name: str):
+        """``detectra.data.build_detection_test_loader(cfg, dataset_name)``."""
+        from detectra.data import build_detection_test_loader
+
+        return build_detection_test_loader(cfg, dataset_name)
+
+    @classmethod
+    def build_val_loader(cls, cfg: Any):
+        """Held-out loader for `ValidationLoss`: ``DATASETS.VAL`` with ground truth kept (a training-mode
+        mapper) but only the test-time resize, no random augmentation."""
+        from detectra.data import build_detection_test_loader, get_detection_dataset_dicts
+        from detectra.data import transforms as T
+        from detectra.data.dataset_mapper import DatasetMapper
+
+        mapper = DatasetMapper(
+            cfg, is_train=True, augmentations=[T.ResizeShortestEdge(cfg.INPUT.MIN_SIZE_TEST, cfg.INPUT.MAX_SIZE_TEST)]
+        )
+        dataset = get_detection_dataset_dicts(cfg.DATASETS.VAL, filter_empty=False)
+        return build_detection_test_loader(dataset=dataset, mapper=mapper, num_workers=cfg.DATALOADER.NUM_WORKERS)
+
+    @classmethod
+    def build_evaluator(cls, cfg: Any, dataset_name: str):
+        """Return a ``DatasetEvaluator`` for ``dataset_name``; subclasses implement it."""
+        raise NotImplementedError(
+            "If you want DefaultTrainer to automatically run evaluation, please implement `build_evaluator()` "
+            "in subclasses (see train_net.py for example). Alternatively, you can call evaluation functions "
+            "yourself (see Colab balloon tutorial for example)."
+        )
+
+    @classmethod
+    def test(cls, cfg: Any, model: nn.Module, evaluators: Any = None) -> dict:
+        """Evaluate ``model`` on every dataset of ``cfg.DATASETS.TEST``.
+
+        Args:
+            cfg: the config.
+            model: the model to evaluate.
+            evaluators: one ``DatasetEvaluator`` per test dataset; default: `build_evaluator`.
+
+        Returns:
+            dataset name -> results (just the results when there is one test dataset).
+        """
+        from detectra.evaluation import DatasetEvaluator, inference_on_dataset, print_csv_format
+
+        if isinstance(evaluators, DatasetEvaluator):
+            evaluators = [evaluators]
+        if evaluators is not None and len(cfg.DATASETS.TEST) != len(evaluators):
+            raise ValueError(
+                f"{len(cfg.DATASETS.TEST)} test datasets (DATASETS.TEST) but {len(evaluators)} evaluators given."
+            )
+        results: dict[str, Any] = OrderedDict()
+        for idx, dataset_name in enumerate(cfg.DATASETS.TEST):
+            data_loader = cls.build_test_loader(cfg, dataset_name)
+            if evaluators is not None:
+                evaluator = evaluators[idx]
+            else:
+                try:
+                    evaluator = cls.build_evaluator(cfg, dataset_name)
+                except NotImplementedError:
+                    logger.warning(
+                        "No evaluator found. Use `DefaultTrainer.test(evaluators=)`, "
+                        "or implement its `build_evaluator` method."
+                    )
+                    results[dataset_name] = {}
+                    continue
+            results_i = inference_on_dataset(model, data_loader, evaluator)
+            results[dataset_name] = results_i
+            if comm.is_main_process():
+                if not isinstance(results_i, dict):
+                    raise TypeError(f"Evaluator must return a dict on the main process. Got {results_i} instead.")
+                logger.info(f"Evaluation results for {dataset_name} in csv format:")
+                print_csv_format(results_i)
+        if len(results) == 1:
+            results = list(results.values())[0]
+        return results
+
+    @staticmethod
+    def auto_scale_workers(cfg: Any, num_workers: int) -> Any:
+        """Scale batch size, LR, iterations and periods linearly from ``SOLVER.REFERENCE_WORLD_SIZE`` to
+        ``num_workers`` processes (no-op when REFERENCE_WORLD_SIZE is 0 or equal).
+
+        Args:
+            cfg: the config (not modified; a scaled clone is returned).
+            num_workers: the new number of processes.
+        """
+        old_world_size = cfg.SOLVER.REFERENCE_WORLD_SIZE
+        if old_world_size == 0 or old_world_size == num_workers:
+            return cfg
+        cfg = cfg.clone()
+        frozen = cfg.is_frozen()
+        cfg.defrost()
+        if cfg.SOLVER.IMS_PER_BATCH % old_world_size != 0:
+            raise ValueError(
+                f"SOLVER.IMS_PER_BATCH ({cfg.SOLVER.IMS_PER_BATCH}) must be divisible by "
+                f"SOLVER.REFERENCE_WORLD_SIZE ({old_world_size})."
+            )
+        scale = num_workers / old_world_size
+        bs = cfg.SOLVER.IMS_PER_BATCH = int(round(cfg.SOLVER.IMS_PER_BATCH * scale))
+        lr = cfg.SOLVER.BASE_LR = cfg.SOLVER.BASE_LR * scale
+        max_iter = cfg.SOLVER.MAX_ITER = int(round(cfg.SOLVER.MAX_ITER / scale))
+        warmup_iter = cfg.SOLVER.WARMUP_ITERS = int(round(cfg.SOLVER.WARMUP_ITERS / scale))
+        cfg.SOLVER.STEPS = tuple(int(round(s / scale)) for s in cfg.SOLVER.STEPS)
+        cfg.TEST.EVAL_PERIOD = int(round(cfg.TEST.EVAL_PERIOD / scale))
+        if "VAL_PERIOD" in cfg.TEST:
+            cfg.TEST.VAL_PERIOD = int(round(cfg.TEST.VAL_PERIOD / scale))
+        cfg.SOLVER.CHECKPOINT_PERIOD = int(round(cfg.SOLVER.CHECKPOINT_PERIOD / scale))
+        cfg.SOLVER.REFERENCE_WORLD_SIZE = num_workers  # maintain invariant
+        logger.info(
+            f"Auto-scaling the config to batch_size={bs}, learning_rate={lr}, "
+            f"max_iter={max_iter}, warmup={warmup_iter}."
+        )
+        if frozen:
+            cfg.freeze()
+        return cfg
+
+
+# Access the inner SimpleTrainer's parts as trainer.model / trainer.data_loader / trainer.optimizer.
+for _attr in ["model", "data_loader", "optimizer"]:
+    setattr(
+        DefaultTrainer,
+        _attr,
+        property(
+            lambda self, x=_attr: getattr(self._trainer, x),
+            lambda self, value, x=_attr: setattr(self._trainer, x, value),
+        ),
+    )
+del _attr

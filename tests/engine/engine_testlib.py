@@ -1,0 +1,115 @@
+"""Small real pieces for engine tests: a classifier that returns a loss dict like detection models do,
+generated data, and a config that trains it through DefaultTrainer on CPU."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+NUM_IMAGES = 24
+IMAGE_SIZE = 16
+NUM_CLASSES = 3
+
+
+class TinyDetectorLike(nn.Module):
+    """Conv + BN + dropout classifier/regressor; training returns ``{"loss_cls", "loss_reg"}``, inference
+    returns per-image dicts. Dropout draws from torch's RNG, so exact resume needs the RNG state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.AdaptiveAvgPool2d(4), nn.Flatten()
+        )
+        self.dropout = nn.Dropout(0.2)
+        self.cls = nn.Linear(8 * 16, NUM_CLASSES)
+        self.reg = nn.Linear(8 * 16, 1)
+
+    @property
+    def device(self) -> torch.device:
+        return self.cls.weight.device
+
+    def forward(self, batched_inputs: list[dict]):
+        images = torch.stack([x["image"] for x in batched_inputs]).to(self.device).float() / 255.0
+        feats = self.dropout(self.features(images))
+        if not self.training:
+            return [{"scores": s} for s in self.cls(feats).softmax(-1)]
+        labels = torch.tensor([x["label"] for x in batched_inputs], device=self.device)
+        targets = torch.tensor([x["target"] for x in batched_inputs], device=self.device, dtype=feats.dtype)
+        return {
+            "loss_cls": nn.functional.cross_entropy(self.cls(feats), labels),
+            "loss_reg": nn.functional.smooth_l1_loss(self.reg(feats).squeeze(1), targets),
+        }
+
+
+def make_dataset_dicts(n: int = NUM_IMAGES) -> list[dict]:
+    return [{"image_id": i, "label": i % NUM_CLASSES, "target": float(i) / n} for i in range(n)]
+
+
+def mapper(d: dict) -> dict:
+    """Image generated from the image id, with a random flip and noise (drawn from the per-sample RNG)."""
+    rng = np.random.RandomState(d["image_id"])
+    base = rng.randint(0, 255, size=(3, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
+    base[d["label"]] *= 0.3  # make the class learnable
+    if np.random.rand() < 0.5:
+        base = base[:, :, ::-1]
+    noise = torch.randint(0, 20, (3, IMAGE_SIZE, IMAGE_SIZE)).float()
+    image = torch.from_numpy(np.ascontiguousarray(base)) + noise
+    return {"image": image.clamp(0, 255).to(torch.uint8), "label": d["label"], "target": d["target"]}
+
+
+def make_train_loader(batch_size: int = 4, num_workers: int = 0, seed: int = 7):
+    from detectra.data import build_detection_train_loader
+    from detectra.data.samplers import TrainingSampler
+
+    return build_detection_train_loader(
+        make_dataset_dicts(),
+        mapper=mapper,
+        sampler=TrainingSampler(NUM_IMAGES, seed=seed),
+        total_batch_size=batch_size,
+        aspect_ratio_grouping=False,
+        num_workers=num_workers,
+        seed=seed,
+    )
+
+
+def make_cfg(output_dir: str, **overrides):
+    """A DefaultTrainer config for TinyDetectorLike: SGD with warmup + steps, checkpoints every 4 iters."""
+    from detectra.config import get_cfg
+
+    cfg = get_cfg()
+    cfg.OUTPUT_DIR = str(output_dir)
+    cfg.MODEL.DEVICE = "cpu"
+    cfg.MODEL.WEIGHTS = ""
+    cfg.SOLVER.IMS_PER_BATCH = 4
+    cfg.SOLVER.BASE_LR = 0.05
+    cfg.SOLVER.MAX_ITER = 10
+    cfg.SOLVER.STEPS = (6,)
+    cfg.SOLVER.WARMUP_ITERS = 3
+    cfg.SOLVER.CHECKPOINT_PERIOD = 4
+    cfg.DATASETS.TEST = ()
+    cfg.DATALOADER.NUM_WORKERS = 0
+    cfg.SEED = 5
+    for k, v in overrides.items():
+        node = cfg
+        *path, last = k.split(".")
+        for p in path:
+            node = node[p]
+        node[last] = v
+    return cfg
+
+
+def make_trainer_class(num_workers: int = 0):
+    from detectra.engine import DefaultTrainer
+
+    class TinyTrainer(DefaultTrainer):
+        @classmethod
+        def build_model(cls, cfg):
+            return TinyDetectorLike()
+
+        @classmethod
+        def build_train_loader(cls, cfg):
+            return make_train_loader(cfg.SOLVER.IMS_PER_BATCH, num_workers=num_workers, seed=cfg.SEED)
+
+    return TinyTrainer
+
