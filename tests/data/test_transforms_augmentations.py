@@ -225,6 +225,8 @@ def test_invalid_augmentation_arguments_raise_clear_errors():
         T.RandomFlip(horizontal=True, vertical=True)
     with pytest.raises(ValueError, match="crop_type"):
         T.RandomCrop("bogus", (1, 1))
+    with pytest.raises(ValueError, match="relative sizes"):
+        T.RandomCrop("relative", (1.5, 1.0)).get_transform(np.zeros((10, 10, 3), np.uint8))
     with pytest.raises(ValueError, match="sample_style"):
         T.ResizeShortestEdge(800, sample_style="sometimes")
     with pytest.raises(ValueError, match="RGB"):

@@ -273,6 +273,11 @@ class RandomCrop(Augmentation):
     def get_transform(self, image: np.ndarray) -> Transform:
         h, w = image.shape[:2]
         croph, cropw = self.get_crop_size((h, w))
+        if croph > h or cropw > w:
+            raise ValueError(
+                f"RandomCrop({self.crop_type!r}, {self.crop_size}) asks for a {croph}x{cropw} crop of a {h}x{w} "
+                f"image; relative sizes must be in (0, 1]."
+            )
         h0 = np.random.randint(h - croph + 1)
         w0 = np.random.randint(w - cropw + 1)
         return CropTransform(int(w0), int(h0), int(cropw), int(croph))
