@@ -137,17 +137,22 @@ def pairwise_iou_rotated(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Te
     area1 = b1[:, 2] * b1[:, 3]
     area2 = b2[:, 2] * b2[:, 3]
 
-    inter = torch.empty((n, m), dtype=torch.float64, device=boxes1.device)
-    rows_per_chunk = max(1, _MAX_POINTS_PER_CHUNK // (24 * m))
-    for start in range(0, n, rows_per_chunk):
-        stop = min(n, start + rows_per_chunk)
-        p1 = b1[start:stop, None, :].expand(-1, m, -1).reshape(-1, 5)
-        p2 = b2[None, :, :].expand(stop - start, -1, -1).reshape(-1, 5)
+    # only pairs whose circumscribed circles meet can intersect; typically most pairs are far apart
+    radius1 = b1[:, 2:4].norm(dim=1) / 2
+    radius2 = b2[:, 2:4].norm(dim=1) / 2
+    center_dist = torch.cdist(b1[:, :2], b2[:, :2])  # (N, M)
+    candidates = (center_dist <= radius1[:, None] + radius2[None, :]).nonzero()  # (P, 2)
+
+    inter = torch.zeros((n, m), dtype=torch.float64, device=boxes1.device)
+    pairs_per_chunk = max(1, _MAX_POINTS_PER_CHUNK // 24)
+    for start in range(0, candidates.shape[0], pairs_per_chunk):
+        i, j = candidates[start : start + pairs_per_chunk].unbind(1)
+        p1, p2 = b1[i], b2[j]
         # centre each pair on its midpoint: far-from-origin coordinates lose precision in the cross products
         mid = (p1[:, :2] + p2[:, :2]) / 2
         p1 = torch.cat([p1[:, :2] - mid, p1[:, 2:]], dim=1)
         p2 = torch.cat([p2[:, :2] - mid, p2[:, 2:]], dim=1)
-        inter[start:stop] = _intersection_area(p1, p2).view(stop - start, m)
+        inter[i, j] = _intersection_area(p1, p2)
 
     union = area1[:, None] + area2[None, :] - inter
     degenerate = (area1[:, None] < 1e-14) | (area2[None, :] < 1e-14)
