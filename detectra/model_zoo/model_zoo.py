@@ -1,0 +1,177 @@
+"""Detectron2's model zoo by name: shipped configs, trained-checkpoint URLs, and ready-built models.
+
+Names are paths relative to Detectron2's ``configs/`` folder, e.g.
+``"COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.yaml"``; the same YAML files ship inside detectra.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from typing import Optional
+
+import torch
+from torch import nn
+
+from detectra.checkpoint import DetectionCheckpointer
+from detectra.config import CfgNode, LazyConfig, get_cfg, instantiate
+
+__all__ = ["get_checkpoint_url", "get_config_file", "get_config", "get", "list_configs"]
+
+_CONFIG_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
+
+_S3_PREFIX = "https://dl.fbaipublicfiles.com/detectron2/"
+
+# Detectron2's published trained weights: config name (without extension) -> "{model id}/{file}".
+_URL_SUFFIX = {
+    # COCO detection: Faster R-CNN
+    "COCO-Detection/faster_rcnn_R_50_C4_1x": "137257644/model_final_721ade.pkl",
+    "COCO-Detection/faster_rcnn_R_50_DC5_1x": "137847829/model_final_51d356.pkl",
+    "COCO-Detection/faster_rcnn_R_50_FPN_1x": "137257794/model_final_b275ba.pkl",
+    "COCO-Detection/faster_rcnn_R_50_C4_3x": "137849393/model_final_f97cb7.pkl",
+    "COCO-Detection/faster_rcnn_R_50_DC5_3x": "137849425/model_final_68d202.pkl",
+    "COCO-Detection/faster_rcnn_R_50_FPN_3x": "137849458/model_final_280758.pkl",
+    "COCO-Detection/faster_rcnn_R_101_C4_3x": "138204752/model_final_298dad.pkl",
+    "COCO-Detection/faster_rcnn_R_101_DC5_3x": "138204841/model_final_3e0943.pkl",
+    "COCO-Detection/faster_rcnn_R_101_FPN_3x": "137851257/model_final_f6e8b1.pkl",
+    "COCO-Detection/faster_rcnn_X_101_32x8d_FPN_3x": "139173657/model_final_68b088.pkl",
+    # COCO detection: RetinaNet
+    "COCO-Detection/retinanet_R_50_FPN_1x": "190397773/model_final_bfca0b.pkl",
+    "COCO-Detection/retinanet_R_50_FPN_3x": "190397829/model_final_5bd44e.pkl",
+    "COCO-Detection/retinanet_R_101_FPN_3x": "190397697/model_final_971ab9.pkl",
+    # COCO detection: RPN and Fast R-CNN
+    "COCO-Detection/rpn_R_50_C4_1x": "137258005/model_final_450694.pkl",
+    "COCO-Detection/rpn_R_50_FPN_1x": "137258492/model_final_02ce48.pkl",
+    "COCO-Detection/fast_rcnn_R_50_FPN_1x": "137635226/model_final_e5f7ce.pkl",
+    # COCO instance segmentation: Mask R-CNN
+    "COCO-InstanceSegmentation/mask_rcnn_R_50_C4_1x": "137259246/model_final_9243eb.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_R_50_DC5_1x": "137260150/model_final_4f86c3.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x": "137260431/model_final_a54504.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_R_50_C4_3x": "137849525/model_final_4ce675.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_R_50_DC5_3x": "137849551/model_final_84107b.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x": "137849600/model_final_f10217.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_R_101_C4_3x": "138363239/model_final_a2914c.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_R_101_DC5_3x": "138363294/model_final_0464b7.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_R_101_FPN_3x": "138205316/model_final_a3ec72.pkl",
+    "COCO-InstanceSegmentation/mask_rcnn_X_101_32x8d_FPN_3x": "139653917/model_final_2d9806.pkl",
+    # COCO person keypoints: Keypoint R-CNN
+    "COCO-Keypoints/keypoint_rcnn_R_50_FPN_1x": "137261548/model_final_04e291.pkl",
+    "COCO-Keypoints/keypoint_rcnn_R_50_FPN_3x": "137849621/model_final_a6e10b.pkl",
+    "COCO-Keypoints/keypoint_rcnn_R_101_FPN_3x": "138363331/model_final_997cc7.pkl",
+    "COCO-Keypoints/keypoint_rcnn_X_101_32x8d_FPN_3x": "139686956/model_final_5ad38f.pkl",
+    # COCO panoptic segmentation: Panoptic FPN
+    "COCO-PanopticSegmentation/panoptic_fpn_R_50_1x": "139514544/model_final_dbfeb4.pkl",
+    "COCO-PanopticSegmentation/panoptic_fpn_R_50_3x": "139514569/model_final_c10459.pkl",
+    "COCO-PanopticSegmentation/panoptic_fpn_R_101_3x": "139514519/model_final_cafdb1.pkl",
+    # LVIS v0.5 instance segmentation
+    "LVISv0.5-InstanceSegmentation/mask_rcnn_R_50_FPN_1x": "144219072/model_final_571f7c.pkl",
+    "LVISv0.5-InstanceSegmentation/mask_rcnn_R_101_FPN_1x": "144219035/model_final_824ab5.pkl",
+    "LVISv0.5-InstanceSegmentation/mask_rcnn_X_101_32x8d_FPN_1x": "144219108/model_final_5e3439.pkl",
+    # Cityscapes and Pascal VOC
+    "Cityscapes/mask_rcnn_R_50_FPN": "142423278/model_final_af9cf5.pkl",
+    "PascalVOC-Detection/faster_rcnn_R_50_C4": "142202221/model_final_b1acc2.pkl",
+    # Other settings
+    "Misc/mask_rcnn_R_50_FPN_1x_dconv_c3-c5": "138602867/model_final_65c703.pkl",
+    "Misc/mask_rcnn_R_50_FPN_3x_dconv_c3-c5": "144998336/model_final_821d0b.pkl",
+    "Misc/cascade_mask_rcnn_R_50_FPN_1x": "138602847/model_final_e9d89b.pkl",
+    "Misc/cascade_mask_rcnn_R_50_FPN_3x": "144998488/model_final_480dd8.pkl",
+    "Misc/mask_rcnn_R_50_FPN_3x_syncbn": "169527823/model_final_3b3c51.pkl",
+    "Misc/mask_rcnn_R_50_FPN_3x_gn": "138602888/model_final_dc5d9e.pkl",
+}
+
+
+def _strip_extension(config_path: str) -> str:
+    return config_path.replace(".yaml", "").replace(".py", "")
+
+
+def list_configs() -> list[str]:
+    """Every config shipped with detectra, as names relative to ``configs/`` (e.g. "Misc/semantic_R_50_FPN_1x.yaml")."""
+    names = []
+    for folder, _, files in os.walk(_CONFIG_ROOT):
+        for f in files:
+            if f.endswith((".yaml", ".py")) and not f.startswith("__"):
+                names.append(os.path.relpath(os.path.join(folder, f), _CONFIG_ROOT).replace(os.sep, "/"))
+    return sorted(names)
+
+
+def get_checkpoint_url(config_path: str) -> str:
+    """URL of the Detectron2 model trained with ``config_path``.
+
+    Args:
+        config_path: e.g. "COCO-Detection/faster_rcnn_R_50_FPN_3x.yaml" (the extension is optional).
+
+    Returns:
+        e.g. "https://dl.fbaipublicfiles.com/detectron2/COCO-Detection/faster_rcnn_R_50_FPN_3x/137849458/model_final_280758.pkl".
+    """
+    name = _strip_extension(config_path)
+    if name not in _URL_SUFFIX:
+        close = difflib.get_close_matches(name, _URL_SUFFIX.keys(), n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise RuntimeError(f"No trained model for '{config_path}' in the model zoo.{hint}")
+    return f"{_S3_PREFIX}{name}/{_URL_SUFFIX[name]}"
+
+
+def get_config_file(config_path: str) -> str:
+    """The local path of a shipped config, e.g. ``get_config_file("COCO-Detection/retinanet_R_50_FPN_1x.yaml")``."""
+    path = os.path.join(_CONFIG_ROOT, config_path)
+    if not os.path.isfile(path):
+        close = difflib.get_close_matches(config_path, list_configs(), n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else " See detectra.model_zoo.list_configs()."
+        raise RuntimeError(f"'{config_path}' is not available in the model zoo.{hint}")
+    return path
+
+
+def get_config(config_path: str, trained: bool = False):
+    """Load a shipped config.
+
+    Args:
+        config_path: name relative to ``configs/``; ``.yaml`` gives a ``CfgNode``, ``.py`` a LazyConfig.
+        trained: set the weights to the trained model-zoo checkpoint (``MODEL.WEIGHTS`` or
+            ``train.init_checkpoint``) instead of the config's initialization (usually ImageNet).
+
+    Returns:
+        ``detectra.config.CfgNode`` or ``omegaconf.DictConfig``.
+    """
+    cfg_file = get_config_file(config_path)
+    if cfg_file.endswith(".yaml"):
+        cfg = get_cfg()
+        cfg.merge_from_file(cfg_file)
+        if trained:
+            cfg.MODEL.WEIGHTS = get_checkpoint_url(config_path)
+        return cfg
+    cfg = LazyConfig.load(cfg_file)
+    if trained:
+        if "train" not in cfg or "init_checkpoint" not in cfg.train:
+            raise RuntimeError(f"'{config_path}' has no train.init_checkpoint to point at the trained weights.")
+        cfg.train.init_checkpoint = get_checkpoint_url(config_path)
+    return cfg
+
+
+def get(config_path: str, trained: bool = False, device: Optional[str] = None) -> nn.Module:
+    """Build the model of a shipped config and load its weights.
+
+    Args:
+        config_path: e.g. "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.yaml".
+        trained: load the trained model-zoo weights (downloaded once to the cache, see
+            :mod:`detectra.checkpoint.catalog`); else the config's initialization weights.
+        device: overrides MODEL.DEVICE; default "cpu" when CUDA is unavailable.
+
+    Returns:
+        The model, in training mode.
+    """
+    cfg = get_config(config_path, trained)
+    if device is None and not torch.cuda.is_available():
+        device = "cpu"
+    if isinstance(cfg, CfgNode):
+        from detectra.modeling import build_model  # imported here: reading configs must not need the models
+
+        if device is not None:
+            cfg.MODEL.DEVICE = device
+        model = build_model(cfg)
+        DetectionCheckpointer(model).load(cfg.MODEL.WEIGHTS)
+        return model
+    model = instantiate(cfg.model)
+    if device is not None:
+        model = model.to(device)
+    if "train" in cfg and "init_checkpoint" in cfg.train:
+        DetectionCheckpointer(model).load(cfg.train.init_checkpoint)
+    return model
