@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import Function
 
+from detectra.utils import comm
+
 from .wrappers import BatchNorm2d
 
 __all__ = ["FrozenBatchNorm2d", "NaiveSyncBatchNorm", "LayerNorm", "CycleBatchNormList", "get_norm"]
@@ -104,17 +106,6 @@ class FrozenBatchNorm2d(nn.Module):
         return res
 
 
-def _world_size() -> int:
-    try:
-        from detectra.utils import comm  # written by the engine owner
-
-        return comm.get_world_size()
-    except (ImportError, AttributeError):
-        if dist.is_available() and dist.is_initialized():
-            return dist.get_world_size()
-        return 1
-
-
 class _AllReduce(Function):
     """Differentiable all_reduce(sum): the gradient of a sum over workers is itself summed."""
 
@@ -155,7 +146,7 @@ class NaiveSyncBatchNorm(BatchNorm2d):
         self._stats_mode = stats_mode
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        if _world_size() == 1 or not self.training:
+        if comm.get_world_size() == 1 or not self.training:
             return super().forward(input)
 
         B, C = input.shape[0], input.shape[1]

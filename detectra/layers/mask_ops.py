@@ -49,7 +49,8 @@ def _do_paste_mask(
     gy = img_y[:, :, None].expand(n, img_y.size(1), img_x.size(1))
     grid = torch.stack([gx, gy], dim=3)  # (N, h, w, 2)
 
-    if not masks.dtype.is_floating_point:
+    if not masks.dtype.is_floating_point or masks.dtype == torch.bfloat16:
+        # bf16 sampling coordinates would be off by pixels in large images
         masks = masks.float()
     img_masks = F.grid_sample(masks, grid.to(masks.dtype), align_corners=False)
 

@@ -45,7 +45,11 @@ class ROIAlign(nn.Module):
             raise ValueError(f"ROIAlign expects rois of shape (K, 5), got {tuple(rois.shape)}.")
         if input.is_quantized:
             input = input.dequantize()
-        return roi_align(
+        out_dtype = input.dtype
+        if out_dtype == torch.bfloat16:
+            # bf16 keeps 8 mantissa bits: box coordinates would move by pixels; pool in float32 instead
+            input = input.float()
+        out = roi_align(
             input,
             rois.to(dtype=input.dtype),
             self.output_size,
@@ -53,6 +57,7 @@ class ROIAlign(nn.Module):
             self.sampling_ratio,
             self.aligned,
         )
+        return out.to(out_dtype)
 
     def extra_repr(self) -> str:
         return (

@@ -105,3 +105,14 @@ def test_layer_norm_channels_first():
     x = torch.randn(2, 5, 3, 4)
     ref = torch.nn.functional.layer_norm(x.permute(0, 2, 3, 1), (5,), ln.weight, ln.bias, 1e-6).permute(0, 3, 1, 2)
     torch.testing.assert_close(ln(x), ref, atol=1e-5, rtol=1e-5)
+
+
+def test_frozen_bn_under_bf16_autocast():
+    frozen = FrozenBatchNorm2d.convert_frozen_batchnorm(_trained_bn(3))
+    conv = Conv2d(3, 3, 1, norm=frozen)
+    x = torch.randn(1, 3, 4, 4)
+    ref = conv(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = conv(x.requires_grad_(True))
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out.float(), ref, atol=0.1, rtol=0.05)

@@ -99,3 +99,22 @@ def test_paste_half_mask_left_half():
     assert out[0, 1:15, :8].all() and not out[0, :, 8:].any()
     # corners blend with the zero padding on two sides: 0.625 ** 2 < 0.5 (Detectron2 behaves the same)
     assert not out[0, 0, 0] and not out[0, 15, 0] and out[0, 0, 1]
+
+
+def test_roi_align_bf16_keeps_box_precision():
+    x = torch.randn(1, 3, 40, 600)
+    r = torch.tensor([[0, 501.3, 3.2, 590.7, 30.1]])
+    ref = ROIAlign(2, 1.0, 0)(x.bfloat16().float(), r)
+    out = ROIAlign(2, 1.0, 0)(x.bfloat16(), r)
+    assert out.dtype == torch.bfloat16
+    # only the output rounding differs; bf16 box coordinates near 500 would be off by up to 2 px
+    torch.testing.assert_close(out.float(), ref, atol=2e-2, rtol=1e-2)
+
+
+def test_aspp_shapes():
+    from detectra.layers import ASPP
+
+    aspp = ASPP(8, 4, [1, 2, 3], norm="BN", activation=F.relu, dropout=0.1)
+    assert aspp(torch.randn(2, 8, 9, 9)).shape == (2, 4, 9, 9)
+    aspp = ASPP(8, 4, [1, 2, 3], norm="", activation=F.relu, pool_kernel_size=(4, 4), use_depthwise_separable_conv=True)
+    assert aspp(torch.randn(1, 8, 8, 8)).shape == (1, 4, 8, 8)
