@@ -1,5 +1,6 @@
-"""Data: dataset catalogs, loaders of the standard formats, samplers, and the train / test data loaders."""
-from . import datasets, samplers  # noqa: F401  (registers the builtin datasets)
+"""Data: dataset catalogs, loaders of the standard formats, samplers, transforms, and the train / test loaders."""
+from . import transforms  # noqa: F401  (isort: first, as in Detectron2)
+from . import detection_utils  # noqa: F401
 from .build import (
     build_batch_data_loader,
     build_detection_test_loader,
@@ -10,5 +11,8 @@ from .build import (
 )
 from .catalog import DatasetCatalog, Metadata, MetadataCatalog
 from .common import DatasetFromList, MapDataset, ToIterableDataset
+from .dataset_mapper import DatasetMapper
+
+from . import datasets, samplers  # noqa: E402,F401  (registers the builtin datasets)
 
 __all__ = [k for k in globals().keys() if not k.startswith("_")]

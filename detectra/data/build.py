@@ -353,12 +353,13 @@ def build_detection_train_loader(
     Args:
         dataset: list of dataset dicts or a torch Dataset.
         mapper: dataset dict -> model input dict (None: use the items as they are).
-        sampler: index stream (default ``TrainingSampler(len(dataset))``).
+        sampler: index stream (default ``TrainingSampler(len(dataset), seed=seed)``).
         total_batch_size: images per iteration over all ranks.
         aspect_ratio_grouping: batch landscape and portrait images separately.
         num_workers: DataLoader workers per rank.
         collate_fn: batch list -> model input (default: keep the list).
-        kwargs: passed to ``build_batch_data_loader`` (seed, prefetch_factor, persistent_workers, pin_memory).
+        kwargs: passed to ``build_batch_data_loader`` (seed, prefetch_factor, persistent_workers, pin_memory);
+            ``seed`` also seeds the default sampler, so two loaders built with the same seed give the same batches.
 
     Returns:
         a ``ResumableDataLoader``: iterate it for batches; ``state_dict()`` / ``load_state_dict()`` resume exactly.
@@ -368,7 +369,7 @@ def build_detection_train_loader(
     if mapper is not None:
         dataset = MapDataset(dataset, mapper)
     if not isinstance(dataset, torchdata.IterableDataset) and sampler is None:
-        sampler = TrainingSampler(len(dataset))
+        sampler = TrainingSampler(len(dataset), seed=kwargs.get("seed"))
     return build_batch_data_loader(
         dataset, sampler, total_batch_size, aspect_ratio_grouping=aspect_ratio_grouping,
         num_workers=num_workers, collate_fn=collate_fn, **kwargs,

@@ -166,8 +166,10 @@ class ResumableDataLoader:
 
     def _make_loader(self) -> data.DataLoader:
         keys = _KeyStream(self.sampler, self._sampler_seed, self._next_position, sorted(self._buffered))
+        # own generator: DataLoader draws its workers' base seed from it instead of the global torch RNG
+        generator = torch.Generator().manual_seed(self._base_seed)
         return data.DataLoader(self._positional, sampler=keys, batch_size=None, collate_fn=_identity,
-                               **self._loader_kwargs)  # fmt: skip
+                               generator=generator, **self._loader_kwargs)  # fmt: skip
 
     def __iter__(self) -> Iterator[Any]:
         while True:
