@@ -119,7 +119,7 @@ def to_weights_only_safe(obj: Any, *, where: str = "checkpoint") -> Any:
     """Return ``obj`` with numpy values replaced by what ``torch.load(weights_only=True)`` can read back.
 
     numpy arrays become tensors (same dtype and values), numpy scalars become Python numbers; dicts (keeping
-    OrderedDict), lists and tuples are walked.
+    OrderedDict), lists, tuples and sets are walked.
 
     Args:
         obj: what is about to be saved.
@@ -144,6 +144,8 @@ def to_weights_only_safe(obj: Any, *, where: str = "checkpoint") -> Any:
         return out
     if isinstance(obj, list):
         return [to_weights_only_safe(v, where=f"{where}[{i}]") for i, v in enumerate(obj)]
+    if type(obj) is set:
+        return {to_weights_only_safe(v, where=f"{where}[{v!r}]") for v in obj}
     if isinstance(obj, tuple) and type(obj) is tuple:  # namedtuples are classes: not weights_only-loadable
         return tuple(to_weights_only_safe(v, where=f"{where}[{i}]") for i, v in enumerate(obj))
     raise TypeError(

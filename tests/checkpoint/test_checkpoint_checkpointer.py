@@ -178,7 +178,7 @@ def test_rng_states_round_trip_under_weights_only(tmp_path):
     np.random.randn()  # leaves a cached gaussian in numpy's state
     ckpt = Checkpointer(_net(), str(tmp_path))
     ckpt.save("m", rng=get_rng_states(), np_array=np.arange(4, dtype=np.float32), np_scalar=np.float64(2.5),
-              plain={"a": [1, 2.0, "s", None, (3, 4)]})
+              plain={"a": [1, 2.0, "s", None, (3, 4), {5, 6}], "dtype": torch.float16})
     expected = (random.random(), np.random.rand(), np.random.randn(), torch.rand(3))
 
     random.seed(9), np.random.seed(9), torch.manual_seed(9)
@@ -188,7 +188,7 @@ def test_rng_states_round_trip_under_weights_only(tmp_path):
     assert got[:3] == expected[:3]
     torch.testing.assert_close(got[3], expected[3])
     torch.testing.assert_close(data["np_array"], torch.arange(4, dtype=torch.float32))
-    assert data["np_scalar"] == 2.5 and data["plain"] == {"a": [1, 2.0, "s", None, (3, 4)]}
+    assert data["np_scalar"] == 2.5 and data["plain"] == {"a": [1, 2.0, "s", None, (3, 4), {5, 6}], "dtype": torch.float16}
 
 
 def test_unsaveable_object_fails_before_writing(tmp_path):

@@ -131,11 +131,11 @@ def test_checkpoint_urls():
     )
     assert model_zoo.get_checkpoint_url("COCO-Detection/retinanet_R_50_FPN_1x.yaml").endswith("190397773/model_final_bfca0b.pkl")
     assert model_zoo.get_checkpoint_url("Misc/cascade_mask_rcnn_R_50_FPN_3x.yaml").endswith("144998488/model_final_480dd8.pkl")
-    # every shipped trained-model name has a URL, except the ones Detectron2 published none for
-    no_weights = {"Misc/semantic_R_50_FPN_1x.yaml", "PascalVOC-Detection/faster_rcnn_R_50_FPN.yaml"}
-    for name in model_zoo.list_configs():
-        if "Base-" not in name and name not in no_weights and not name.startswith("LVISv1"):
-            model_zoo.get_checkpoint_url(name)
+    # every Detectron2 model-zoo name has a URL, except the ones Detectron2 published no weights for
+    no_weights = {"Misc/semantic_R_50_FPN_1x.yaml", "LVISv1-InstanceSegmentation/mask_rcnn_R_50_FPN_1x.yaml"}
+    for name in REQUIRED:
+        if name not in no_weights:
+            assert model_zoo.get_checkpoint_url(name).startswith("https://dl.fbaipublicfiles.com/detectron2/" + name[:-5] + "/")
     with pytest.raises(RuntimeError, match="Did you mean: COCO-Detection/faster_rcnn_R_50_FPN_3x"):
         model_zoo.get_checkpoint_url("COCO-Detection/faster_rcnn_R_50_FPN_3X.yaml")
     with pytest.raises(RuntimeError, match="not available in the model zoo"):
