@@ -68,3 +68,15 @@ def test_empty_instances():
     assert "num_instances=0" in repr(inst)
     inst.gt_classes = torch.zeros(0, dtype=torch.long)
     assert len(inst) == 0
+
+
+def test_pickle_and_deepcopy():
+    # data-loader workers send Instances between processes
+    import copy
+    import pickle
+
+    inst = _make()
+    for other in (pickle.loads(pickle.dumps(inst)), copy.deepcopy(inst)):
+        assert other.image_size == (30, 40)
+        assert other.gt_classes.tolist() == [0, 1, 2, 3]
+        assert torch.equal(other.gt_boxes.tensor, inst.gt_boxes.tensor)

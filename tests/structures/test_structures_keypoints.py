@@ -26,7 +26,7 @@ def test_to_heatmap_hand_computed():
     assert h.numel() == 0 and v.numel() == 0
 
 
-@pytest.mark.parametrize("roi", [[10.0, 20.0, 66.0, 76.0], [5.0, 7.0, 37.3, 91.9]])
+@pytest.mark.parametrize("roi", [[10.0, 20.0, 66.0, 76.0], [5.0, 7.0, 37.3, 91.9], [3.3, 4.4, 200.1, 150.9]])
 def test_heatmaps_to_keypoints_recovers_planted_peak(roi):
     size = 56
     roi_t = torch.tensor([roi])
@@ -42,7 +42,8 @@ def test_heatmaps_to_keypoints_recovers_planted_peak(roi):
     maps = torch.stack(maps)[None]  # (1, 2, 56, 56)
     out = heatmaps_to_keypoints(maps, roi_t)
     assert out.shape == (1, 2, 4)
-    assert (out[0, :, :2] - target).abs().max() < 0.5 + 1e-4 + (torch.tensor(roi[2:]) - torch.tensor(roi[:2])).max() / size
+    # decoded at the ROI's pixel resolution: the argmax pixel center is within half a pixel of the true peak
+    assert (out[0, :, :2] - target).abs().max() <= 0.5
     # the peak logit is 0 and the score is the normalised softmax value there
     assert out[0, :, 2].abs().max() < 0.05
     assert (out[0, :, 3] > 0).all()

@@ -99,3 +99,16 @@ def test_roimasks_to_bitmasks():
     assert bm.tensor[1].all()
     full = BitMasks.from_roi_masks(roi, 16, 20)
     assert full.tensor.all()
+
+
+def test_masks_and_boxes_in_instances_cat():
+    from detectra.structures import Instances, RotatedBoxes
+
+    a = Instances((H, W), gt_masks=PolygonMasks([TRIANGLE]), rb=RotatedBoxes(torch.ones(1, 5)),
+                  bm=BitMasks(torch.zeros(1, H, W)))
+    b = Instances((H, W), gt_masks=PolygonMasks([L_SHAPE, TRIANGLE]), rb=RotatedBoxes(torch.zeros(2, 5)),
+                  bm=BitMasks(torch.ones(2, H, W)))
+    c = Instances.cat([a, b])
+    assert len(c) == 3 and isinstance(c.gt_masks, PolygonMasks) and isinstance(c.rb, RotatedBoxes)
+    assert c.bm.area().tolist() == [0, H * W, H * W]
+    assert np.array_equal(c[torch.tensor([False, True, False])].gt_masks.polygons[0][0], L_SHAPE[0])
