@@ -1,0 +1,212 @@
+"""Dataset validation: find missing / broken images and malformed annotations before training on them.
+
+``validate_dataset(name_or_dicts)`` returns a ``DatasetProblems`` list (empty when the dataset is clean); ``str()``
+of it is a report grouped per file. A COCO json path can be checked directly, which reports every bad annotation
+instead of stopping at the first one the loader would raise on.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence, Union
+
+from PIL import Image
+
+from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.structures.boxes import BoxMode
+
+__all__ = ["Problem", "DatasetProblems", "validate_dataset", "validate_coco_json", "validate_dataset_dicts"]
+
+_EXIF_ORIENTATION = 0x0112
+_BOX_TOLERANCE = 1.0  # pixels a box may extend past the border (rounding of converted annotations)
+
+
+@dataclass
+class Problem:
+    """One problem: its kind (e.g. "missing_image", "box_outside_image"), where it is, and what is wrong."""
+
+    kind: str
+    message: str
+    file: str
+    image_id: Any = None
+    annotation: Any = None  # annotation id, or "#k" (index within the image) when there is no id
+
+    def __str__(self) -> str:
+        where = [f"image {self.image_id}"] if self.image_id is not None else []
+        if self.annotation is not None:
+            where.append(f"annotation {self.annotation}")
+        return f"[{self.kind}] {', '.join(where) + ': ' if where else ''}{self.message}"
+
+
+class DatasetProblems(list):
+    """A list of ``Problem``; ``str()`` gives a printable report grouped by file."""
+
+    def report(self) -> str:
+        if not self:
+            return "No problems found."
+        by_file: dict[str, list[Problem]] = {}
+        for p in self:
+            by_file.setdefault(p.file, []).append(p)
+        lines = [f"{len(self)} problem(s) in {len(by_file)} file(s):"]
+        for file, problems in by_file.items():
+            lines.append(f"{file}:")
+            lines += [f"  {p}" for p in problems]
+        return "\n".join(lines)
+
+    __str__ = report
+
+
+def _image_size(path: str, decode: bool) -> tuple[Optional[tuple[int, int]], Optional[str]]:
+    """((width, height) after EXIF rotation, None) or (None, error message)."""
+    try:
+        with Image.open(path) as img:
+            w, h = img.size
+            if img.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8):
+                w, h = h, w
+            if decode:
+                img.load()  # raises on truncated / corrupt data
+        return (w, h), None
+    except Exception as e:  # PIL raises many types for broken files
+        return None, f"cannot read image '{path}': {type(e).__name__}: {e}"
+
+
+def _check_image(record: dict, file: str, problems: list, decode: bool) -> Optional[tuple[int, int]]:
+    path, image_id = record.get("file_name"), record.get("image_id")
+    if not path or not os.path.isfile(path):
+        problems.append(Problem("missing_image", f"image file '{path}' does not exist", file, image_id))
+        return None
+    size, err = _image_size(path, decode)
+    if err:
+        problems.append(Problem("unreadable_image", err + " (re-download or remove it)", file, image_id))
+        return None
+    w, h = size
+    jw, jh = record.get("width"), record.get("height")
+    if jw is not None and jh is not None and (int(jw), int(jh)) != (w, h):
+        problems.append(Problem("size_mismatch", f"'{path}' is {w}x{h} but the annotations say {jw}x{jh}",
+                                file, image_id))  # fmt: skip
+    return w, h
+
+
+def _check_annotation(ann: dict, ann_ref: Any, image_id: Any, size: Optional[tuple[int, int]], file: str,
+                      num_classes: Optional[int], valid_ids: Optional[set], problems: list) -> None:  # fmt: skip
+    def add(kind: str, msg: str) -> None:
+        problems.append(Problem(kind, msg, file, image_id, ann_ref))
+
+    cid = ann.get("category_id")
+    if valid_ids is not None and cid not in valid_ids:
+        add("unknown_category", f"category_id {cid} is not in the json's categories {sorted(valid_ids)[:20]}")
+    elif num_classes is not None and not (isinstance(cid, int) and 0 <= cid < num_classes):
+        add("unknown_category", f"category_id {cid} is outside the {num_classes} thing_classes")
+    bbox = ann.get("bbox")
+    if bbox is not None:
+        if len(bbox) != 4 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in bbox):
+            add("bad_box", f"bbox {bbox} is not 4 finite numbers")
+        else:
+            x0, y0, x1, y1 = BoxMode.convert(list(bbox), ann.get("bbox_mode", BoxMode.XYWH_ABS), BoxMode.XYXY_ABS)
+            if x1 - x0 <= 0 or y1 - y0 <= 0:
+                add("empty_box", f"bbox {bbox} has non-positive width or height")
+            if size is not None:
+                w, h = size
+                t = _BOX_TOLERANCE
+                if x0 < -t or y0 < -t or x1 > w + t or y1 > h + t:
+                    add("box_outside_image", f"bbox {bbox} extends outside the {w}x{h} image")
+    segm = ann.get("segmentation")
+    if isinstance(segm, list):
+        for k, poly in enumerate(segm):
+            if not isinstance(poly, (list, tuple)) or len(poly) % 2 or len(poly) < 6:
+                n = len(poly) if isinstance(poly, (list, tuple)) else type(poly).__name__
+                add("bad_polygon", f"polygon {k} has {n} coordinates; needs an even number >= 6 (3 points)")
+            elif not all(isinstance(v, (int, float)) and math.isfinite(v) for v in poly):
+                add("bad_polygon", f"polygon {k} has non-finite coordinates")
+    elif isinstance(segm, dict):
+        if "size" not in segm or "counts" not in segm:
+            add("bad_rle", "RLE segmentation needs 'size' and 'counts'")
+        elif size is not None and list(segm["size"]) != [size[1], size[0]]:
+            add("bad_rle", f"RLE size {segm['size']} differs from the image's [height, width] {[size[1], size[0]]}")
+    kps = ann.get("keypoints")
+    if kps is not None and len(kps) % 3:
+        add("bad_keypoints", f"keypoints has {len(kps)} values; needs (x, y, v) triplets")
+
+
+def validate_dataset_dicts(dicts: Sequence[dict], file: str = "<dataset dicts>", num_classes: Optional[int] = None,
+                           check_images: bool = True, decode: bool = True) -> DatasetProblems:  # fmt: skip
+    """Check Detectron2-format dicts (images on disk, boxes, polygons, category ids in [0, num_classes))."""
+    problems = DatasetProblems()
+    for i, record in enumerate(dicts):
+        image_id = record.get("image_id", f"#{i}")
+        size = _check_image(record, file, problems, decode) if check_images else None
+        if size is None and record.get("width") and record.get("height"):
+            size = (int(record["width"]), int(record["height"]))
+        for k, ann in enumerate(record.get("annotations", [])):
+            _check_annotation(ann, ann.get("id", f"#{k}"), image_id, size, file, num_classes, None, problems)
+        sem = record.get("sem_seg_file_name")
+        if sem and not os.path.isfile(sem):
+            problems.append(Problem("missing_label", f"sem_seg file '{sem}' does not exist", file, image_id))
+    return problems
+
+
+def validate_coco_json(json_file: str, image_root: str, check_images: bool = True,
+                       decode: bool = True) -> DatasetProblems:  # fmt: skip
+    """Check a COCO json and its images, reporting every problem (the loader stops at the first error)."""
+    json_file = os.fspath(json_file)
+    problems = DatasetProblems()
+    try:
+        with open(json_file) as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        problems.append(Problem("unreadable_json", f"{type(e).__name__}: {e}", json_file))
+        return problems
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
+        problems.append(Problem("not_coco", "no 'images' list: this is not a COCO json", json_file))
+        return problems
+    valid_ids = {c.get("id") for c in data.get("categories", [])}
+    anns_per_image: dict[Any, list] = {}
+    seen_ann_ids: set = set()
+    image_ids = {img.get("id") for img in data["images"]}
+    for ann in data.get("annotations", []):
+        if ann.get("id") in seen_ann_ids:
+            problems.append(Problem("duplicate_annotation_id", "annotation id used twice", json_file,
+                                    ann.get("image_id"), ann.get("id")))  # fmt: skip
+        seen_ann_ids.add(ann.get("id"))
+        if ann.get("image_id") not in image_ids:
+            problems.append(Problem("unknown_image", "annotation refers to an image id not in 'images'", json_file,
+                                    ann.get("image_id"), ann.get("id")))  # fmt: skip
+        anns_per_image.setdefault(ann.get("image_id"), []).append(ann)
+    for img in data["images"]:
+        image_id = img.get("id")
+        record = {"file_name": os.path.join(os.fspath(image_root), img.get("file_name", "")), "image_id": image_id,
+                  "width": img.get("width"), "height": img.get("height")}  # fmt: skip
+        size = _check_image(record, json_file, problems, decode) if check_images else None
+        if size is None and img.get("width") and img.get("height"):
+            size = (int(img["width"]), int(img["height"]))
+        for ann in anns_per_image.get(image_id, []):
+            ann = {**ann, "bbox_mode": BoxMode.XYWH_ABS}
+            _check_annotation(ann, ann.get("id"), image_id, size, json_file, None, valid_ids, problems)
+    return problems
+
+
+def validate_dataset(name_or_dicts: Union[str, Sequence[dict]], image_root: Optional[str] = None,
+                     check_images: bool = True, decode: bool = True) -> DatasetProblems:  # fmt: skip
+    """Validate a registered dataset name, a COCO json path (with ``image_root``), or a list of dataset dicts.
+
+    Returns:
+        the problems found (empty if none); print it for a report grouped per file.
+    """
+    if isinstance(name_or_dicts, (str, os.PathLike)):
+        name = os.fspath(name_or_dicts)
+        if name.endswith(".json") and name not in DatasetCatalog:
+            return validate_coco_json(name, image_root or os.path.dirname(name), check_images, decode)
+        meta = MetadataCatalog.get(name)
+        json_file, meta_root = meta.get("json_file"), meta.get("image_root")
+        if json_file and meta_root and os.path.isfile(json_file) and meta.get("evaluator_type") == "coco":
+            return validate_coco_json(json_file, meta_root, check_images, decode)
+        try:
+            dicts = DatasetCatalog.get(name)
+        except Exception as e:  # loading errors are the first problem to report
+            return DatasetProblems([Problem("load_error", f"{type(e).__name__}: {e}", json_file or name)])
+        classes = meta.get("thing_classes")
+        return validate_dataset_dicts(dicts, json_file or name, len(classes) if classes else None, check_images,
+                                      decode)  # fmt: skip
+    return validate_dataset_dicts(list(name_or_dicts), check_images=check_images, decode=decode)
