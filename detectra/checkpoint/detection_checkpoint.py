@@ -26,6 +26,7 @@ class DetectionCheckpointer(Checkpointer):
     * Detectron2 model-zoo ``.pkl``: ``{"model": {name: ndarray}, "__author__": ..., "matching_heuristics": True}``.
     * Caffe2 / Detectron1 ``.pkl``: ``{"blobs": {blob: ndarray}}`` or a flat ``{blob: ndarray}``; blob names are
       converted and matched by suffix; ``*_momentum`` blobs are dropped.
+    * pycls ``.pyth`` files (``{"model_state": ...}``), matched by suffix.
     * A torchvision ResNet state dict (``.pth``): renamed to Detectron2's ResNet names and matched by suffix, so it
       loads into ``backbone.bottom_up``.
     * ``detectron2://...``, ``catalog://...`` and http(s) URLs, through the download cache
@@ -68,6 +69,10 @@ class DetectionCheckpointer(Checkpointer):
         loaded = load_torch_file(filename)
         if not isinstance(loaded, dict):
             raise ValueError(f"Checkpoint '{filename}' holds a {type(loaded).__name__}, not a dict.")
+        if filename.endswith(".pyth"):  # pycls (RegNet) files: the only users of this extension
+            if "model_state" not in loaded:
+                raise ValueError(f"'{filename}' looks like a pycls checkpoint but has no 'model_state' entry.")
+            return {"model": loaded["model_state"], "__author__": "pycls", "matching_heuristics": True}
         if "model" not in loaded:
             loaded = {"model": loaded}
         if is_torchvision_resnet(loaded["model"]):

@@ -325,3 +325,61 @@ def test_download_to_cache(tmp_path, monkeypatch):
     model = _model_from_shapes(D2_SHAPES)
     DetectionCheckpointer(model).load(url)
     assert torch.all(model.state_dict()["backbone.fpn_lateral2.weight"] == 4.0)
+
+
+def _msra_r50_blob_names():
+    """The blob names of Detectron's ImageNet ``MSRA/R-50.pkl`` (batch norm folded into scale / bias)."""
+    names = ["conv1_w", "res_conv1_bn_s", "res_conv1_bn_b", "fc1000_w", "fc1000_b"]
+    for stage, blocks in zip(range(2, 6), (3, 4, 6, 3)):
+        for b in range(blocks):
+            branches = ["branch2a", "branch2b", "branch2c"] + (["branch1"] if b == 0 else [])
+            for br in branches:
+                names += [f"res{stage}_{b}_{br}_w", f"res{stage}_{b}_{br}_bn_s", f"res{stage}_{b}_{br}_bn_b"]
+    return names
+
+
+def test_caffe2_imagenet_r50_loads_into_r50_backbone(tmp_path):
+    modeling = pytest.importorskip("detectra.modeling")
+    from detectra.config import get_cfg
+    from detectra.layers import ShapeSpec
+
+    cfg = get_cfg()  # the default MODEL.WEIGHTS of every R-50 config is this kind of file
+    cfg.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+    cfg.MODEL.FPN.IN_FEATURES = ["res2", "res3", "res4", "res5"]
+    model = nn.Module()
+    with torch.device("meta"):
+        model.backbone = modeling.build_resnet_fpn_backbone(cfg, ShapeSpec(channels=3))
+    model.to_empty(device="cpu")
+    with torch.no_grad():
+        for t in model.state_dict().values():
+            t.fill_(-1.0)
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+    blob_names = _msra_r50_blob_names()
+    converted = dict(zip(blob_names, convert_basic_c2_names(blob_names)))
+    rng = np.random.default_rng(0)
+    blobs = {}
+    for blob, d2_name in converted.items():
+        shape = shapes.get("backbone.bottom_up." + d2_name, (10, 4))  # fc1000 has no model counterpart
+        blobs[blob] = rng.standard_normal(shape).astype(np.float32)
+    with open(tmp_path / "R-50.pkl", "wb") as f:
+        pickle.dump(blobs, f, protocol=2)
+    DetectionCheckpointer(model).load(str(tmp_path / "R-50.pkl"))
+
+    sd = model.state_dict()
+    for blob, d2_name in converted.items():
+        if not blob.startswith("fc1000"):
+            np.testing.assert_array_equal(sd["backbone.bottom_up." + d2_name].numpy(), blobs[blob], err_msg=blob)
+    # Every learned backbone weight came from the file; FrozenBN running stats take their identity defaults.
+    not_loaded = [k for k in sd if k.startswith("backbone.bottom_up.") and torch.all(sd[k] == -1)]
+    assert not_loaded == []
+    assert len([k for k in converted if not k.startswith("fc1000")]) == len(
+        [k for k in sd if k.startswith("backbone.bottom_up.") and not k.endswith(("running_mean", "running_var"))]
+    )
+
+
+def test_pycls_pyth(tmp_path):
+    torch.save({"model_state": {"res2.0.conv1.weight": torch.full((4, 4, 1, 1), 6.0)}, "epoch": 3}, tmp_path / "r.pyth")
+    model = _model_from_shapes(D2_SHAPES)
+    DetectionCheckpointer(model).load(str(tmp_path / "r.pyth"))
+    assert torch.all(model.state_dict()["backbone.bottom_up.res2.0.conv1.weight"] == 6.0)
