@@ -224,10 +224,14 @@ class Checkpointer:
                 "passed to load(); use an empty string to start from scratch."
             )
         checkpoint = self._load_file(local)
-        if "model" in checkpoint:
-            incompatible = self._load_model(checkpoint, source=local)
-            if incompatible:
-                self._log_incompatible_keys(incompatible, local)
+        if "model" not in checkpoint:
+            raise ValueError(
+                f"Checkpoint '{local}' has no 'model' entry (its entries: {sorted(map(str, checkpoint))[:10]}); "
+                "expected {'model': state_dict, ...} or a bare state dict of tensors."
+            )
+        incompatible = self._load_model(checkpoint, source=local)
+        if incompatible:
+            self._log_incompatible_keys(incompatible, local)
         for key in self.checkpointables if checkpointables is None else checkpointables:
             if key in checkpoint:
                 self.logger.info(f"Loading {key} from {local} ...")
@@ -242,6 +246,8 @@ class Checkpointer:
         loaded = load_torch_file(filename)
         if not isinstance(loaded, dict):
             raise ValueError(f"Checkpoint '{filename}' holds a {type(loaded).__name__}, not a dict.")
+        if "model" not in loaded and loaded and all(isinstance(v, torch.Tensor) for v in loaded.values()):
+            loaded = {"model": loaded}  # a bare state dict, as torch.save(model.state_dict()) writes it
         return loaded
 
     def _load_model(self, checkpoint: dict[str, Any], source: str = "") -> IncompatibleKeys:

@@ -75,7 +75,8 @@ class DetectionCheckpointer(Checkpointer):
             return {"model": loaded["model_state"], "__author__": "pycls", "matching_heuristics": True}
         if "model" not in loaded:
             loaded = {"model": loaded}
-        if is_torchvision_resnet(loaded["model"]):
+        # Only rename when the model does not itself use torchvision's names (e.g. a plain torchvision classifier).
+        if is_torchvision_resnet(loaded["model"]) and "conv1.weight" not in self.model.state_dict():
             self.logger.info(f"'{filename}' is a torchvision ResNet state dict; renaming it to Detectron2's names")
             loaded["model"] = convert_torchvision_resnet_names(loaded["model"])
             loaded["__author__"] = "torchvision"

@@ -247,3 +247,14 @@ def test_non_dict_checkpoint_is_rejected(tmp_path):
     torch.save([torch.zeros(1)], tmp_path / "list.pth")
     with pytest.raises(ValueError, match="not a dict"):
         Checkpointer(_net()).load(str(tmp_path / "list.pth"))
+    torch.save({"optimizer": {}, "iteration": 3}, tmp_path / "nomodel.pth")
+    with pytest.raises(ValueError, match="no 'model' entry"):
+        Checkpointer(_net()).load(str(tmp_path / "nomodel.pth"))
+
+
+def test_bare_state_dict_loads_with_plain_checkpointer(tmp_path):
+    src = _net(0)
+    torch.save(src.state_dict(), tmp_path / "bare.pth")
+    dst = _net(1)
+    assert Checkpointer(dst).load(str(tmp_path / "bare.pth")) == {}
+    _assert_same_weights(src, dst)

@@ -383,3 +383,15 @@ def test_pycls_pyth(tmp_path):
     model = _model_from_shapes(D2_SHAPES)
     DetectionCheckpointer(model).load(str(tmp_path / "r.pyth"))
     assert torch.all(model.state_dict()["backbone.bottom_up.res2.0.conv1.weight"] == 6.0)
+
+
+def test_torchvision_model_checkpoint_is_not_renamed_for_a_torchvision_model(tmp_path, tv_r50_state_dict):
+    import torchvision
+
+    with torch.device("meta"):
+        model = torchvision.models.resnet50(weights=None)
+    model.to_empty(device="cpu")
+    torch.save({"model": tv_r50_state_dict}, tmp_path / "tv.pth")
+    DetectionCheckpointer(model).load(str(tmp_path / "tv.pth"))  # a torchvision classifier keeps its own names
+    torch.testing.assert_close(model.fc.weight.detach(), tv_r50_state_dict["fc.weight"])
+    torch.testing.assert_close(model.layer4[2].bn3.running_var, tv_r50_state_dict["layer4.2.bn3.running_var"])
