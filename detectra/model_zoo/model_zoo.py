@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import difflib
 import os
-from typing import Optional
+from typing import Optional, Union
 
 import torch
+from omegaconf import DictConfig
 from torch import nn
 
 from detectra.checkpoint import DetectionCheckpointer
@@ -120,7 +121,7 @@ def get_config_file(config_path: str) -> str:
     return path
 
 
-def get_config(config_path: str, trained: bool = False):
+def get_config(config_path: str, trained: bool = False) -> Union[CfgNode, DictConfig]:
     """Load a shipped config.
 
     Args:
