@@ -41,11 +41,11 @@ def nms_rotated(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float)
         return torch.empty((0,), dtype=torch.int64, device=boxes.device)
     order = scores.argsort(descending=True)
     iou = pairwise_iou_rotated(boxes[order], boxes[order])  # (N, N), in score order
-    # greedy NMS over the precomputed IoU matrix; the loop is O(N) with vectorised rows
+    # greedy NMS over the precomputed IoU matrix: O(N) Python steps, each a vectorised row; on the CPU because
+    # every step branches on a value
     n = order.numel()
-    suppressed = torch.zeros(n, dtype=torch.bool, device=boxes.device)
     overlaps = (iou > iou_threshold).cpu()
-    suppressed = suppressed.cpu()
+    suppressed = torch.zeros(n, dtype=torch.bool)
     keep = []
     for i in range(n):
         if suppressed[i]:
