@@ -1,7 +1,6 @@
 """The checkpointer detection models use: Detectron2's file formats, URLs and name-matching heuristics."""
 from __future__ import annotations
 
-import logging
 import urllib.parse
 from typing import Any, Optional
 
