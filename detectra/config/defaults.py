@@ -325,6 +325,8 @@ _C.SOLVER.REFERENCE_WORLD_SIZE = 0
 _C.SOLVER.BIAS_LR_FACTOR = 1.0
 _C.SOLVER.WEIGHT_DECAY_BIAS = None
 
+_C.SOLVER.OPTIMIZER = "SGD"  # detectra addition: "SGD" (MOMENTUM, NESTEROV) or "AdamW"
+
 # Gradient clipping, applied to every parameter group.
 _C.SOLVER.CLIP_GRADIENTS = CN({"ENABLED": False})
 _C.SOLVER.CLIP_GRADIENTS.CLIP_TYPE = "value"  # "value" (clamp each element) or "norm" (scale the whole gradient)
