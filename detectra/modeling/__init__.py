@@ -27,6 +27,7 @@ from .meta_arch import (
     RetinaNetHead,
     build_model,
 )
+from .meta_arch import SEM_SEG_HEADS_REGISTRY, PanopticFPN, SemanticSegmentor, SemSegFPNHead, build_sem_seg_head
 from .poolers import ROIPooler
 from .postprocessing import detector_postprocess, sem_seg_postprocess
 from .proposal_generator import (
@@ -51,6 +52,13 @@ from .roi_heads import (
     build_keypoint_head,
     build_mask_head,
     build_roi_heads,
+)
+from .roi_heads import (
+    BaseKeypointRCNNHead,
+    BaseMaskRCNNHead,
+    CascadeROIHeads,
+    KRCNNConvDeconvUpsampleHead,
+    MaskRCNNConvUpsampleHead,
 )
 from .sampling import subsample_labels
 

@@ -3,5 +3,7 @@ from .build import META_ARCH_REGISTRY, build_model
 from .dense_detector import DenseDetector
 from .rcnn import GeneralizedRCNN, ProposalNetwork
 from .retinanet import RetinaNet, RetinaNetHead
+from .semantic_seg import SEM_SEG_HEADS_REGISTRY, SemanticSegmentor, SemSegFPNHead, build_sem_seg_head
+from .panoptic_fpn import PanopticFPN, combine_semantic_and_instance_outputs
 
 __all__ = [k for k in globals().keys() if not k.startswith("_")]

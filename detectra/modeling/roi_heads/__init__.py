@@ -11,5 +11,13 @@ from .roi_heads import (
     select_foreground_proposals,
     select_proposals_with_visible_keypoints,
 )
+from .mask_head import BaseMaskRCNNHead, MaskRCNNConvUpsampleHead, mask_rcnn_inference, mask_rcnn_loss
+from .keypoint_head import (
+    BaseKeypointRCNNHead,
+    KRCNNConvDeconvUpsampleHead,
+    keypoint_rcnn_inference,
+    keypoint_rcnn_loss,
+)
+from .cascade_rcnn import CascadeROIHeads
 
 __all__ = [k for k in globals().keys() if not k.startswith("_")]
