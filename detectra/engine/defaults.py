@@ -218,6 +218,9 @@ class DefaultTrainer(TrainerBase):
         trainer.train()
     """
 
+    # Iterations between calls of the event writers (console, metrics.json, tensorboard), as in Detectron2.
+    writer_period: int = 20
+
     def __init__(self, cfg: Any) -> None:
         super().__init__()
         if not logging.getLogger("detectra").isEnabledFor(logging.INFO):
@@ -235,6 +238,8 @@ class DefaultTrainer(TrainerBase):
             )
         else:
             self._trainer = SimpleTrainer(model, data_loader, optimizer)
+        # The inner trainer calls after_backward() itself (inside run_step): share the hook list with it.
+        self._trainer._hooks = self._hooks
 
         self.scheduler = self.build_lr_scheduler(cfg, optimizer)
         from detectra.checkpoint import DetectionCheckpointer
@@ -298,7 +303,7 @@ class DefaultTrainer(TrainerBase):
             )
         if comm.is_main_process():
             # Writers last: they then see everything the other hooks recorded in this iteration.
-            ret.append(hooks.PeriodicWriter(self.build_writers(), period=20))
+            ret.append(hooks.PeriodicWriter(self.build_writers(), period=self.writer_period))
         return ret
 
     def build_writers(self) -> list[EventWriter]:
@@ -330,7 +335,8 @@ class DefaultTrainer(TrainerBase):
     def state_dict(self) -> dict[str, Any]:
         ret = super().state_dict()
         inner = self._trainer.state_dict()
-        inner.pop("rng_states", None)  # the outer trainer owns the loop state
+        for key in ("rng_states", "hooks", "storage"):  # the outer trainer owns the loop state
+            inner.pop(key, None)
         ret["_trainer"] = inner
         return ret
 

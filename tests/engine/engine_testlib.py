@@ -16,12 +16,16 @@ class TinyDetectorLike(nn.Module):
     """Conv + BN + dropout classifier/regressor; training returns ``{"loss_cls", "loss_reg"}``, inference
     returns per-image dicts. Dropout draws from torch's RNG, so exact resume needs the RNG state."""
 
-    def __init__(self) -> None:
+    def __init__(self, use_bn: bool = True, dropout: float = 0.2) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.AdaptiveAvgPool2d(4), nn.Flatten()
+            nn.Conv2d(3, 8, 3, padding=1),
+            nn.BatchNorm2d(8) if use_bn else nn.Identity(),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
         )
-        self.dropout = nn.Dropout(0.2)
+        self.dropout = nn.Dropout(dropout)
         self.cls = nn.Linear(8 * 16, NUM_CLASSES)
         self.reg = nn.Linear(8 * 16, 1)
 
@@ -46,11 +50,14 @@ def make_dataset_dicts(n: int = NUM_IMAGES) -> list[dict]:
     return [{"image_id": i, "label": i % NUM_CLASSES, "target": float(i) / n} for i in range(n)]
 
 
-def mapper(d: dict) -> dict:
+def mapper(d: dict, augment: bool = True) -> dict:
     """Image generated from the image id, with a random flip and noise (drawn from the per-sample RNG)."""
     rng = np.random.RandomState(d["image_id"])
     base = rng.randint(0, 255, size=(3, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
     base[d["label"]] *= 0.3  # make the class learnable
+    if not augment:
+        image = torch.from_numpy(base)
+        return {"image": image.to(torch.uint8), "label": d["label"], "target": d["target"]}
     if np.random.rand() < 0.5:
         base = base[:, :, ::-1]
     noise = torch.randint(0, 20, (3, IMAGE_SIZE, IMAGE_SIZE)).float()
@@ -58,13 +65,17 @@ def mapper(d: dict) -> dict:
     return {"image": image.clamp(0, 255).to(torch.uint8), "label": d["label"], "target": d["target"]}
 
 
-def make_train_loader(batch_size: int = 4, num_workers: int = 0, seed: int = 7):
+def mapper_no_aug(d: dict) -> dict:
+    return mapper(d, augment=False)
+
+
+def make_train_loader(batch_size: int = 4, num_workers: int = 0, seed: int = 7, augment: bool = True):
     from detectra.data import build_detection_train_loader
     from detectra.data.samplers import TrainingSampler
 
     return build_detection_train_loader(
         make_dataset_dicts(),
-        mapper=mapper,
+        mapper=mapper if augment else mapper_no_aug,
         sampler=TrainingSampler(NUM_IMAGES, seed=seed),
         total_batch_size=batch_size,
         aspect_ratio_grouping=False,
@@ -84,7 +95,6 @@ def make_cfg(output_dir: str, **overrides):
     cfg.SOLVER.IMS_PER_BATCH = 4
     cfg.SOLVER.BASE_LR = 0.05
     cfg.SOLVER.MAX_ITER = 10
-    cfg.SOLVER.STEPS = (6,)
     cfg.SOLVER.WARMUP_ITERS = 3
     cfg.SOLVER.CHECKPOINT_PERIOD = 4
     cfg.DATASETS.TEST = ()
@@ -96,20 +106,30 @@ def make_cfg(output_dir: str, **overrides):
         for p in path:
             node = node[p]
         node[last] = v
+    if "SOLVER.STEPS" not in overrides:
+        cfg.SOLVER.STEPS = (max(1, int(cfg.SOLVER.MAX_ITER * 0.6)),)  # one LR drop, inside the run
     return cfg
 
 
-def make_trainer_class(num_workers: int = 0):
+def make_trainer_class(num_workers: int = 0, deterministic_model: bool = False):
+    """A DefaultTrainer for TinyDetectorLike. ``deterministic_model``: no BN, no dropout, no augmentation, so
+    the gradients of a batch do not depend on how it is split across processes."""
     from detectra.engine import DefaultTrainer
 
     class TinyTrainer(DefaultTrainer):
+        writer_period = 1  # a metrics.json line per iteration, to compare runs iteration by iteration
+
         @classmethod
         def build_model(cls, cfg):
+            if deterministic_model:
+                return TinyDetectorLike(use_bn=False, dropout=0.0)
             return TinyDetectorLike()
 
         @classmethod
         def build_train_loader(cls, cfg):
-            return make_train_loader(cfg.SOLVER.IMS_PER_BATCH, num_workers=num_workers, seed=cfg.SEED)
+            return make_train_loader(
+                cfg.SOLVER.IMS_PER_BATCH, num_workers=num_workers, seed=cfg.SEED, augment=not deterministic_model
+            )
 
     return TinyTrainer
 
