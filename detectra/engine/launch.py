@@ -127,6 +127,7 @@ def _distributed_worker(
         main_func(*args)
     finally:
         dist.destroy_process_group()
+        comm._reset_local_process_group()
 
 
 def _torchrun_worker(main_func: Callable[..., Any], args: tuple, timeout: datetime.timedelta) -> None:
@@ -142,3 +143,4 @@ def _torchrun_worker(main_func: Callable[..., Any], args: tuple, timeout: dateti
         main_func(*args)
     finally:
         dist.destroy_process_group()
+        comm._reset_local_process_group()

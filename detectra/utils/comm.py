@@ -81,6 +81,15 @@ def create_local_process_group(num_workers_per_machine: int) -> None:
             _LOCAL_PROCESS_GROUP = group
 
 
+def _reset_local_process_group() -> None:
+    """Forget the local group (after ``destroy_process_group``), so a later launch in this process can
+    create a new one."""
+    global _LOCAL_PROCESS_GROUP
+    _LOCAL_PROCESS_GROUP = None
+    create_local_process_group.cache_clear()
+    _get_global_gloo_group.cache_clear()
+
+
 def get_local_process_group() -> dist.ProcessGroup:
     """The process group holding the processes on this machine (see `create_local_process_group`)."""
     if _LOCAL_PROCESS_GROUP is None:

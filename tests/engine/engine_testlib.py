@@ -69,6 +69,12 @@ def mapper_no_aug(d: dict) -> dict:
     return mapper(d, augment=False)
 
 
+def val_batches() -> list[list[dict]]:
+    """A held-out "loader": 3 batches of 2 images, without augmentation."""
+    dicts = make_dataset_dicts(6)
+    return [[mapper(d, augment=False) for d in dicts[i : i + 2]] for i in range(0, 6, 2)]
+
+
 def make_train_loader(batch_size: int = 4, num_workers: int = 0, seed: int = 7, augment: bool = True):
     from detectra.data import build_detection_train_loader
     from detectra.data.samplers import TrainingSampler

@@ -85,8 +85,10 @@ def test_setup_logger_console_is_plain_off_terminal(capsys):
     assert "careful" in out and "WARNING" in out and "\x1b[" not in out
 
 
-def test_rate_limited_logging(caplog):
-    with caplog.at_level(logging.INFO):
+def test_rate_limited_logging():
+    from test_events import _Capture
+
+    with _Capture("detectra.t") as cap:
         for _ in range(5):
             log_first_n(logging.INFO, "first", n=2, name="detectra.t")
         for _ in range(7):
@@ -95,7 +97,7 @@ def test_rate_limited_logging(caplog):
             log_every_n_seconds(logging.INFO, "secs", n=60, name="detectra.t")
         for m in ["x", "x", "y"]:
             log_first_n(logging.INFO, m, n=1, name="detectra.t", key="message")
-    msgs = [r.getMessage() for r in caplog.records]
+    msgs = cap.messages
     assert msgs.count("first") == 2
     assert msgs.count("every") == 3  # calls 1, 4, 7
     assert msgs.count("secs") == 1

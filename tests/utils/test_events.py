@@ -1,4 +1,5 @@
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -138,16 +139,38 @@ def test_tensorboard_writer_writes_events(tmp_path):
     assert acc.Histograms("hist")[0].histogram_value.num == 10
 
 
-def test_common_metric_printer_line(caplog):
+class _Capture(logging.Handler):
+    """Collect a logger's messages directly (setup_logger turns propagation to the root off)."""
+
+    def __init__(self, name):
+        super().__init__(logging.DEBUG)
+        self.logger = logging.getLogger(name)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+    def __enter__(self):
+        self.logger.addHandler(self)
+        self._level = self.logger.level
+        self.logger.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self._level)
+
+
+def test_common_metric_printer_line():
     printer = CommonMetricPrinter(max_iter=100, window_size=2, progress_bar=False)
     with EventStorage() as storage:
         for i in range(3):
             storage.iter = i
             storage.put_scalars(total_loss=float(i), loss_cls=1.0, time=0.5, data_time=0.25)
             storage.put_scalar("lr", 0.02, smoothing_hint=False)
-        with caplog.at_level("INFO", logger="detectra.utils.events"):
+        with _Capture("detectra.utils.events") as cap:
             printer.write()
-    (msg,) = [r.getMessage() for r in caplog.records]
+    (msg,) = cap.messages
     assert "iter: 2" in msg
     assert "total_loss: 1.5" in msg and "loss_cls: 1" in msg
     assert "time: 0.5000" in msg and "data_time: 0.2500" in msg
@@ -157,7 +180,7 @@ def test_common_metric_printer_line(caplog):
     assert storage.latest()["eta_seconds"][0] == pytest.approx(48.5)
 
 
-def test_common_metric_printer_progress_bar(caplog):
+def test_common_metric_printer_progress_bar():
     import io
 
     printer = CommonMetricPrinter(max_iter=10, progress_bar=True)

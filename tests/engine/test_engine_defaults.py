@@ -140,12 +140,12 @@ def test_default_trainer_amp_bf16_from_config(tmp_path):
 
 
 def test_default_trainer_optional_hooks_from_config(tmp_path):
-    from test_validation import _val_batches
+    from engine_testlib import val_batches
 
     class Trainer(make_trainer_class()):
         @classmethod
         def build_val_loader(cls, cfg):
-            return _val_batches()
+            return val_batches()
 
     cfg = make_cfg(
         tmp_path,

@@ -2,15 +2,10 @@ import os
 
 import pytest
 import torch
-from engine_testlib import TinyDetectorLike, make_dataset_dicts, make_train_loader, mapper
+from engine_testlib import TinyDetectorLike, make_train_loader, val_batches
 
 from detectra.checkpoint import Checkpointer
 from detectra.engine import SimpleTrainer, hooks
-
-
-def _val_batches():
-    dicts = make_dataset_dicts(6)
-    return [[mapper(d) for d in dicts[i : i + 2]] for i in range(0, 6, 2)]
 
 
 def _manual_val_losses(model, batches):
@@ -30,7 +25,7 @@ def test_validation_loss_values_equal_manual_computation():
     torch.manual_seed(0)
     model = TinyDetectorLike()
     model.dropout.p = 0.0  # deterministic forward, so the manual computation can be compared exactly
-    batches = _val_batches()
+    batches = val_batches()
     trainer = SimpleTrainer(model, make_train_loader(), torch.optim.SGD(model.parameters(), lr=0.1))
     recorded = {}
 
@@ -67,7 +62,7 @@ def test_validation_does_not_change_training():
         model = TinyDetectorLike()  # dropout on: validation must not shift the RNG stream
         trainer = SimpleTrainer(model, make_train_loader(), torch.optim.SGD(model.parameters(), lr=0.1))
         if with_val:
-            trainer.register_hooks([hooks.ValidationLoss(1, model, _val_batches())])
+            trainer.register_hooks([hooks.ValidationLoss(1, model, val_batches())])
         torch.manual_seed(1)
         trainer.train(0, 3)
         return model.state_dict()
@@ -82,7 +77,7 @@ def test_early_stopping_stops_and_saves(tmp_path):
     trainer = SimpleTrainer(model, make_train_loader(), torch.optim.SGD(model.parameters(), lr=0.0))
     ckpt = Checkpointer(model, str(tmp_path), trainer=trainer)
     # lr=0: the validation loss never improves after the first evaluation (iteration 1).
-    val = hooks.ValidationLoss(2, model, _val_batches(), patience=2, checkpointer=ckpt)
+    val = hooks.ValidationLoss(2, model, val_batches(), patience=2, checkpointer=ckpt)
     trainer.register_hooks([val])
     trainer.train(0, 100)
     # Evaluations after iterations 1 (best), 3 (bad 1), 5 (bad 2 -> stop).
@@ -94,7 +89,7 @@ def test_early_stopping_stops_and_saves(tmp_path):
 
     # A resumed run of an early-stopped training does not train further.
     trainer2 = SimpleTrainer(model, make_train_loader(), torch.optim.SGD(model.parameters(), lr=0.0))
-    val2 = hooks.ValidationLoss(2, model, _val_batches(), patience=2)
+    val2 = hooks.ValidationLoss(2, model, val_batches(), patience=2)
     trainer2.register_hooks([val2])
     trainer2.load_state_dict(final["trainer"] | {"optimizer": trainer2.optimizer.state_dict()})
     trainer2.train(6, 100)

@@ -47,16 +47,32 @@ def test_two_process_gloo_ddp_matches_single_process(tmp_path):
 
 
 def _record_world(path):
+    import torch.distributed as dist
+
     from detectra.utils import comm
 
     with open(path, "w") as f:
-        f.write(f"{comm.get_world_size()} {comm.get_rank()} {comm.get_local_rank()} {comm.get_local_size()}")
+        f.write(f"{comm.get_world_size()} {comm.get_rank()} {comm.get_local_rank()} {comm.get_local_size()} ")
+        f.write(f"{dist.is_initialized()} {dist.get_backend() if dist.is_initialized() else ''}")
 
 
 def test_launch_single_process_runs_inline(tmp_path):
     path = tmp_path / "w.txt"
     launch(_record_world, 1, args=(str(path),))
-    assert path.read_text() == "1 0 0 1"
+    assert path.read_text() == "1 0 0 1 False "
+
+
+def test_launch_under_torchrun_joins_env_rendezvous(tmp_path, monkeypatch):
+    # What torchrun exports for a one-process job; launch must not spawn but join with env://.
+    for k, v in {"WORLD_SIZE": "1", "RANK": "0", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
+                 "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_find_free_port())}.items():  # fmt: skip
+        monkeypatch.setenv(k, v)
+    path = tmp_path / "w.txt"
+    launch(_record_world, 4, args=(str(path),))  # num_gpus is ignored: torchrun decided the world
+    assert path.read_text() == "1 0 0 1 True gloo"
+    import torch.distributed as dist
+
+    assert not dist.is_initialized()
 
 
 def test_find_free_port_is_bindable():
