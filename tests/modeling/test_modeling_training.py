@@ -8,7 +8,7 @@ from detectra.engine.train_loop import SimpleTrainer
 from detectra.modeling import build_model
 from detectra.utils.events import EventStorage
 
-from modeling_testing import ARCHS, inference_batch, mapped_batch, small_cfg
+from .modeling_testing import ARCHS, inference_batch, mapped_batch, small_cfg
 
 
 def _build(arch: str, seed: int = 0):

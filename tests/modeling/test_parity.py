@@ -8,7 +8,7 @@ cover all three (landscape, portrait-ish, square).
 import pytest
 import torch
 
-from parity_utils import ParityFixture
+from .parity_utils import ParityFixture
 
 pytestmark = pytest.mark.slow
 
