@@ -232,9 +232,12 @@ def build_lr_scheduler(cfg: Any, optimizer: torch.optim.Optimizer) -> LRMultipli
     max_iter = solver.MAX_ITER
     sched: ParamScheduler
     if name == "WarmupMultiStepLR":
-        steps = [x for x in solver.STEPS if x <= max_iter]
+        # A step at or after MAX_ITER never takes effect; drop it rather than fail (common when MAX_ITER is shortened).
+        steps = [x for x in solver.STEPS if x < max_iter]
         if len(steps) != len(solver.STEPS):
-            logger.warning("SOLVER.STEPS contains values larger than SOLVER.MAX_ITER. These values will be ignored.")
+            logger.warning(
+                f"SOLVER.STEPS {tuple(solver.STEPS)} has values >= SOLVER.MAX_ITER ({max_iter}); they are ignored."
+            )
         sched = MultiStepParamScheduler(
             values=[solver.GAMMA**k for k in range(len(steps) + 1)], milestones=steps, num_updates=max_iter
         )
