@@ -3,6 +3,8 @@ from .anchor_generator import ANCHOR_GENERATOR_REGISTRY, DefaultAnchorGenerator,
 from .backbone import (
     BACKBONE_REGISTRY,
     FPN,
+    LastLevelMaxPool,
+    LastLevelP6P7,
     Backbone,
     BasicBlock,
     BasicStem,
