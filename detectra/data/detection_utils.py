@@ -90,7 +90,8 @@ def convert_PIL_to_numpy(image: Image.Image, format: Optional[str]) -> np.ndarra
     if format is not None:  # format=None keeps 16-bit data (e.g. depth maps) as it is stored
         image = _flatten_palette_transparency(_to_8bit_if_deep(image))
         conversion = "RGB" if format in ("BGR", "YUV-BT.601") else format
-        image = image.convert(conversion)
+        if image.mode != conversion:  # convert() to the same mode would copy the pixels for nothing
+            image = image.convert(conversion)
     array = np.asarray(image)
     if format == "L":
         array = np.expand_dims(array, -1)
@@ -138,7 +139,7 @@ def read_image(file_name: Union[str, os.PathLike], format: Optional[str] = None)
     try:
         with Image.open(file_name) as image:
             image.load()  # decode now so truncated files fail here, with the file name
-            image = ImageOps.exif_transpose(image)
+            ImageOps.exif_transpose(image, in_place=True)  # in place: no copy of the (common) upright image
             return convert_PIL_to_numpy(image, format)
     except (OSError, SyntaxError, ValueError) as e:
         raise OSError(

@@ -94,9 +94,27 @@ def test_resize_float_and_segmentation_paths():
 def test_resize_uint8_uses_requested_pil_filter():
     rng = np.random.RandomState(1)
     image = rng.randint(0, 255, (20, 30, 3)).astype(np.uint8)
-    for interp in (Image.NEAREST, Image.BILINEAR, Image.BICUBIC, Image.LANCZOS):
+    for interp in (Image.NEAREST, Image.BICUBIC, Image.LANCZOS):
         out = T.ResizeTransform(20, 30, 13, 17, interp).apply_image(image)
         np.testing.assert_array_equal(out, np.asarray(Image.fromarray(image).resize((17, 13), interp)))
+    gray = image[:, :, :1]  # HxWx1 uint8 stays on PIL for every filter, bilinear included
+    out = T.ResizeTransform(20, 30, 13, 17).apply_image(gray)
+    np.testing.assert_array_equal(out[:, :, 0], np.asarray(Image.fromarray(gray[:, :, 0]).resize((17, 13), Image.BILINEAR)))
+
+
+@pytest.mark.parametrize("hw, new_hw", [((61, 83), (160, 217)), ((150, 97), (41, 29)), ((40, 300), (133, 40))])
+def test_resize_bilinear_rgb_matches_pil_within_one_level(hw, new_hw):
+    # HxWx3 bilinear takes torch's uint8 kernel: PIL's filter up to rounding, whatever the strides of the input
+    rng = np.random.RandomState(2)
+    image = np.cumsum(rng.randint(0, 9, (*hw, 3)), axis=1).astype(np.uint8)  # smooth ramps and hard wraps
+    expected = np.asarray(Image.fromarray(image).resize(new_hw[::-1], Image.BILINEAR)).astype(np.int32)
+    tfm = T.ResizeTransform(*hw, *new_hw)
+    for view, undo in ((image, lambda x: x), (image[:, :, ::-1], lambda x: x[:, :, ::-1]),
+                       (image[:, ::-1], lambda x: x[:, ::-1]), (image[::-1, :, ::-1], lambda x: x[::-1, :, ::-1])):
+        out = tfm.apply_image(view)
+        assert out.shape == (*new_hw, 3) and out.dtype == np.uint8
+        diff = np.abs(undo(out).astype(np.int32) - expected)
+        assert diff.max() <= 1 and (diff > 0).mean() < 0.01
 
 
 def test_crop_clips_polygons_to_the_window():
