@@ -234,3 +234,32 @@ def test_sixteen_bit_label_map_keeps_label_values(record, tmp_path):
     out = DatasetMapper(False, augmentations=[T.Resize((24, 32))], image_format="BGR")(record)
     assert set(out["sem_seg"].unique().tolist()) == {0, 300}
     assert (out["sem_seg"][:, 16:] == 300).all()
+
+
+@pytest.mark.parametrize("mode", [BoxMode.XYWH_ABS, BoxMode.XYXY_ABS])
+def test_box_only_mapping_equals_per_annotation_transform(shared_dir, mode):
+    # Without masks/keypoints the mapper transforms all boxes at once; the result must be the per-annotation
+    # utils path (Detectron2's) bit for bit, crops that cut boxes to nothing included.
+    root = shared_dir / "datasets" / "tiny_coco"
+    records = _coco_records(root / "annotations" / "instances_val2017.json", root / "val2017", limit=2)
+    augs = [T.ResizeShortestEdge(200, 300), T.RandomFlip(prob=1.0), T.RandomCrop("absolute", (60, 70))]
+    mapper = DatasetMapper(True, augmentations=augs, image_format="BGR", return_transforms=True)
+    dropped = 0
+    for rec in records:
+        if mode == BoxMode.XYXY_ABS:
+            for a in rec["annotations"]:
+                a["bbox"] = BoxMode.convert(a["bbox"], a["bbox_mode"], mode)
+                a["bbox_mode"] = mode
+        original = copy.deepcopy(rec)
+        np.random.seed(0)
+        out = mapper(rec)
+        assert rec == original
+        annos = [utils.transform_instance_annotations(copy.deepcopy(a), out["transforms"], out["image"].shape[1:])
+                 for a in rec["annotations"] if not a["iscrowd"]]
+        for a in annos:
+            a.pop("segmentation")
+        expected = utils.filter_empty_instances(utils.annotations_to_instances(annos, out["image"].shape[1:]))
+        dropped += len(annos) - len(expected)
+        assert torch.equal(out["instances"].gt_boxes.tensor, expected.gt_boxes.tensor)
+        assert torch.equal(out["instances"].gt_classes, expected.gt_classes)
+    assert dropped > 0  # the crop really cut boxes to nothing
