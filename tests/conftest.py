@@ -12,3 +12,13 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"shared data folder not found at {SHARED} (set DETECTRA_SHARED to its path)")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _detectra_logs_reach_caplog():
+    """`setup_logger` (called by some tests) stops the `detectra` logger from propagating to the root logger, as
+    Detectron2 does; restore propagation so that later tests can read log records with `caplog`."""
+    import logging
+
+    logging.getLogger("detectra").propagate = True
+    yield
