@@ -46,7 +46,7 @@ def seg_cfg(arch: str):
     cfg.MODEL.BACKBONE.FREEZE_AT = 2
     cfg.MODEL.FPN.OUT_CHANNELS = 32
     cfg.MODEL.ROI_HEADS.NUM_CLASSES = NUM_THINGS
-    cfg.MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE = 64
+    cfg.MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE = 32
     cfg.MODEL.ROI_HEADS.SCORE_THRESH_TEST = 0.0  # random weights score low: keep every detection
     cfg.MODEL.ROI_BOX_HEAD.FC_DIM = 64
     cfg.MODEL.RPN.PRE_NMS_TOPK_TRAIN = cfg.MODEL.RPN.PRE_NMS_TOPK_TEST = 300
@@ -116,8 +116,8 @@ def shapes_dicts(tmp_path_factory) -> List[Dict]:
     return dicts
 
 
-def _mapped(arch: str, dicts: List[Dict], empty: bool = False) -> List[Dict]:
-    """Two images through the real training `DatasetMapper` (polygon masks; bitmasks for Mask R-CNN C4)."""
+def _mapped(arch: str, dicts: List[Dict], num_images: int = 2, empty: bool = False) -> List[Dict]:
+    """``num_images`` images through the real training `DatasetMapper` (polygon masks; bitmasks for Mask R-CNN C4)."""
     mapper = DatasetMapper(
         is_train=True,
         augmentations=[],
@@ -127,8 +127,9 @@ def _mapped(arch: str, dicts: List[Dict], empty: bool = False) -> List[Dict]:
         use_keypoint=arch == "keypoint_rcnn",
     )
     # images holding triangles (the keypointed class) with visible keypoints
-    chosen = [d for d in dicts if any(a["category_id"] == 2 and any(a["keypoints"][2::3]) for a in d["annotations"])][:2]
-    assert len(chosen) == 2, "the generated shapes should include triangles"
+    chosen = [d for d in dicts if any(a["category_id"] == 2 and any(a["keypoints"][2::3]) for a in d["annotations"])]
+    chosen = chosen[:num_images]
+    assert len(chosen) == num_images, "the generated shapes should include triangles"
     batch = []
     for d in chosen:
         d = dict(d)
@@ -142,6 +143,15 @@ def _mapped(arch: str, dicts: List[Dict], empty: bool = False) -> List[Dict]:
     return batch
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # tiny models: intra-op threads only add synchronisation cost, and much more on a shared machine
+    prev = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(prev)
+
+
 def _build(arch: str):
     torch.manual_seed(0)
     return build_model(seg_cfg(arch))
@@ -149,10 +159,10 @@ def _build(arch: str):
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_train_on_fixed_batch(arch, shapes_dicts):
-    """Losses finite and falling over SGD steps on one batch; every trainable parameter gets a gradient."""
+    """Losses finite and falling over a few steps on one image; every trainable parameter gets a gradient."""
     model = _build(arch).train()
-    batch = _mapped(arch, shapes_dicts)
-    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.003, momentum=0.9)
+    batch = _mapped(arch, shapes_dicts, num_images=1)
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01, momentum=0.9)
     history = []
     with EventStorage() as storage:
         for step in range(5):
@@ -166,13 +176,17 @@ def test_train_on_fixed_batch(arch, shapes_dicts):
                 for name, p in model.named_parameters():
                     if p.requires_grad:
                         assert p.grad is not None and p.grad.abs().sum() > 0, f"{arch}: no gradient for {name}"
+            # from scratch, without warmup, the first steps of every head need clipping to stay stable
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             storage.step()
             history.append({k: v.item() for k, v in losses.items()})
+    # the sampled ROIs change every step, so compare the mean of the last two steps with the first
     seg = SEG_LOSS[arch]
-    assert history[-1][seg] < history[0][seg], f"{arch}: {seg} {[h[seg] for h in history]}"
+    seg_curve = [h[seg] for h in history]
+    assert (seg_curve[-1] + seg_curve[-2]) / 2 < seg_curve[0], f"{arch}: {seg} {seg_curve}"
     total = [sum(h.values()) for h in history]
-    assert total[-1] < total[0], f"{arch}: total loss {total}"
+    assert (total[-1] + total[-2]) / 2 < total[0], f"{arch}: total loss {total}"
     if "mask" in seg:
         assert "mask_rcnn/accuracy" in storage.histories()
     if arch == "cascade_mask_rcnn":
