@@ -247,7 +247,7 @@ class DefaultTrainer(TrainerBase):
         checkpointables: dict[str, Any] = {"trainer": weakref.proxy(self)}
         if hasattr(data_loader, "state_dict") and hasattr(data_loader, "load_state_dict"):
             # The loader's position: a resumed run sees the same batches as an uninterrupted one.
-            checkpointables["data_loader"] = data_loader
+            checkpointables["data_loader"] = _PerRankLoaderState(self, data_loader)
         self.checkpointer = DetectionCheckpointer(model, cfg.OUTPUT_DIR, **checkpointables)
         self.start_iter = 0
         self.max_iter = cfg.SOLVER.MAX_ITER
@@ -501,3 +501,30 @@ for _attr in ["model", "data_loader", "optimizer"]:
         ),
     )
 del _attr
+
+
+class _PerRankLoaderState:
+    """Checkpoint entry for the train loader's position. Under DDP every rank reads its own shard and holds its own
+    aspect-ratio buckets, so the checkpoint (written by rank 0) keeps every rank's state, gathered by the
+    PeriodicCheckpointer hook, and each rank restores its own entry."""
+
+    def __init__(self, trainer: "DefaultTrainer", loader: Any) -> None:
+        self._trainer = weakref.proxy(trainer)
+        self._loader = loader
+
+    def state_dict(self) -> dict[str, Any]:
+        gathered = getattr(self._trainer, "_loader_states_all_ranks", None)
+        return {"per_rank": gathered or [self._loader.state_dict()]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "per_rank" not in state:  # a single loader's state, as saved by a plain Checkpointer
+            self._loader.load_state_dict(state)
+            return
+        states, rank, world = state["per_rank"], comm.get_rank(), comm.get_world_size()
+        if len(states) != world:
+            logger.warning(
+                f"Checkpoint holds the data loader states of {len(states)} processes but this run has {world}; "
+                "the data order restarts from rank 0's position."
+            )
+            rank = 0
+        self._loader.load_state_dict(states[rank])

@@ -165,11 +165,16 @@ class PeriodicCheckpointer(_PeriodicCheckpointer, HookBase):
         if comm.get_world_size() > 1:
             from detectra.checkpoint.rng import get_rng_states
 
-            # Collective: every rank takes part, only rank 0 keeps the result for the trainer's state_dict.
+            # Collective: every rank takes part, only rank 0 keeps the result for the checkpoint. Each rank reads its
+            # own shard of the data and draws its own random numbers, so a resume needs every rank's state.
             self.trainer._rng_states_all_ranks = comm.all_gather(get_rng_states())
+            loader = getattr(self.trainer, "data_loader", None)
+            if hasattr(loader, "state_dict"):
+                self.trainer._loader_states_all_ranks = comm.all_gather(loader.state_dict())
         if self.checkpointer.save_to_disk:
             self.step(iteration)
         self.trainer._rng_states_all_ranks = None
+        self.trainer._loader_states_all_ranks = None
 
     def after_train(self) -> None:
         # A trainer stopped early (e.g. by ValidationLoss) saves its own final checkpoint.

@@ -109,7 +109,7 @@ def test_default_trainer_hooks_checkpoint_and_resume(tmp_path):
     assert set(t["hooks"]) == {"LRScheduler"} and t["hooks"]["LRScheduler"]["last_epoch"] == 4
     assert set(t["_trainer"]) == {"optimizer", "iteration"}
     assert set(t["rng_states"][0]) >= {"python", "numpy", "torch"}
-    assert ckpt["data_loader"]["next_position"] == 4 * 4  # 4 iterations of 4 images consumed
+    assert ckpt["data_loader"]["per_rank"][0]["next_position"] == 4 * 4  # 4 iterations of 4 images consumed
     assert len(t["storage"]["histories"]["total_loss"]["data"]) == 4
 
     # Resume from model_final: starts after the last iteration, so nothing is trained.

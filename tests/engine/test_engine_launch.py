@@ -43,7 +43,9 @@ def test_two_process_gloo_ddp_matches_single_process(tmp_path):
     assert "Saving checkpoint" not in (two / "log.txt.rank1").read_text()
     ckpt = torch.load(two / "model_final.pth", weights_only=True)
     assert ckpt["iteration"] == 2 and len(ckpt["trainer"]["rng_states"]) == 2
-    assert ckpt["data_loader"]["world_size"] == 2
+    # Each rank reads its own shard: the checkpoint keeps both ranks' loader positions.
+    loader_states = ckpt["data_loader"]["per_rank"]
+    assert [st["rank"] for st in loader_states] == [0, 1] and all(st["world_size"] == 2 for st in loader_states)
 
 
 def _record_world(path):
