@@ -268,8 +268,9 @@ class EvalHook(HookBase):
             self._do_eval()
 
     def after_train(self) -> None:
-        # The trainer may have stopped on an exception: evaluate only a completed run.
-        if self._eval_after_train and self.trainer.iter + 1 >= self.trainer.max_iter:
+        # The trainer may have stopped on an exception: evaluate only a run that completed or stopped early on purpose.
+        completed = self.trainer.iter + 1 >= self.trainer.max_iter or getattr(self.trainer, "_stop_requested", False)
+        if self._eval_after_train and completed:
             self._do_eval()
         # The eval function often closes over the trainer: drop it to break the cycle.
         del self._func

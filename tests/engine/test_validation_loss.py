@@ -78,10 +78,13 @@ def test_early_stopping_stops_and_saves(tmp_path):
     ckpt = Checkpointer(model, str(tmp_path), trainer=trainer)
     # lr=0: the validation loss never improves after the first evaluation (iteration 1).
     val = hooks.ValidationLoss(2, model, val_batches(), patience=2, checkpointer=ckpt)
-    trainer.register_hooks([val])
+    eval_calls = []
+    trainer.register_hooks([val, hooks.EvalHook(0, lambda: eval_calls.append(trainer.iter) or {"AP": 1.0})])
     trainer.train(0, 100)
     # Evaluations after iterations 1 (best), 3 (bad 1), 5 (bad 2 -> stop).
     assert val.stopped_at == 5 and trainer.iter == 6
+    # The early-stopped model still gets its final evaluation.
+    assert eval_calls == [6]
     assert [i for _, i in trainer.storage.history("val_total_loss").values()] == [1, 3, 5]
     final = torch.load(os.path.join(tmp_path, "model_final.pth"), weights_only=True)
     assert final["iteration"] == 5
