@@ -13,7 +13,7 @@ import torch
 from pycocotools import mask as mask_util
 from torchvision.ops import box_iou
 
-from parity_utils import BOX_IOU_MIN, SCORE_ABS_TOL, ParityFixture
+from .parity_utils import BOX_IOU_MIN, SCORE_ABS_TOL, ParityFixture
 
 MASK_IOU_MIN = 0.98
 KEYPOINT_PX_TOL = 0.5
