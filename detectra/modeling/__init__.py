@@ -63,6 +63,7 @@ from .roi_heads import (
     MaskRCNNConvUpsampleHead,
 )
 from .sampling import subsample_labels
+from .test_time_augmentation import DatasetMapperTTA, GeneralizedRCNNWithTTA
 
 import types as _types
 
