@@ -16,8 +16,11 @@ Prefetched-but-unconsumed samples are not part of the state, they are simply pro
 """
 from __future__ import annotations
 
+import io
 import logging
+import pickle
 import random
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
@@ -41,6 +44,47 @@ def sample_seed(base_seed: int, rank: int, position: int) -> int:
 
 def _identity(x: Any) -> Any:
     return x
+
+
+# Tensors smaller than this travel from workers inside the pickle, by value, instead of through a shared-memory
+# segment each: a segment costs a file descriptor that the trainer fetches from the worker over a socket (served
+# by a thread that waits for the busy worker's GIL). Boxes, classes and keypoints are a few KiB.
+_BY_VALUE_MAX_BYTES = 64 * 1024
+
+
+def _tensor_from_numpy(array: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(array)
+
+
+class _SmallTensorsByValuePickler(ForkingPickler):
+    """torch's worker pickler, but small CPU tensors are pickled as numpy arrays (copied into the stream)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if (
+            type(obj) is torch.Tensor
+            and obj.device.type == "cpu"
+            and obj.nbytes < _BY_VALUE_MAX_BYTES
+            and not obj.requires_grad
+            and obj.dtype not in (torch.bfloat16, torch.complex32)  # numpy has no such dtype
+            and not obj.is_sparse
+        ):
+            return _tensor_from_numpy, (obj.numpy(),)
+        return NotImplemented
+
+
+class _WorkerItem:
+    """Wraps a mapped sample in a worker so that it pickles with :class:`_SmallTensorsByValuePickler`.
+
+    Unpickling in the trainer's process gives back the sample itself (not this wrapper).
+    """
+
+    def __init__(self, item: Any) -> None:
+        self.item = item
+
+    def __reduce__(self) -> tuple:
+        buffer = io.BytesIO()
+        _SmallTensorsByValuePickler(buffer, pickle.HIGHEST_PROTOCOL).dump(self.item)
+        return pickle.loads, (buffer.getvalue(),)
 
 
 class _PositionalDataset(data.Dataset):
@@ -76,7 +120,7 @@ class _PositionalDataset(data.Dataset):
                 random.setstate(saved[0])
                 np.random.set_state(saved[1])
                 torch.random.set_rng_state(saved[2])
-        return position, index, item
+        return position, index, (item if saved is not None else _WorkerItem(item))
 
 
 class _KeyStream:

@@ -106,3 +106,25 @@ def test_test_loader_covers_dataset_in_order(shapes_dicts):
     ids = [d["image_id"] for batch in loader for d in batch]
     assert ids == [d["image_id"] for d in shapes_dicts]
     assert len(loader) == 5
+
+
+def test_worker_items_send_small_tensors_by_value():
+    # What a worker sends: small tensors inside the pickle (no shared-memory segment / fd each), big ones shared.
+    import pickle
+    from multiprocessing.reduction import ForkingPickler
+
+    from detectra.data.resumable import _WorkerItem
+    from detectra.structures import Boxes, Instances
+
+    inst = Instances((5, 7), gt_boxes=Boxes(torch.rand(3, 4)), gt_classes=torch.tensor([2, 0, 1]))
+    item = {"image": torch.randint(0, 255, (3, 200, 300), dtype=torch.uint8), "instances": inst,
+            "view": torch.arange(20.0).view(4, 5)[:, 1::2], "flag": torch.tensor(True),
+            "bf16": torch.ones(2, dtype=torch.bfloat16)}  # fmt: skip
+    payload = bytes(ForkingPickler.dumps(_WorkerItem(item)))
+    assert len(payload) < 20_000  # the 180 kB image is not in it...
+    assert inst.gt_boxes.tensor.numpy().tobytes() in payload  # ...but the boxes are
+    out = pickle.loads(payload)
+    for key in ("image", "view", "flag", "bf16"):
+        assert out[key].dtype == item[key].dtype and torch.equal(out[key], item[key])
+    assert torch.equal(out["instances"].gt_boxes.tensor, inst.gt_boxes.tensor)
+    assert out["instances"].gt_classes.dtype == torch.int64 and out["instances"].gt_classes.tolist() == [2, 0, 1]
