@@ -1,6 +1,7 @@
 """Training and inference of every detection meta-architecture on tiny configs (CPU, ~128 px)."""
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,20 +12,22 @@ from detectra.utils.events import EventStorage
 from .modeling_testing import ARCHS, inference_batch, mapped_batch, small_cfg
 
 
-def _build(arch: str, seed: int = 0):
+def _build(arch: str, seed: int = 0, vis_period: int = 0):
     torch.manual_seed(seed)
-    return build_model(small_cfg(arch))
+    cfg = small_cfg(arch)
+    cfg.VIS_PERIOD = vis_period
+    return build_model(cfg)
 
 
 @pytest.mark.parametrize("kind", ["boxes", "empty", "crowd"])
 @pytest.mark.parametrize("arch", ARCHS)
 def test_train_step(arch, kind, tmp_path):
-    model = _build(arch).train()
+    model = _build(arch, vis_period=1 if kind == "boxes" else 0).train()
     batch = mapped_batch(tmp_path, kind)
     expected_gt = 3 if kind == "boxes" else 0
     assert [len(x["instances"]) for x in batch] == [expected_gt, expected_gt]
 
-    with EventStorage():
+    with EventStorage() as storage:
         losses = model(batch)
     assert losses and all(k.startswith("loss_") for k in losses)
     for k, v in losses.items():
@@ -32,6 +35,11 @@ def test_train_step(arch, kind, tmp_path):
     sum(losses.values()).backward()
 
     if kind == "boxes":
+        if arch != "rpn_fpn":  # VIS_PERIOD=1: ground truth beside proposals / predictions, as one RGB image
+            ((_, img, _),) = storage._vis_data
+            h, w = batch[0]["image"].shape[1:]
+            assert tuple(img.shape) == ((3, h, 2 * w) if arch != "retinanet" else (3, 2 * h, w))
+            assert img.dtype in (np.uint8, torch.uint8) and (np.asarray(img) == 255).any()  # boxes were drawn
         for name, p in model.named_parameters():
             if p.requires_grad:
                 assert p.grad is not None, f"{arch}: no gradient for {name}"
