@@ -1,0 +1,324 @@
+"""What the sub-commands share: the argument parser, config loading (file or model-zoo name), the COCO-json
+dataset shortcut, checks that name the user's mistake, and logging / terminal helpers."""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import logging
+import os
+import sys
+from typing import Any, Optional
+
+__all__ = [
+    "ArgumentParser",
+    "CLIError",
+    "add_config_args",
+    "add_dataset_args",
+    "check_datasets",
+    "describe_error",
+    "load_config",
+    "register_shortcut_datasets",
+    "resolve_config_file",
+    "setup_quiet_logging",
+]
+
+logger = logging.getLogger("detectra.cli")
+
+# The datasets a run registered from the command line; `--run DIR` registers them again from this file.
+DATASETS_FILE = "datasets.json"
+
+
+class CLIError(Exception):
+    """A mistake in the command line or its inputs; printed as one line, without a traceback."""
+
+
+def describe_error(e: BaseException) -> str:
+    """One line for an exception: its message, plus a hint for errors we did not expect."""
+    msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+    msg = " ".join(str(msg).split()) or type(e).__name__  # keep it on one line
+    expected = (CLIError, OSError, KeyError, ValueError, TypeError, RuntimeError, ImportError, NotImplementedError)
+    if isinstance(e, CLIError):
+        return msg
+    if isinstance(e, expected):
+        return f"{msg} ({type(e).__name__}; rerun with --debug for the traceback)"
+    return f"unexpected {type(e).__name__}: {msg} (rerun with --debug for the traceback)"
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line usage errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
+        ns = super().parse_args(args, namespace)
+        # Options written after the first KEY VALUE override land in `opts` (argparse.REMAINDER): parse them.
+        head: list[str] = []
+        while getattr(ns, "opts", None):
+            flags = [i for i, t in enumerate(ns.opts) if t.startswith("--") and len(t) > 2]
+            if not flags:
+                break
+            head += ns.opts[: flags[0]]
+            ns = super().parse_args(ns.opts[flags[0] :], ns)
+        if head:
+            ns.opts = head + list(ns.opts or [])
+        return ns
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def add_config_args(parser: argparse.ArgumentParser, *, opts: bool = True) -> None:
+    """--config-file, --run and the trailing KEY VALUE overrides."""
+    parser.add_argument("--config-file", default="", metavar="FILE",
+                        help="YAML or LazyConfig .py file, or a model-zoo name such as shapes/faster_rcnn_R_18_FPN "
+                             "or COCO-Detection/faster_rcnn_R_50_FPN_1x")  # fmt: skip
+    parser.add_argument("--run", default="", metavar="DIR",
+                        help="output folder of a 'detectra train' run: its config.yaml, model_final.pth and "
+                             "datasets (instead of --config-file / MODEL.WEIGHTS)")  # fmt: skip
+    if opts:
+        parser.add_argument("opts", nargs=argparse.REMAINDER, default=[],
+                            help="config overrides as KEY VALUE pairs, e.g. MODEL.DEVICE cpu SOLVER.MAX_ITER 100")  # fmt: skip
+
+
+def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True) -> None:
+    """The shortcut that registers one's own COCO-format json + image folder for this run."""
+    group = parser.add_argument_group(
+        "own COCO dataset", "register COCO-format datasets for this run (no Python needed); NUM_CLASSES follows "
+        "the json's categories")  # fmt: skip
+    if train:
+        group.add_argument("--train-json", default="", metavar="FILE", help="COCO instances json for training")
+        group.add_argument("--train-images", default="", metavar="DIR", help="image folder of --train-json")
+    group.add_argument("--val-json", default="", metavar="FILE", help="COCO instances json for evaluation")
+    group.add_argument("--val-images", default="", metavar="DIR", help="image folder of --val-json")
+    group.add_argument("--dataset-name", default="custom", metavar="NAME",
+                       help="registered as NAME_train / NAME_val (default: custom)")  # fmt: skip
+
+
+def setup_quiet_logging(verbose: bool = False) -> None:
+    """Warnings only (or INFO with ``verbose``), for the commands that print their own results."""
+    from detectra.utils.logger import setup_logger
+
+    setup_logger(name="detectra")
+    logging.getLogger("detectra").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+# ------------------------------------------------------------------------------------------ config
+def _zoo_names() -> list[str]:
+    from detectra.model_zoo import list_configs
+
+    return [os.path.splitext(n)[0] for n in list_configs()]
+
+
+def resolve_config_file(name: str) -> str:
+    """A config path, or a model-zoo name with or without its extension -> a file that exists."""
+    if not name:
+        raise CLIError("no config given: pass --config-file (a YAML/.py file or a model-zoo name such as "
+                       "shapes/faster_rcnn_R_18_FPN) or --run OUTPUT_DIR")  # fmt: skip
+    if os.path.isfile(name):
+        return name
+    from detectra.model_zoo import get_config_file
+
+    for candidate in (name, name + ".yaml", name + ".py"):
+        try:
+            return get_config_file(candidate)
+        except RuntimeError:
+            continue
+    close = difflib.get_close_matches(os.path.splitext(name)[0], _zoo_names(), n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else " List them with: python -c 'from detectra import " \
+        "model_zoo; print(model_zoo.list_configs())'"
+    raise CLIError(f"config '{name}' is neither a file nor a model-zoo config.{hint}")
+
+
+def _run_dir_files(run: str) -> tuple[str, str]:
+    """(config.yaml, weights) of a training output folder."""
+    if not os.path.isdir(run):
+        raise CLIError(f"--run '{run}' is not a folder; pass the OUTPUT_DIR of a 'detectra train' run.")
+    config = os.path.join(run, "config.yaml")
+    if not os.path.isfile(config):
+        raise CLIError(f"--run '{run}' has no config.yaml; pass the OUTPUT_DIR of a 'detectra train' run.")
+    weights = os.path.join(run, "model_final.pth")
+    if not os.path.isfile(weights):
+        last = os.path.join(run, "last_checkpoint")
+        if os.path.isfile(last):
+            with open(last) as f:
+                weights = os.path.join(run, f.read().strip())
+    if not os.path.isfile(weights):
+        raise CLIError(f"--run '{run}' has no model_final.pth (did the training finish?).")
+    return config, weights
+
+
+def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
+    """The config of ``args``: --run / --config-file, the dataset shortcut, then the KEY VALUE overrides.
+
+    Returns:
+        A ``CfgNode`` (not frozen), or an OmegaConf LazyConfig for a ``.py`` file when ``allow_lazy``.
+    """
+    opts = list(getattr(args, "opts", None) or [])
+    if opts and opts[0] == "--":
+        opts = opts[1:]
+    if len(opts) % 2:
+        raise CLIError(f"config overrides must be KEY VALUE pairs; got an odd number of words: {' '.join(opts)}")
+    weights = None
+    if getattr(args, "run", ""):
+        config_file, weights = _run_dir_files(args.run)
+        register_saved_datasets(args.run)
+    else:
+        config_file = resolve_config_file(args.config_file)
+    if config_file.endswith(".py"):
+        if not allow_lazy:
+            raise CLIError(f"'{config_file}' is a LazyConfig; this command takes YAML configs only.")
+        from detectra.config import LazyConfig
+
+        cfg = LazyConfig.load(config_file)
+        cfg = LazyConfig.apply_overrides(cfg, [f"{k}={v}" for k, v in zip(opts[::2], opts[1::2])])
+        return cfg
+    from detectra.config import get_cfg
+
+    cfg = get_cfg()
+    cfg.merge_from_file(config_file)
+    if weights is not None:
+        cfg.MODEL.WEIGHTS = weights
+    register_shortcut_datasets(cfg, args)
+    cfg.merge_from_list(opts)
+    _fix_device(cfg)
+    return cfg
+
+
+def _fix_device(cfg: Any) -> None:
+    """Model-zoo configs say MODEL.DEVICE "cuda"; run them on the CPU where there is no GPU."""
+    import torch
+
+    if str(cfg.MODEL.DEVICE).startswith("cuda") and not torch.cuda.is_available():
+        logger.warning(f"MODEL.DEVICE is '{cfg.MODEL.DEVICE}' but CUDA is not available: using the CPU.")
+        cfg.MODEL.DEVICE = "cpu"
+
+
+# ------------------------------------------------------------------------------------------ datasets
+def _num_categories(json_file: str) -> list[dict]:
+    try:
+        with open(json_file) as f:
+            data = json.load(f)
+    except json.JSONDecodeError as e:
+        raise CLIError(f"'{json_file}' is not valid json: {e}") from None
+    cats = data.get("categories") if isinstance(data, dict) else None
+    if not cats:
+        raise CLIError(f"'{json_file}' has no 'categories' list; it is not a COCO instances json.")
+    return cats
+
+
+def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
+    """Register --train-json/--train-images and --val-json/--val-images as NAME_train / NAME_val, point
+    DATASETS.TRAIN / TEST at them and set the number of classes from the json's categories."""
+    from detectra.data import DatasetCatalog
+    from detectra.data.datasets import register_coco_instances
+
+    prefix = getattr(args, "dataset_name", "custom")
+    registered, num_classes = [], None
+    for split, key in (("train", "TRAIN"), ("val", "TEST")):
+        json_file = getattr(args, f"{split}_json", "")
+        image_root = getattr(args, f"{split}_images", "")
+        if not json_file and not image_root:
+            continue
+        if not (json_file and image_root):
+            raise CLIError(f"--{split}-json and --{split}-images go together; pass both.")
+        if not os.path.isfile(json_file):
+            raise CLIError(f"--{split}-json '{json_file}' does not exist.")
+        if not os.path.isdir(image_root):
+            raise CLIError(f"--{split}-images '{image_root}' is not a folder.")
+        cats = _num_categories(json_file)
+        if num_classes is not None and len(cats) != num_classes:
+            raise CLIError(f"the train and val jsons have different categories ({num_classes} vs {len(cats)}).")
+        num_classes = len(cats)
+        name = f"{prefix}_{split}"
+        if name in DatasetCatalog.list():
+            DatasetCatalog.remove(name)
+            from detectra.data import MetadataCatalog
+
+            MetadataCatalog.remove(name)
+        register_coco_instances(name, {}, os.path.abspath(json_file), os.path.abspath(image_root))
+        cfg.DATASETS[key] = (name,)
+        registered.append(name)
+    if num_classes is not None:
+        cfg.MODEL.ROI_HEADS.NUM_CLASSES = num_classes
+        cfg.MODEL.RETINANET.NUM_CLASSES = num_classes
+        if getattr(args, "train_json", "") and not getattr(args, "val_json", ""):
+            cfg.DATASETS.TEST = ()  # the config's own test set has other classes
+    args._registered = registered
+    return registered
+
+
+def save_registered_datasets(args: argparse.Namespace, output_dir: str) -> None:
+    """Write the shortcut's datasets to OUTPUT_DIR/datasets.json, so `--run OUTPUT_DIR` finds them again."""
+    names = getattr(args, "_registered", [])
+    if not names:
+        return
+    from detectra.data import MetadataCatalog
+
+    entries = {n: {"json_file": MetadataCatalog.get(n).json_file, "image_root": MetadataCatalog.get(n).image_root}
+               for n in names}  # fmt: skip
+    with open(os.path.join(output_dir, DATASETS_FILE), "w") as f:
+        json.dump(entries, f, indent=2)
+
+
+def register_saved_datasets(run_dir: str) -> None:
+    """Register again the datasets a `detectra train` run registered from its command line."""
+    path = os.path.join(run_dir, DATASETS_FILE)
+    if not os.path.isfile(path):
+        return
+    from detectra.data import DatasetCatalog
+    from detectra.data.datasets import register_coco_instances
+
+    with open(path) as f:
+        entries = json.load(f)
+    for name, entry in entries.items():
+        if name not in DatasetCatalog.list():
+            register_coco_instances(name, {}, entry["json_file"], entry["image_root"])
+
+
+def check_datasets(cfg: Any, keys: tuple[str, ...] = ("TRAIN", "TEST")) -> None:
+    """Every dataset the config names must be registered; say which one is not and what to do."""
+    from detectra.data import DatasetCatalog
+
+    known = DatasetCatalog.list()
+    for key in keys:
+        for name in cfg.DATASETS[key]:
+            if name in known:
+                continue
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            raise CLIError(
+                f"dataset '{name}' (DATASETS.{key}) is not registered.{hint} Register it in Python with "
+                "detectra.data.datasets.register_coco_instances, or pass --train-json/--train-images "
+                "(--val-json/--val-images)."
+            )
+
+
+def output_dir_of(cfg: Any, args: argparse.Namespace) -> str:
+    """--output-dir if given, else the config's OUTPUT_DIR."""
+    out = getattr(args, "output_dir", "") or cfg.OUTPUT_DIR
+    return out
+
+
+def weights_or_die(cfg: Any) -> None:
+    """Commands that run a trained model need weights."""
+    w = cfg.MODEL.WEIGHTS
+    if not w:
+        raise CLIError("no weights: pass --run OUTPUT_DIR, or MODEL.WEIGHTS path/to/model_final.pth")
+    if "://" not in w and not os.path.isfile(w):
+        raise CLIError(f"MODEL.WEIGHTS '{w}' does not exist.")
+
+
+def print_kv(title: str, items: list[tuple[str, str]], stream: Optional[Any] = None) -> None:
+    """An aligned list: ``title`` then one ``name  description`` line per item."""
+    stream = stream or sys.stdout
+    width = max((len(k) for k, _ in items), default=0)
+    print(title, file=stream)
+    for k, v in items:
+        print(f"  {k:<{width}}  {v}", file=stream)

@@ -1,0 +1,160 @@
+"""Evaluators by dataset type, annotated predictions, the evaluation table, and the COCO-format prediction json:
+what `train`, `eval` and `predict` write."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Iterable, Optional
+
+import numpy as np
+
+__all__ = [
+    "build_evaluator",
+    "draw_predictions",
+    "format_results",
+    "predictions_to_coco",
+    "write_results",
+]
+
+
+def build_evaluator(cfg: Any, dataset_name: str, output_folder: Optional[str] = None):
+    """The evaluator(s) for the ``evaluator_type`` of a dataset's metadata, as in Detectron2's train_net.py."""
+    from detectra.data import MetadataCatalog
+    from detectra.evaluation import (
+        COCOEvaluator,
+        COCOPanopticEvaluator,
+        DatasetEvaluators,
+        LVISEvaluator,
+        PascalVOCDetectionEvaluator,
+        SemSegEvaluator,
+    )
+
+    output_folder = output_folder or os.path.join(cfg.OUTPUT_DIR, "inference")
+    kind = MetadataCatalog.get(dataset_name).get("evaluator_type", "coco")
+    evaluators = []
+    if kind in ("sem_seg", "coco_panoptic_seg"):
+        evaluators.append(SemSegEvaluator(dataset_name, distributed=True, output_dir=output_folder))
+    if kind in ("coco", "coco_panoptic_seg"):
+        evaluators.append(COCOEvaluator(dataset_name, output_dir=output_folder,
+                                        kpt_oks_sigmas=cfg.TEST.KEYPOINT_OKS_SIGMAS))  # fmt: skip
+    if kind == "coco_panoptic_seg":
+        evaluators.append(COCOPanopticEvaluator(dataset_name, output_folder))
+    if kind == "lvis":
+        evaluators.append(LVISEvaluator(dataset_name, output_dir=output_folder))
+    if kind == "pascal_voc":
+        evaluators.append(PascalVOCDetectionEvaluator(dataset_name))
+    if not evaluators:
+        raise NotImplementedError(f"no evaluator for dataset '{dataset_name}' of evaluator_type '{kind}'.")
+    return evaluators[0] if len(evaluators) == 1 else DatasetEvaluators(evaluators)
+
+
+def _per_dataset(results: dict, datasets: Iterable[str]) -> dict[str, dict]:
+    """DefaultTrainer.test returns the bare results for one dataset; make it {dataset: results} always."""
+    datasets = list(datasets)
+    if len(datasets) == 1 and not (set(results) == set(datasets)):
+        return {datasets[0]: results}
+    return dict(results)
+
+
+def format_results(results: dict, datasets: Iterable[str]) -> str:
+    """A plain-text table per dataset and task: the summary metrics, then the per-class AP."""
+    lines = []
+    for dataset, tasks in _per_dataset(results, datasets).items():
+        for task, metrics in (tasks or {}).items():
+            if not isinstance(metrics, dict):
+                continue
+            main = {k: v for k, v in metrics.items() if "-" not in k}
+            per_class = {k.split("-", 1)[1]: v for k, v in metrics.items() if k.startswith("AP-")}
+            lines.append(f"{dataset} / {task}")
+            lines.append("  " + " ".join(f"{k:>7}" for k in main))
+            lines.append("  " + " ".join(f"{v:7.2f}" for v in main.values()))
+            if per_class:
+                width = max(len(k) for k in per_class)
+                lines += [f"    AP {k:<{width}} {v:6.2f}" for k, v in per_class.items()]
+            lines.append("")
+    return "\n".join(lines) if lines else "(no evaluation results)\n"
+
+
+def write_results(results: dict, datasets: Iterable[str], output_dir: str) -> tuple[str, str]:
+    """Write ``eval_results.json`` and ``eval_results.txt`` (the table) into ``output_dir``."""
+    os.makedirs(output_dir, exist_ok=True)
+    per_dataset = _per_dataset(results, datasets)
+    json_path = os.path.join(output_dir, "eval_results.json")
+    with open(json_path, "w") as f:
+        json.dump(per_dataset, f, indent=2, default=float)
+    txt_path = os.path.join(output_dir, "eval_results.txt")
+    with open(txt_path, "w") as f:
+        f.write(format_results(per_dataset, per_dataset))
+    return json_path, txt_path
+
+
+def headline(results: dict, datasets: Iterable[str]) -> str:
+    """'box AP 62.1' (and mask AP ...) of the first dataset, for the final summary."""
+    per_dataset = _per_dataset(results, datasets)
+    if not per_dataset:
+        return ""
+    tasks = next(iter(per_dataset.values())) or {}
+    names = {"bbox": "box AP", "segm": "mask AP", "keypoints": "keypoint AP", "sem_seg": "mIoU", "panoptic_seg": "PQ"}
+    keys = {"sem_seg": "mIoU", "panoptic_seg": "PQ"}
+    parts = []
+    for task, metrics in tasks.items():
+        value = metrics.get(keys.get(task, "AP")) if isinstance(metrics, dict) else None
+        if isinstance(value, (int, float)):
+            parts.append(f"{names.get(task, task)} {value:.1f}")
+    return ", ".join(parts)
+
+
+def draw_predictions(
+    image_rgb: np.ndarray, outputs: dict, metadata: Any, path: str, threshold: float = 0.5
+) -> None:
+    """Draw one model output (instances above ``threshold``, else sem_seg / panoptic) on the image; save a PNG."""
+    from detectra.utils.visualizer import Visualizer
+
+    vis = Visualizer(image_rgb, metadata)
+    if "panoptic_seg" in outputs:
+        seg, info = outputs["panoptic_seg"]
+        out = vis.draw_panoptic_seg(seg.to("cpu"), info)
+    elif "instances" in outputs:
+        inst = outputs["instances"].to("cpu")
+        if inst.has("scores"):
+            inst = inst[inst.scores >= threshold]
+        out = vis.draw_instance_predictions(inst)
+    elif "sem_seg" in outputs:
+        out = vis.draw_sem_seg(outputs["sem_seg"].argmax(dim=0).to("cpu"))
+    else:
+        out = vis.get_output()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    out.save(path)
+
+
+def predictions_to_coco(records: list[tuple[dict, dict]], metadata: Any) -> dict:
+    """A COCO-format dict (images, annotations with "score", categories) from ``[(image_info, outputs)]``.
+
+    ``image_info`` has id, file_name, height, width; category ids are the dataset's own ids when the metadata
+    maps them (``thing_dataset_id_to_contiguous_id``), else class index + 1.
+    """
+    from detectra.evaluation import instances_to_coco_json
+
+    classes = list(metadata.get("thing_classes", []) or [])
+    to_contiguous = metadata.get("thing_dataset_id_to_contiguous_id", None) or {}
+    to_dataset = {v: int(k) for k, v in to_contiguous.items()} if to_contiguous else None
+    images, annotations = [], []
+    num_classes = len(classes)
+    for info, outputs in records:
+        images.append(dict(info))
+        if "instances" not in outputs:
+            continue
+        for ann in instances_to_coco_json(outputs["instances"].to("cpu"), info["id"]):
+            c = int(ann["category_id"])
+            num_classes = max(num_classes, c + 1)
+            ann["category_id"] = to_dataset.get(c, c + 1) if to_dataset else c + 1
+            ann["id"] = len(annotations) + 1
+            x, y, w, h = ann["bbox"]
+            ann["area"] = float(w * h)
+            ann["iscrowd"] = 0
+            annotations.append(ann)
+    categories = []
+    for c in range(num_classes):
+        cid = to_dataset.get(c, c + 1) if to_dataset else c + 1
+        categories.append({"id": cid, "name": classes[c] if c < len(classes) else str(c)})
+    return {"images": images, "annotations": annotations, "categories": categories}

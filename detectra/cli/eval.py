@@ -1,0 +1,39 @@
+"""``detectra eval``: evaluate trained weights on the config's test datasets (``train --eval-only``), and
+write the evaluation table, the detections and annotated predictions into the output folder.
+
+Example::
+
+    detectra eval --run output/shapes
+    detectra eval --config-file my.yaml --val-json val.json --val-images images/ MODEL.WEIGHTS model_final.pth
+"""
+from __future__ import annotations
+
+import argparse
+
+from detectra.cli._common import ArgumentParser, add_config_args, add_dataset_args
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog=prog, description="Evaluate trained weights on the config's test datasets.")
+    parser.add_argument("--output-dir", default="", metavar="DIR",
+                        help="where to write the results (default: --run DIR, else the config's OUTPUT_DIR)")  # fmt: skip
+    parser.add_argument("--num-vis", type=int, default=8, metavar="N", help="annotated predictions on N images")
+    parser.add_argument("--vis-threshold", type=float, default=0.5, metavar="S", help="score threshold to draw")
+    parser.add_argument("--num-gpus", type=int, default=1, help="processes (one per GPU)")
+    add_dataset_args(parser, train=False)
+    add_config_args(parser)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from detectra.cli import train
+
+    if not args.output_dir and args.run:
+        args.output_dir = args.run
+    # the train command's eval-only path, with the flags it expects
+    args.eval_only, args.resume, args.no_plots = True, False, True
+    args.num_machines, args.machine_rank, args.dist_url = 1, 0, "auto"
+    from detectra.engine import launch
+
+    launch(train._main_worker, args.num_gpus, dist_url="auto", args=(args,))
+    return 0

@@ -1,0 +1,160 @@
+"""``detectra predict``: run a trained model on images, folders of images, or video files; write annotated
+images and the detections as a COCO-format json (``predictions.json``: images, annotations with "score",
+categories).
+
+Example::
+
+    detectra predict --run output/shapes datasets/shapes/v1/val/images --output output/shapes/predict
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any, Iterator
+
+import numpy as np
+
+from detectra.cli._common import (
+    ArgumentParser,
+    CLIError,
+    add_config_args,
+    is_terminal,
+    load_config,
+    setup_quiet_logging,
+    weights_or_die,
+)
+
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0].split(": ", 1)[1])
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders of images, video files")
+    parser.add_argument("--output", "-o", required=True, metavar="DIR", help="where to write the results")
+    parser.add_argument("--threshold", type=float, default=0.5, help="score threshold to draw (default 0.5)")
+    parser.add_argument("--batch-size", type=int, default=4, help="images per model call (default 4)")
+    parser.add_argument("--video-stride", type=int, default=1, metavar="K", help="use every K-th video frame")
+    parser.add_argument("--max-frames", type=int, default=0, metavar="N", help="at most N frames per video")
+    parser.add_argument("--no-images", action="store_true", help="write only predictions.json")
+    parser.add_argument("--verbose", action="store_true", help="log at INFO level")
+    add_config_args(parser, opts=False)
+    parser.add_argument("--opts", nargs="*", default=[], metavar="KEY VALUE", help="config overrides")
+    return parser
+
+
+def _collect(inputs: list[str]) -> tuple[list[str], list[str]]:
+    """(image files, video files) of the inputs; a folder contributes its images, sorted by name."""
+    from detectra.engine.predictor import IMAGE_EXTENSIONS
+
+    images, videos = [], []
+    for item in inputs:
+        if os.path.isdir(item):
+            found = sorted(os.path.join(item, f) for f in os.listdir(item) if f.lower().endswith(IMAGE_EXTENSIONS))
+            if not found:
+                raise CLIError(f"folder '{item}' has no images ({', '.join(IMAGE_EXTENSIONS)}).")
+            images += found
+        elif not os.path.isfile(item):
+            raise CLIError(f"input '{item}' does not exist.")
+        elif item.lower().endswith(VIDEO_EXTENSIONS):
+            videos.append(item)
+        elif item.lower().endswith(IMAGE_EXTENSIONS):
+            images.append(item)
+        else:
+            raise CLIError(f"input '{item}' is neither an image ({', '.join(IMAGE_EXTENSIONS)}) nor a video "
+                           f"({', '.join(VIDEO_EXTENSIONS)}).")  # fmt: skip
+    return images, videos
+
+
+def read_video_frames(path: str, stride: int = 1, max_frames: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+    """(frame index, RGB HxWx3 uint8) of a video, decoded with torchcodec or PyAV, whichever is installed.
+
+    Raises:
+        CLIError: when no video decoder is installed (torchvision no longer decodes video).
+    """
+    stride = max(stride, 1)
+    try:
+        from torchcodec.decoders import VideoDecoder  # type: ignore[import-not-found]
+    except ImportError:
+        VideoDecoder = None
+    if VideoDecoder is not None:
+        decoder = VideoDecoder(path)
+        indices = range(0, len(decoder), stride)
+        for n, i in enumerate(indices):
+            if max_frames and n >= max_frames:
+                return
+            yield i, decoder[i].permute(1, 2, 0).numpy()
+        return
+    try:
+        import av  # type: ignore[import-not-found]
+    except ImportError:
+        raise CLIError(
+            f"cannot read video '{path}': no video decoder is installed (torchvision no longer decodes video). "
+            "Install one with 'pip install av' (or torchcodec), or extract the frames to images first."
+        ) from None
+    n = 0
+    with av.open(path) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i % stride:
+                continue
+            if max_frames and n >= max_frames:
+                return
+            n += 1
+            yield i, frame.to_ndarray(format="rgb24")
+
+
+def run(args: argparse.Namespace) -> int:
+    from detectra.cli._outputs import draw_predictions, predictions_to_coco
+    from detectra.data import MetadataCatalog
+    from detectra.data.detection_utils import read_image
+    from detectra.engine.predictor import BatchPredictor
+
+    setup_quiet_logging(args.verbose)
+    args.opts = args.opts or []
+    images, videos = _collect(args.inputs)
+    cfg = load_config(args)
+    weights_or_die(cfg)
+    if args.batch_size < 1:
+        raise CLIError("--batch-size must be >= 1.")
+    predictor = BatchPredictor(cfg, batch_size=args.batch_size, num_workers=0, show_progress=is_terminal())
+    metadata = MetadataCatalog.get(cfg.DATASETS.TEST[0]) if len(cfg.DATASETS.TEST) else MetadataCatalog.get("_")
+    os.makedirs(args.output, exist_ok=True)
+    records: list[tuple[dict, dict]] = []
+    used_names: set[str] = set()
+
+    def out_name(stem: str) -> str:
+        name, k = stem, 1
+        while name in used_names:  # two inputs with one file name (from different folders)
+            k += 1
+            name = f"{stem}_{k}"
+        used_names.add(name)
+        return name
+
+    for path, outputs in predictor(images):
+        image = read_image(path, format="RGB")
+        name = out_name(os.path.splitext(os.path.basename(path))[0])
+        info = {"id": len(records) + 1, "file_name": os.path.abspath(path), "height": image.shape[0],
+                "width": image.shape[1]}  # fmt: skip
+        records.append((info, outputs))
+        if not args.no_images:
+            draw_predictions(image, outputs, metadata, os.path.join(args.output, name + ".png"), args.threshold)
+    for video in videos:
+        stem = out_name(os.path.splitext(os.path.basename(video))[0])
+        frames = list(read_video_frames(video, args.video_stride, args.max_frames))
+        bgr = [np.ascontiguousarray(f[:, :, ::-1]) for _, f in frames]
+        for (k, outputs), (index, frame) in zip(predictor(bgr), frames):
+            info = {"id": len(records) + 1, "file_name": f"{os.path.abspath(video)}#frame={index}",
+                    "height": frame.shape[0], "width": frame.shape[1], "frame": index}  # fmt: skip
+            records.append((info, outputs))
+            if not args.no_images:
+                path = os.path.join(args.output, stem, f"frame_{index:06d}.png")
+                draw_predictions(frame, outputs, metadata, path, args.threshold)
+    coco = predictions_to_coco(records, metadata)
+    json_path = os.path.join(args.output, "predictions.json")
+    with open(json_path, "w") as f:
+        json.dump(coco, f)
+    print(f"{len(records)} images, {len(coco['annotations'])} detections.")
+    if not args.no_images:
+        print(f"Annotated images: {os.path.abspath(args.output)}/")
+    print(f"COCO-format predictions: {os.path.abspath(json_path)}")
+    return 0

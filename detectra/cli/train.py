@@ -1,0 +1,191 @@
+"""``detectra train``: Detectron2's ``tools/train_net.py`` on `DefaultTrainer`, then evaluation, plots and
+annotated predictions on a few validation images, all in OUTPUT_DIR.
+
+Example::
+
+    detectra train --config-file shapes/faster_rcnn_R_18_FPN --output-dir output/shapes
+    detectra train --config-file COCO-Detection/retinanet_R_50_FPN_1x MODEL.WEIGHTS "" \\
+        --train-json train.json --train-images images/ --val-json val.json --val-images images/
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from typing import Any
+
+from detectra.cli._common import (
+    ArgumentParser,
+    CLIError,
+    add_dataset_args,
+    check_datasets,
+    load_config,
+    print_kv,
+    save_registered_datasets,
+    weights_or_die,
+)
+
+logger = logging.getLogger("detectra.cli")
+
+EPILOG = """examples:
+  detectra train --config-file shapes/faster_rcnn_R_18_FPN --output-dir output/shapes
+  detectra train --config-file my.yaml --num-gpus 8 SOLVER.BASE_LR 0.02
+  detectra train --config-file COCO-Detection/faster_rcnn_R_50_FPN_1x MODEL.WEIGHTS "" \\
+      --train-json data/train.json --train-images data/images --val-json data/val.json --val-images data/images
+  detectra train --config-file output/shapes/config.yaml --eval-only MODEL.WEIGHTS output/shapes/model_final.pth
+"""
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    from detectra.engine import default_argument_parser
+
+    parser = ArgumentParser(prog=prog, parents=[default_argument_parser()], add_help=False, epilog=EPILOG,
+                            description="Train a model from a config, evaluate it, and write plots and annotated "
+                                        "predictions. --config-file also takes model-zoo names.")  # fmt: skip
+    parser.add_argument("--output-dir", default="", metavar="DIR", help="OUTPUT_DIR (default: the config's)")
+    parser.add_argument("--num-vis", type=int, default=8, metavar="N",
+                        help="annotated predictions on the first N test images (default 8; 0 = none)")  # fmt: skip
+    parser.add_argument("--vis-threshold", type=float, default=0.5, metavar="S", help="score threshold to draw")
+    parser.add_argument("--no-plots", action="store_true", help="do not write plots")
+    add_dataset_args(parser)
+    return parser
+
+
+def _trainer_class():
+    from detectra.engine import DefaultTrainer
+
+    class Trainer(DefaultTrainer):
+        """`DefaultTrainer` with the evaluator of each test dataset's type."""
+
+        @classmethod
+        def build_evaluator(cls, cfg: Any, dataset_name: str, output_folder: str | None = None):
+            from detectra.cli._outputs import build_evaluator
+
+            return build_evaluator(cfg, dataset_name, output_folder)
+
+    return Trainer
+
+
+def setup(args: argparse.Namespace) -> Any:
+    """The frozen config of ``args`` (checked), with OUTPUT_DIR created, logging and seeds set up."""
+    from detectra.engine import default_setup
+
+    cfg = load_config(args)
+    if getattr(args, "output_dir", ""):
+        cfg.OUTPUT_DIR = args.output_dir
+    check_datasets(cfg, ("TEST",) if args.eval_only else ("TRAIN", "TEST"))
+    if args.eval_only:
+        weights_or_die(cfg)
+    cfg.freeze()
+    default_setup(cfg, argparse.Namespace(**{k: v for k, v in vars(args).items() if k != "config_file"}))
+    return cfg
+
+
+def _main_worker(args: argparse.Namespace) -> Any:
+    from detectra.utils import comm
+
+    start = time.perf_counter()
+    cfg = setup(args)
+    if comm.is_main_process():
+        save_registered_datasets(args, cfg.OUTPUT_DIR)
+    Trainer = _trainer_class()
+    if args.eval_only:
+        from detectra.checkpoint import DetectionCheckpointer
+
+        model = Trainer.build_model(cfg)
+        DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(cfg.MODEL.WEIGHTS, resume=args.resume)
+        results = Trainer.test(cfg, model) if len(cfg.DATASETS.TEST) else {}
+    else:
+        trainer = Trainer(cfg)
+        trainer.resume_or_load(resume=args.resume)
+        trainer.train()
+        results = getattr(trainer, "_last_eval_results", None)
+        if results is None and len(cfg.DATASETS.TEST):
+            results = Trainer.test(cfg, trainer.model)
+    if comm.is_main_process():
+        finish(cfg, results or {}, args, time.perf_counter() - start)
+    return results
+
+
+def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) -> list[tuple[str, str]]:
+    """After training or evaluation: the evaluation table, plots, annotated predictions, and a summary of
+    every file written. Returns the summary's (path, description) pairs."""
+    from detectra.cli import _outputs
+
+    out = cfg.OUTPUT_DIR
+    items: list[tuple[str, str]] = []
+
+    def add(name: str, what: str) -> None:
+        if os.path.exists(os.path.join(out, name)):
+            items.append((name, what))
+
+    add("config.yaml", "the full config of this run")
+    weights = os.path.join(out, "model_final.pth")
+    add("model_final.pth", "trained weights")
+    add("metrics.json", "training metrics, one json line per logged iteration")
+    if any(f.startswith("events.out.tfevents") for f in os.listdir(out)):
+        items.append(("events.out.tfevents.*", f"TensorBoard logs: tensorboard --logdir {out}"))
+    add("log.txt", "the full log")
+    test_sets = list(cfg.DATASETS.TEST)
+    headline = ""
+    if results:
+        _outputs.write_results(results, test_sets, out)
+        table = _outputs.format_results(results, test_sets)
+        headline = _outputs.headline(results, test_sets)
+        print("\nEvaluation results:\n" + table)
+        add("eval_results.txt", f"evaluation table ({headline})" if headline else "evaluation table")
+        add("eval_results.json", "evaluation results")
+        add("inference", "detections on the test set (coco_instances_results.json)")
+    if not args.no_plots:
+        try:
+            from detectra.utils.plots import plot_training
+
+            written = plot_training(out)
+            items.append(("plots/", ", ".join(p.name for p in written)))
+        except (FileNotFoundError, ValueError) as e:
+            logger.warning(f"No plots: {e}")
+    if args.num_vis > 0 and test_sets:
+        if not os.path.isfile(weights):
+            weights = cfg.MODEL.WEIGHTS
+        n = _visualize_test_images(cfg, weights, os.path.join(out, "predictions"), args.num_vis, args.vis_threshold)
+        if n:
+            items.append(("predictions/", f"{n} annotated {test_sets[0]} images (score >= {args.vis_threshold})"))
+    minutes, secs = divmod(int(round(seconds)), 60)
+    print(f"\nFinished in {minutes}m{secs:02d}s." + (f" {headline} on {test_sets[0]}." if headline else ""))
+    print_kv(f"Everything is in {os.path.abspath(out)}/:", items)
+    return items
+
+
+def _visualize_test_images(cfg: Any, weights: str, folder: str, num: int, threshold: float) -> int:
+    """Predictions of the trained model on the first ``num`` images of the first test dataset."""
+    from detectra.cli._outputs import draw_predictions
+    from detectra.data import DatasetCatalog, MetadataCatalog
+    from detectra.data.detection_utils import read_image
+    from detectra.engine.predictor import DefaultPredictor
+
+    cfg = cfg.clone()
+    cfg.defrost()
+    cfg.MODEL.WEIGHTS = weights
+    predictor = DefaultPredictor(cfg)
+    dataset = cfg.DATASETS.TEST[0]
+    metadata = MetadataCatalog.get(dataset)
+    dicts = DatasetCatalog.get(dataset)[:num]
+    for d in dicts:
+        image = read_image(d["file_name"], format="BGR")
+        outputs = predictor(image)
+        name = os.path.splitext(os.path.basename(d["file_name"]))[0] + ".png"
+        draw_predictions(image[:, :, ::-1], outputs, metadata, os.path.join(folder, name), threshold)
+    return len(dicts)
+
+
+def run(args: argparse.Namespace) -> int:
+    from detectra.engine import launch
+
+    if args.num_gpus < 1 or args.num_machines < 1:
+        raise CLIError("--num-gpus and --num-machines must be >= 1.")
+    if args.config_file.endswith(".py"):
+        raise CLIError("LazyConfig (.py) training is not supported by 'detectra train' yet; use a YAML config.")
+    launch(_main_worker, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
+           dist_url=args.dist_url, args=(args,))  # fmt: skip
+    return 0
