@@ -236,14 +236,16 @@ def test_sixteen_bit_label_map_keeps_label_values(record, tmp_path):
     assert (out["sem_seg"][:, 16:] == 300).all()
 
 
+@pytest.mark.parametrize("masks", [False, True])
 @pytest.mark.parametrize("mode", [BoxMode.XYWH_ABS, BoxMode.XYXY_ABS])
-def test_box_only_mapping_equals_per_annotation_transform(shared_dir, mode):
-    # Without masks/keypoints the mapper transforms all boxes at once; the result must be the per-annotation
-    # utils path (Detectron2's) bit for bit, crops that cut boxes to nothing included.
+def test_mapping_equals_per_annotation_transform(shared_dir, mode, masks):
+    # The mapper converts all boxes at once (and, without masks/keypoints, transforms them at once too); the
+    # result must be the per-annotation utils path (Detectron2's) bit for bit, crops that cut boxes away included.
     root = shared_dir / "datasets" / "tiny_coco"
     records = _coco_records(root / "annotations" / "instances_val2017.json", root / "val2017", limit=2)
     augs = [T.ResizeShortestEdge(200, 300), T.RandomFlip(prob=1.0), T.RandomCrop("absolute", (60, 70))]
-    mapper = DatasetMapper(True, augmentations=augs, image_format="BGR", return_transforms=True)
+    mapper = DatasetMapper(True, augmentations=augs, image_format="BGR", return_transforms=True,
+                           use_instance_mask=masks)  # fmt: skip
     dropped = 0
     for rec in records:
         if mode == BoxMode.XYXY_ABS:
@@ -254,12 +256,19 @@ def test_box_only_mapping_equals_per_annotation_transform(shared_dir, mode):
         np.random.seed(0)
         out = mapper(rec)
         assert rec == original
-        annos = [utils.transform_instance_annotations(copy.deepcopy(a), out["transforms"], out["image"].shape[1:])
+        image_shape = out["image"].shape[1:]
+        annos = [utils.transform_instance_annotations(copy.deepcopy(a), out["transforms"], image_shape)
                  for a in rec["annotations"] if not a["iscrowd"]]
-        for a in annos:
-            a.pop("segmentation")
-        expected = utils.filter_empty_instances(utils.annotations_to_instances(annos, out["image"].shape[1:]))
+        if not masks:
+            for a in annos:
+                a.pop("segmentation")
+        expected = utils.filter_empty_instances(utils.annotations_to_instances(annos, image_shape))
         dropped += len(annos) - len(expected)
-        assert torch.equal(out["instances"].gt_boxes.tensor, expected.gt_boxes.tensor)
-        assert torch.equal(out["instances"].gt_classes, expected.gt_classes)
-    assert dropped > 0  # the crop really cut boxes to nothing
+        got = out["instances"]
+        assert torch.equal(got.gt_boxes.tensor, expected.gt_boxes.tensor)
+        assert torch.equal(got.gt_classes, expected.gt_classes)
+        assert got.has("gt_masks") == masks
+        if masks:
+            for pa, pb in zip(got.gt_masks.polygons, expected.gt_masks.polygons):
+                assert len(pa) == len(pb) and all(np.array_equal(x, y) for x, y in zip(pa, pb))
+    assert dropped > 0  # the crop really cut boxes (or masks) to nothing
