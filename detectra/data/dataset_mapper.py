@@ -149,7 +149,8 @@ class DatasetMapper:
             instances.gt_boxes = Boxes(torch.as_tensor(boxes, dtype=torch.float32))
             instances.gt_classes = torch.tensor([int(obj["category_id"]) for obj in annos], dtype=torch.int64)
         else:
-            dropped = ([] if self.use_instance_mask else ["segmentation"]) + ([] if self.use_keypoint else ["keypoints"])
+            dropped = {"segmentation": not self.use_instance_mask, "keypoints": not self.use_keypoint}
+            dropped = [k for k, drop in dropped.items() if drop]
             copies = [{k: v for k, v in obj.items() if k not in dropped} for obj in annos]  # transformed in place
             if boxes is not None:
                 for obj, box in zip(copies, boxes):

@@ -99,7 +99,8 @@ def test_resize_uint8_uses_requested_pil_filter():
         np.testing.assert_array_equal(out, np.asarray(Image.fromarray(image).resize((17, 13), interp)))
     gray = image[:, :, :1]  # HxWx1 uint8 stays on PIL for every filter, bilinear included
     out = T.ResizeTransform(20, 30, 13, 17).apply_image(gray)
-    np.testing.assert_array_equal(out[:, :, 0], np.asarray(Image.fromarray(gray[:, :, 0]).resize((17, 13), Image.BILINEAR)))
+    expected = np.asarray(Image.fromarray(gray[:, :, 0]).resize((17, 13), Image.BILINEAR))
+    np.testing.assert_array_equal(out[:, :, 0], expected)
 
 
 @pytest.mark.parametrize("hw, new_hw", [((61, 83), (160, 217)), ((150, 97), (41, 29)), ((40, 300), (133, 40))])
