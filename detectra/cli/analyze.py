@@ -1,0 +1,118 @@
+"""``detectra analyze``: FLOPs (``torch.utils.flop_counter.FlopCounterMode`` on inference), parameter counts,
+and the module structure of a config's model (Detectron2's ``tools/analyze_model.py``).
+
+Example::
+
+    detectra analyze --config-file shapes/faster_rcnn_R_18_FPN --tasks flop parameter
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from typing import Any
+
+from detectra.cli._common import ArgumentParser, CLIError, add_config_args, load_config, setup_quiet_logging
+
+TASKS = ("flop", "parameter", "structure")
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog=prog, description="FLOPs, parameter counts and structure of a model.")
+    parser.add_argument("--tasks", nargs="+", choices=TASKS, default=["flop", "parameter"], help="what to report")
+    parser.add_argument("--num-inputs", type=int, default=2, metavar="N",
+                        help="flop: average over N test images (default 2; a blank image without a test set)")  # fmt: skip
+    parser.add_argument("--depth", type=int, default=2, help="module depth of the per-module tables (default 2)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    add_config_args(parser)
+    return parser
+
+
+def _inputs(cfg: Any, num: int) -> list[list[dict]]:
+    """Test-time inputs of the first test dataset, or a blank image of the test size when there is none."""
+    import torch
+
+    from detectra.data import DatasetCatalog
+
+    if len(cfg.DATASETS.TEST) and cfg.DATASETS.TEST[0] in DatasetCatalog.list():
+        from detectra.data import build_detection_test_loader
+
+        batches = []
+        for batch in build_detection_test_loader(cfg, cfg.DATASETS.TEST[0]):
+            batches.append(batch)
+            if len(batches) >= num:
+                break
+        return batches
+    size = cfg.INPUT.MIN_SIZE_TEST
+    return [[{"image": torch.zeros(3, size, size), "height": size, "width": size}]]
+
+
+def _by_module(counts: dict[str, int], depth: int) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for name, n in counts.items():
+        parts = name.split(".")
+        for d in range(0, min(depth, len(parts)) + 1):
+            out[".".join(["model", *parts[:d]])] += n
+    return dict(sorted(out.items()))
+
+
+def flop_count(model: Any, batches: list[list[dict]], depth: int) -> dict[str, float]:
+    """Average FLOPs per image (as GFLOPs; one multiply-add = 2 FLOPs) by module, over the given batches."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    totals: dict[str, float] = defaultdict(float)
+    images = 0
+    for batch in batches:
+        counter = FlopCounterMode(display=False, depth=depth)
+        with torch.no_grad(), counter:
+            model(batch)
+        top = type(model).__name__
+        for module, per_op in counter.get_flop_counts().items():
+            if module == "Global":  # the same total as the top module
+                continue
+            name = "model" + module[len(top) :] if module.startswith(top) else module
+            totals[name] += sum(per_op.values())
+        images += len(batch)
+    return {k: v / images / 1e9 for k, v in sorted(totals.items())}
+
+
+def run(args: argparse.Namespace) -> int:
+    from detectra.checkpoint import DetectionCheckpointer
+    from detectra.modeling import build_model
+
+    setup_quiet_logging()
+    if args.num_inputs < 1:
+        raise CLIError("--num-inputs must be >= 1.")
+    cfg = load_config(args)
+    model = build_model(cfg)
+    if cfg.MODEL.WEIGHTS:
+        DetectionCheckpointer(model).load(cfg.MODEL.WEIGHTS)
+    model.eval()
+    report: dict[str, Any] = {}
+    if "parameter" in args.tasks:
+        counts = {n: p.numel() for n, p in model.named_parameters()}
+        report["parameters"] = _by_module(counts, args.depth)
+        report["trainable_parameters"] = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    if "flop" in args.tasks:
+        report["gflops_per_image"] = flop_count(model, _inputs(cfg, args.num_inputs), args.depth)
+    if "structure" in args.tasks:
+        report["structure"] = str(model)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    if "parameters" in report:
+        width = max(len(k) for k in report["parameters"])
+        print(f"{'module':<{width}}  parameters")
+        for k, v in report["parameters"].items():
+            print(f"{k:<{width}}  {v / 1e6:9.3f}M")
+        print(f"trainable: {report['trainable_parameters'] / 1e6:.3f}M\n")
+    if "gflops_per_image" in report:
+        width = max(len(k) for k in report["gflops_per_image"])
+        print(f"{'module':<{width}}  GFLOPs/image (inference)")
+        for k, v in report["gflops_per_image"].items():
+            print(f"{k:<{width}}  {v:9.3f}")
+        print()
+    if "structure" in report:
+        print(report["structure"])
+    return 0

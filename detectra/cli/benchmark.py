@@ -1,0 +1,201 @@
+"""``detectra benchmark``: time training steps, evaluation, data loading, or inference of a config; prints
+(and with --output writes) a JSON record.
+
+Examples::
+
+    detectra benchmark --config-file shapes/faster_rcnn_R_18_FPN --task train --iters 20
+    detectra benchmark --run output/shapes --task inference --iters 50 --output bench.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from typing import Any
+
+from detectra.cli._common import (
+    ArgumentParser,
+    CLIError,
+    add_config_args,
+    add_dataset_args,
+    check_datasets,
+    load_config,
+    setup_quiet_logging,
+)
+
+TASKS = ("train", "eval", "data", "inference")
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog=prog, description="Time training / evaluation / data loading / inference.")
+    parser.add_argument("--task", choices=TASKS, default="train", help="what to time (default train)")
+    parser.add_argument("--iters", type=int, default=20, help="timed iterations (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed iterations first (default 3)")
+    parser.add_argument("--max-images", type=int, default=0, metavar="N", help="eval: only the first N images")
+    parser.add_argument("--output", default="", metavar="FILE", help="also write the JSON record here")
+    add_dataset_args(parser)
+    add_config_args(parser)
+    return parser
+
+
+def _sync(device: Any) -> None:
+    import torch
+
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _bench_train(cfg: Any, iters: int, warmup: int) -> dict:
+    import torch
+
+    from detectra.data import build_detection_train_loader
+    from detectra.modeling import build_model
+    from detectra.solver import build_optimizer
+    from detectra.utils.events import EventStorage
+
+    model = build_model(cfg)
+    model.train()
+    optimizer = build_optimizer(cfg, model)
+    data = iter(build_detection_train_loader(cfg))
+    times, data_times = [], []
+    amp = cfg.SOLVER.AMP.ENABLED
+    dtype = torch.bfloat16 if cfg.SOLVER.AMP.get("PRECISION", "float16") == "bfloat16" else torch.float16
+    with EventStorage(0) as storage:
+        for i in range(warmup + iters):
+            t0 = time.perf_counter()
+            batch = next(data)
+            t1 = time.perf_counter()
+            with torch.autocast(torch.device(cfg.MODEL.DEVICE).type, dtype=dtype, enabled=amp):
+                losses = model(batch)
+            loss = sum(losses.values())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            _sync(cfg.MODEL.DEVICE)
+            storage.iter = i + 1
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+                data_times.append(t1 - t0)
+    per_iter = sum(times) / len(times)
+    return {"seconds_per_iter": per_iter, "data_seconds_per_iter": sum(data_times) / len(data_times),
+            "images_per_second": cfg.SOLVER.IMS_PER_BATCH / per_iter, "batch_size": cfg.SOLVER.IMS_PER_BATCH}
+
+
+def _bench_data(cfg: Any, iters: int, warmup: int) -> dict:
+    from detectra.data import build_detection_train_loader
+
+    data = iter(build_detection_train_loader(cfg))
+    for _ in range(warmup):
+        next(data)
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        next(data)
+    per_iter = (time.perf_counter() - t0) / iters
+    return {"seconds_per_batch": per_iter, "images_per_second": cfg.SOLVER.IMS_PER_BATCH / per_iter,
+            "batch_size": cfg.SOLVER.IMS_PER_BATCH, "num_workers": cfg.DATALOADER.NUM_WORKERS}
+
+
+def _test_model(cfg: Any):
+    from detectra.checkpoint import DetectionCheckpointer
+    from detectra.modeling import build_model
+
+    model = build_model(cfg)
+    if cfg.MODEL.WEIGHTS:
+        DetectionCheckpointer(model).load(cfg.MODEL.WEIGHTS)
+    model.eval()
+    return model
+
+
+def _bench_inference(cfg: Any, iters: int, warmup: int) -> dict:
+    import torch
+
+    from detectra.data import build_detection_test_loader
+
+    model = _test_model(cfg)
+    loader = build_detection_test_loader(cfg, cfg.DATASETS.TEST[0])
+    times: list[float] = []
+    with torch.no_grad():
+        for i, batch in enumerate(loader):
+            if i >= warmup + iters:
+                break
+            t0 = time.perf_counter()
+            model(batch)
+            _sync(cfg.MODEL.DEVICE)
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+    if not times:
+        raise CLIError(f"dataset '{cfg.DATASETS.TEST[0]}' has only {i + 1} images; lower --warmup / --iters.")
+    per_image = sum(times) / len(times)
+    return {"seconds_per_image": per_image, "images_per_second": 1.0 / per_image, "images": len(times)}
+
+
+def _bench_eval(cfg: Any, max_images: int) -> dict:
+    import tempfile
+
+    from detectra.cli._outputs import build_evaluator
+    from detectra.data import DatasetCatalog, build_detection_test_loader
+    from detectra.evaluation import inference_on_dataset
+
+    model = _test_model(cfg)
+    name = cfg.DATASETS.TEST[0]
+    if max_images:
+        from detectra.data.common import DatasetFromList
+
+        loader = build_detection_test_loader(cfg, name)
+        dicts = DatasetCatalog.get(name)[:max_images]
+        from detectra.data import DatasetMapper
+
+        loader = build_detection_test_loader(dataset=DatasetFromList(dicts, copy=False),
+                                             mapper=DatasetMapper(cfg, is_train=False), num_workers=0)  # fmt: skip
+    else:
+        loader = build_detection_test_loader(cfg, name)
+    with tempfile.TemporaryDirectory() as tmp:
+        evaluator = build_evaluator(cfg, name, tmp)
+        if max_images and hasattr(evaluator, "_coco_api"):
+            # evaluate only on the images that were run, so the numbers are meaningful
+            ids = [d["image_id"] for d in dicts]
+            original = evaluator.evaluate
+            evaluator.evaluate = lambda: original(img_ids=ids)  # type: ignore[method-assign]
+        t0 = time.perf_counter()
+        results = inference_on_dataset(model, loader, evaluator)
+        seconds = time.perf_counter() - t0
+    n = len(loader.dataset) if hasattr(loader, "dataset") else None
+    return {"seconds": seconds, "images": n, "results": results}
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    setup_quiet_logging()
+    if args.iters < 1 or args.warmup < 0:
+        raise CLIError("--iters must be >= 1 and --warmup >= 0.")
+    cfg = load_config(args)
+    check_datasets(cfg, ("TRAIN",) if args.task in ("train", "data") else ("TEST",))
+    if args.task in ("eval", "inference") and not len(cfg.DATASETS.TEST):
+        raise CLIError("the config has no DATASETS.TEST to run on.")
+    if args.task in ("train", "data") and not len(cfg.DATASETS.TRAIN):
+        raise CLIError("the config has no DATASETS.TRAIN to load.")
+    if args.task == "train":
+        result = _bench_train(cfg, args.iters, args.warmup)
+    elif args.task == "data":
+        result = _bench_data(cfg, args.iters, args.warmup)
+    elif args.task == "inference":
+        result = _bench_inference(cfg, args.iters, args.warmup)
+    else:
+        result = _bench_eval(cfg, args.max_images)
+    record = {
+        "task": args.task,
+        "config": args.run or args.config_file,
+        "device": str(cfg.MODEL.DEVICE),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(),
+        **result,
+    }
+    text = json.dumps(record, indent=2, default=float)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text + "\n")
+    return 0

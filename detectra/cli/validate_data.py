@@ -1,0 +1,57 @@
+"""``detectra validate-data``: check datasets for missing or broken images and malformed annotations with
+`detectra.data.validate`; prints a report and exits with status 1 when it finds problems.
+
+Examples::
+
+    detectra validate-data --json data/train.json --images data/images
+    detectra validate-data --config-file shapes/faster_rcnn_R_18_FPN        # DATASETS.TRAIN and TEST
+    detectra validate-data --dataset shapes_val
+"""
+from __future__ import annotations
+
+import argparse
+
+from detectra.cli._common import ArgumentParser, CLIError, add_config_args, add_dataset_args, load_config
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog=prog, description="Check datasets for problems; exit status 1 if any.")
+    parser.add_argument("--json", default="", metavar="FILE", help="a COCO json to check (with --images)")
+    parser.add_argument("--images", default="", metavar="DIR", help="image folder of --json")
+    parser.add_argument("--dataset", action="append", default=[], metavar="NAME",
+                        help="a registered dataset (repeatable)")  # fmt: skip
+    parser.add_argument("--no-decode", action="store_true", help="only check image headers (faster)")
+    add_dataset_args(parser)
+    add_config_args(parser)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from detectra.data.validate import validate_dataset
+
+    targets: list[tuple[str, dict]] = []
+    if args.json:
+        if not args.images:
+            raise CLIError("--json needs --images (the folder its file_name entries are relative to).")
+        targets.append((args.json, {"image_root": args.images}))
+    if args.config_file or args.run or args.train_json or args.val_json:
+        if not (args.config_file or args.run):
+            args.config_file = "shapes/faster_rcnn_R_18_FPN"  # only to hold the shortcut's datasets
+            args._shortcut_only = True
+        cfg = load_config(args)
+        names = list(getattr(args, "_registered", [])) if getattr(args, "_shortcut_only", False) else \
+            list(dict.fromkeys(list(cfg.DATASETS.TRAIN) + list(cfg.DATASETS.TEST)))
+        targets += [(n, {}) for n in names]
+    targets += [(n, {}) for n in args.dataset]
+    if not targets:
+        raise CLIError("nothing to check: pass --json/--images, --dataset NAME, --config-file, or --train-json.")
+    from detectra.data import DatasetCatalog
+
+    total = 0
+    for target, kwargs in targets:
+        if not target.endswith(".json") and target not in DatasetCatalog.list():
+            raise CLIError(f"dataset '{target}' is not registered.")
+        problems = validate_dataset(target, decode=not args.no_decode, **kwargs)
+        total += len(problems)
+        print(f"{target}: {problems.report() if problems else 'no problems found.'}")
+    return 1 if total else 0

@@ -1,0 +1,96 @@
+"""``detectra visualize-data``: draw a dataset's ground truth, or what the training loader yields after
+augmentation, as images.
+
+Examples::
+
+    detectra visualize-data --config-file shapes/faster_rcnn_R_18_FPN --source annotation -o vis/ --num 8
+    detectra visualize-data --config-file shapes/faster_rcnn_R_18_FPN --source dataloader -o vis/
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from detectra.cli._common import (
+    ArgumentParser,
+    CLIError,
+    add_config_args,
+    add_dataset_args,
+    check_datasets,
+    load_config,
+    setup_quiet_logging,
+)
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog=prog, description="Draw ground truth or augmented training batches.")
+    parser.add_argument("--source", choices=["annotation", "dataloader"], default="annotation",
+                        help="annotation: the dataset's ground truth; dataloader: training inputs after "
+                             "augmentation (default annotation)")  # fmt: skip
+    parser.add_argument("--output", "-o", required=True, metavar="DIR", help="where to write the images")
+    parser.add_argument("--num", type=int, default=16, metavar="N", help="number of images (default 16)")
+    parser.add_argument("--dataset", default="", metavar="NAME",
+                        help="for --source annotation (default: the first of DATASETS.TRAIN)")  # fmt: skip
+    add_dataset_args(parser)
+    add_config_args(parser)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from detectra.data import DatasetCatalog, MetadataCatalog
+    from detectra.data import detection_utils as utils
+    from detectra.utils.visualizer import Visualizer
+
+    setup_quiet_logging()
+    if not (args.config_file or args.run):
+        args.config_file = "shapes/faster_rcnn_R_18_FPN"  # input size / format / augmentations of a sane default
+    cfg = load_config(args)
+    os.makedirs(args.output, exist_ok=True)
+    written = 0
+    if args.source == "annotation":
+        name = args.dataset or (cfg.DATASETS.TRAIN[0] if len(cfg.DATASETS.TRAIN) else "")
+        if not name:
+            raise CLIError("no dataset: pass --dataset NAME, --train-json/--train-images, or a config with one.")
+        if name not in DatasetCatalog.list():
+            raise CLIError(f"dataset '{name}' is not registered.")
+        metadata = MetadataCatalog.get(name)
+        for d in DatasetCatalog.get(name)[: args.num]:
+            img = utils.read_image(d["file_name"], format="RGB")
+            vis = Visualizer(img, metadata).draw_dataset_dict(d)
+            vis.save(os.path.join(args.output, os.path.splitext(os.path.basename(d["file_name"]))[0] + ".png"))
+            written += 1
+    else:
+        from detectra.data import build_detection_train_loader
+
+        check_datasets(cfg, ("TRAIN",))
+        cfg.defrost()
+        cfg.DATALOADER.NUM_WORKERS = 0
+        metadata = MetadataCatalog.get(cfg.DATASETS.TRAIN[0])
+        for batch in build_detection_train_loader(cfg):
+            for d in batch:
+                img = utils.convert_image_to_rgb(d["image"].permute(1, 2, 0), cfg.INPUT.FORMAT)
+                vis = Visualizer(np.asarray(img), metadata)
+                inst = d.get("instances")
+                if inst is not None:
+                    target_fields = inst.get_fields()
+                    classes = metadata.get("thing_classes", None)
+                    labels = [classes[i] for i in target_fields["gt_classes"]] if classes else None
+                    vis = vis.overlay_instances(
+                        labels=labels,
+                        boxes=target_fields.get("gt_boxes", None),
+                        masks=target_fields.get("gt_masks", None),
+                        keypoints=target_fields.get("gt_keypoints", None),
+                    )
+                else:
+                    vis = vis.get_output()
+                stem = os.path.splitext(os.path.basename(d["file_name"]))[0]
+                vis.save(os.path.join(args.output, f"{written:04d}_{stem}.png"))
+                written += 1
+                if written >= args.num:
+                    break
+            if written >= args.num:
+                break
+    print(f"{written} images written to {os.path.abspath(args.output)}/")
+    return 0

@@ -1,0 +1,128 @@
+"""Happy paths of every sub-command on one tiny training run (generated shapes, a few iterations)."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from cli_testlib import TINY_OPTS, shortcut_args
+
+from detectra.cli import main
+
+CONFIG = "shapes/faster_rcnn_R_18_FPN"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tiny_shapes, tmp_path_factory):
+    """A finished `detectra train` run: 3 iterations, evaluated, plotted, predictions drawn."""
+    out = tmp_path_factory.mktemp("run")
+    code = main(["train", "--config-file", CONFIG, "--output-dir", str(out), "--num-vis", "2",
+                 *shortcut_args(tiny_shapes), *TINY_OPTS])  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_train_writes_everything(run_dir, capsys):
+    for name in ("config.yaml", "metrics.json", "model_final.pth", "eval_results.txt", "eval_results.json",
+                 "datasets.json", "inference/coco_instances_results.json", "plots/losses.png"):  # fmt: skip
+        assert (run_dir / name).is_file(), name
+    assert any(f.startswith("events.out.tfevents") for f in os.listdir(run_dir))
+    assert len(list((run_dir / "predictions").glob("*.png"))) == 2
+    results = json.loads((run_dir / "eval_results.json").read_text())
+    assert set(results) == {"custom_val"} and "AP" in results["custom_val"]["bbox"]
+    # NUM_CLASSES followed the json's 4 categories
+    assert "NUM_CLASSES: 4" in (run_dir / "config.yaml").read_text()
+    lines = [json.loads(x) for x in (run_dir / "metrics.json").read_text().splitlines()]
+    assert max(r["iteration"] for r in lines if "total_loss" in r) == 2  # the last of 3 iterations
+
+
+def test_eval_matches_training_eval(run_dir, tmp_path, capsys):
+    out = tmp_path / "eval"
+    assert main(["eval", "--run", str(run_dir), "--output-dir", str(out), "--num-vis", "1"]) == 0
+    again = json.loads((out / "eval_results.json").read_text())
+    first = json.loads((run_dir / "eval_results.json").read_text())
+    assert again["custom_val"]["bbox"]["AP"] == pytest.approx(first["custom_val"]["bbox"]["AP"], abs=1e-6)
+    assert "custom_val / bbox" in capsys.readouterr().out
+
+
+def test_predict_folder_writes_images_and_coco_json(run_dir, tiny_shapes, tmp_path):
+    out = tmp_path / "pred"
+    images = str(tiny_shapes["val_images"])
+    assert main(["predict", images, "--run", str(run_dir), "-o", str(out), "--threshold", "0.0"]) == 0
+    coco = json.loads((out / "predictions.json").read_text())
+    assert len(coco["images"]) == 3 and len(list(out.glob("*.png"))) == 3
+    assert [c["name"] for c in coco["categories"]] == ["circle", "square", "triangle", "star"]
+    ids = {c["id"] for c in coco["categories"]}
+    assert all(a["category_id"] in ids and 0 <= a["score"] <= 1 for a in coco["annotations"])
+
+
+def test_predict_video_without_decoder_says_so(run_dir, tmp_path, capsys):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00" * 16)
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        try:
+            import torchcodec  # noqa: F401
+        except ImportError:
+            assert main(["predict", str(video), "--run", str(run_dir), "-o", str(tmp_path / "p")]) == 1
+            err = capsys.readouterr().err.strip()
+            assert "no video decoder is installed" in err and "pip install av" in err and "\n" not in err
+            return
+    pytest.skip("a video decoder is installed")
+
+
+@pytest.mark.parametrize("source", ["annotation", "dataloader"])
+def test_visualize_data(tiny_shapes, tmp_path, source):
+    out = tmp_path / source
+    args = ["visualize-data", "--config-file", CONFIG, "--source", source, "-o", str(out), "--num", "3",
+            *shortcut_args(tiny_shapes), *TINY_OPTS]  # fmt: skip
+    assert main(args) == 0
+    assert len(list(out.glob("*.png"))) == 3
+
+
+def test_validate_data_clean_and_broken(tiny_shapes, tmp_path, capsys):
+    args = ["validate-data", "--json", str(tiny_shapes["val_json"]), "--images", str(tiny_shapes["val_images"])]
+    assert main(args) == 0
+    data = json.loads(tiny_shapes["val_json"].read_text())
+    data["annotations"][0]["bbox"] = [-50, 0, 10, 10]  # outside the image
+    data["images"][1]["file_name"] = "missing.jpg"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["validate-data", "--json", str(bad), "--images", str(tiny_shapes["val_images"])]) == 1
+    report = capsys.readouterr().out
+    assert "missing.jpg" in report and "problem" in report
+
+
+def test_benchmark_train_and_inference_json(run_dir, tiny_shapes, tmp_path, capsys):
+    out = tmp_path / "b.json"
+    args = ["benchmark", "--config-file", CONFIG, "--task", "train", "--iters", "2", "--warmup", "1",
+            "--output", str(out), *shortcut_args(tiny_shapes), *TINY_OPTS]  # fmt: skip
+    assert main(args) == 0
+    record = json.loads(out.read_text())
+    assert record["task"] == "train" and record["seconds_per_iter"] > 0 and record["batch_size"] == 2
+    capsys.readouterr()
+    assert main(["benchmark", "--run", str(run_dir), "--task", "inference", "--iters", "2", "--warmup", "1"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["images"] == 2 and record["seconds_per_image"] > 0
+
+
+def test_analyze_counts_parameters_and_flops(run_dir, capsys):
+    assert main(["analyze", "--run", str(run_dir), "--tasks", "flop", "parameter", "--num-inputs", "1",
+                 "--json"]) == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    from detectra.config import get_cfg
+    from detectra.modeling import build_model
+
+    cfg = get_cfg()
+    cfg.merge_from_file(str(run_dir / "config.yaml"))
+    expected = sum(p.numel() for p in build_model(cfg).parameters())
+    assert report["parameters"]["model"] == expected
+    assert report["parameters"]["model.backbone"] + report["parameters"]["model.roi_heads"] < expected
+    assert report["gflops_per_image"]["model"] > report["gflops_per_image"].get("model.backbone", 0) > 0
+
+
+def test_plot(run_dir, tmp_path, capsys):
+    assert main(["plot", str(run_dir), "--plot-dir", str(tmp_path)]) == 0
+    assert (tmp_path / "losses.png").is_file() and "losses.png" in capsys.readouterr().out

@@ -1,0 +1,61 @@
+#!/usr/bin/env python
+"""Train and evaluate with `DefaultTrainer`: Detectron2's ``tools/train_net.py`` pattern, on detectra.
+
+    python tools/train_net.py --config-file shapes/faster_rcnn_R_18_FPN.yaml OUTPUT_DIR output/x
+    python tools/train_net.py --config-file cfg.yaml --eval-only MODEL.WEIGHTS output/x/model_final.pth
+"""
+import os
+
+from detectra.checkpoint import DetectionCheckpointer
+from detectra.config import get_cfg
+from detectra.engine import DefaultTrainer, default_argument_parser, default_setup, launch
+from detectra.evaluation import COCOEvaluator, DatasetEvaluators, SemSegEvaluator, verify_results
+from detectra.model_zoo import get_config_file
+from detectra.data import MetadataCatalog
+from detectra.utils import comm
+
+
+class Trainer(DefaultTrainer):
+    @classmethod
+    def build_evaluator(cls, cfg, dataset_name, output_folder=None):
+        output_folder = output_folder or os.path.join(cfg.OUTPUT_DIR, "inference")
+        kind = MetadataCatalog.get(dataset_name).get("evaluator_type", "coco")
+        evaluators = []
+        if kind in ("sem_seg", "coco_panoptic_seg"):
+            evaluators.append(SemSegEvaluator(dataset_name, output_dir=output_folder))
+        if kind in ("coco", "coco_panoptic_seg"):
+            evaluators.append(COCOEvaluator(dataset_name, output_dir=output_folder))
+        if not evaluators:
+            raise NotImplementedError(f"no evaluator for dataset {dataset_name} of type {kind}")
+        return evaluators[0] if len(evaluators) == 1 else DatasetEvaluators(evaluators)
+
+
+def setup(args):
+    cfg = get_cfg()
+    path = args.config_file
+    cfg.merge_from_file(path if os.path.isfile(path) else get_config_file(path))  # a file or a model-zoo name
+    cfg.merge_from_list(args.opts)
+    cfg.freeze()
+    default_setup(cfg, args)
+    return cfg
+
+
+def main(args):
+    cfg = setup(args)
+    if args.eval_only:
+        model = Trainer.build_model(cfg)
+        DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(cfg.MODEL.WEIGHTS, resume=args.resume)
+        res = Trainer.test(cfg, model)
+        if comm.is_main_process():
+            verify_results(cfg, res)
+        return res
+    trainer = Trainer(cfg)
+    trainer.resume_or_load(resume=args.resume)
+    return trainer.train()
+
+
+if __name__ == "__main__":
+    args = default_argument_parser().parse_args()
+    print("Command Line Args:", args)
+    launch(main, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
+           dist_url=args.dist_url, args=(args,))
