@@ -240,3 +240,25 @@ def test_inference_outputs(arch):
             ids, segments = out["panoptic_seg"]
             assert ids.shape == (h, w) and ids.dtype == torch.int32
             assert sorted(s["id"] for s in segments) == sorted(set(ids.unique().tolist()) - {0})
+
+
+@pytest.mark.parametrize("arch", ["keypoint_rcnn", "cascade_mask_rcnn", "panoptic_fpn"])
+def test_bf16_autocast(arch, shapes_dicts):
+    """A training step and an inference pass under CPU bf16 autocast give finite losses and full outputs."""
+    model = _build(arch).train()
+    batch = _mapped(arch, shapes_dicts, num_images=1)
+    with EventStorage(), torch.autocast("cpu", dtype=torch.bfloat16):
+        losses = model(batch)
+    assert all(math.isfinite(v.item()) for v in losses.values()), losses
+    sum(losses.values()).backward()
+    model.eval()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model([{"image": batch[0]["image"]}])[0]
+    inst = out["instances"]
+    assert len(inst) > 0 and torch.isfinite(inst.scores).all()
+    if arch == "keypoint_rcnn":
+        assert torch.isfinite(inst.pred_keypoints).all()
+    else:
+        assert inst.pred_masks.dtype == torch.bool
+    if arch == "panoptic_fpn":
+        assert out["panoptic_seg"][0].shape == batch[0]["image"].shape[1:]
