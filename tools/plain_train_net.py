@@ -78,7 +78,7 @@ def do_train(cfg, model, resume=False):
                 do_test(cfg, model)
                 comm.synchronize()
                 model.train()
-            if iteration - start_iter > 5 and ((iteration + 1) % 20 == 0 or iteration == max_iter - 1):
+            if (iteration + 1) % 20 == 0 or iteration == max_iter - 1:
                 for writer in writers:
                     writer.write()
             periodic_checkpointer.step(iteration)
@@ -88,8 +88,9 @@ def do_train(cfg, model, resume=False):
 
 def setup(args):
     cfg = get_cfg()
-    path = args.config_file
-    cfg.merge_from_file(path if os.path.isfile(path) else get_config_file(path))
+    if not os.path.isfile(args.config_file):  # a model-zoo name such as shapes/faster_rcnn_R_18_FPN.yaml
+        args.config_file = get_config_file(args.config_file)
+    cfg.merge_from_file(args.config_file)
     cfg.merge_from_list(args.opts)
     cfg.freeze()
     default_setup(cfg, args)

@@ -32,8 +32,9 @@ class Trainer(DefaultTrainer):
 
 def setup(args):
     cfg = get_cfg()
-    path = args.config_file
-    cfg.merge_from_file(path if os.path.isfile(path) else get_config_file(path))  # a file or a model-zoo name
+    if not os.path.isfile(args.config_file):  # a model-zoo name such as shapes/faster_rcnn_R_18_FPN.yaml
+        args.config_file = get_config_file(args.config_file)
+    cfg.merge_from_file(args.config_file)
     cfg.merge_from_list(args.opts)
     cfg.freeze()
     default_setup(cfg, args)

@@ -171,6 +171,7 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
         register_saved_datasets(args.run)
     else:
         config_file = resolve_config_file(args.config_file)
+    args._config_path = config_file
     if config_file.endswith(".py"):
         if not allow_lazy:
             raise CLIError(f"'{config_file}' is a LazyConfig; this command takes YAML configs only.")

@@ -78,7 +78,10 @@ def setup(args: argparse.Namespace) -> Any:
     if args.eval_only:
         weights_or_die(cfg)
     cfg.freeze()
-    default_setup(cfg, argparse.Namespace(**{k: v for k, v in vars(args).items() if k != "config_file"}))
+    # default_setup logs the config file's text: give it the resolved path of a model-zoo name
+    setup_args = argparse.Namespace(**vars(args))
+    setup_args.config_file = getattr(args, "_config_path", "")
+    default_setup(cfg, setup_args)
     return cfg
 
 
