@@ -21,10 +21,10 @@ def test_train_eval_predict_raccoon(shared_dir, tmp_path):
         "--train-json", str(root / "annotations" / "instances_train.json"), "--train-images", str(root / "images"),
         "--val-json", str(root / "annotations" / "instances_val.json"), "--val-images", str(root / "images"),
         "--dataset-name", "raccoon",
-        "INPUT.MIN_SIZE_TRAIN", "(128,)", "INPUT.MAX_SIZE_TRAIN", "192", "INPUT.MIN_SIZE_TEST", "128",
-        "INPUT.MAX_SIZE_TEST", "192", "SOLVER.IMS_PER_BATCH", "4", "SOLVER.MAX_ITER", "20",
+        "INPUT.MIN_SIZE_TRAIN", "(96,)", "INPUT.MAX_SIZE_TRAIN", "128", "INPUT.MIN_SIZE_TEST", "96",
+        "INPUT.MAX_SIZE_TEST", "128", "SOLVER.IMS_PER_BATCH", "2", "SOLVER.MAX_ITER", "20",
         "SOLVER.WARMUP_ITERS", "5", "SOLVER.STEPS", "()", "SOLVER.BASE_LR", "0.01", "DATALOADER.NUM_WORKERS", "0",
-        "MODEL.ANCHOR_GENERATOR.SIZES", "[[32], [64], [128], [256]]",
+        "MODEL.ANCHOR_GENERATOR.SIZES", "[[16], [32], [64], [128]]", "MODEL.RPN.POST_NMS_TOPK_TEST", "50",
     ]  # fmt: skip
     assert main(argv) == 0
     config = (out / "config.yaml").read_text()
