@@ -326,12 +326,16 @@ class BestCheckpointer(HookBase):
             return
         latest_metric, metric_iter = metric_tuple
         if self.best_metric is None or self._compare(latest_metric, self.best_metric):
-            previous = self.best_metric
+            previous, previous_iter = self.best_metric, self.best_iter
             if self._update_best(latest_metric, metric_iter):
                 self._checkpointer.save(self._file_prefix, iteration=metric_iter)
                 logger.info(
                     f"Saved best model: {self._val_metric} = {latest_metric:0.5f} at iteration {metric_iter}"
-                    + (f" (previous best: {previous:0.5f} at iteration {self.best_iter})" if previous else "")
+                    + (
+                        f" (previous best: {previous:0.5f} at iteration {previous_iter})"
+                        if previous is not None
+                        else ""
+                    )
                 )
         else:
             logger.info(
@@ -345,7 +349,8 @@ class BestCheckpointer(HookBase):
             self._best_checking()
 
     def after_train(self) -> None:
-        if self.trainer.iter + 1 >= self.trainer.max_iter:
+        # As EvalHook: the final evaluation also happens after an early stop.
+        if self.trainer.iter + 1 >= self.trainer.max_iter or getattr(self.trainer, "_stop_requested", False):
             self._best_checking()
 
     def state_dict(self) -> dict[str, Any]:

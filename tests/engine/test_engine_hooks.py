@@ -85,7 +85,8 @@ def test_periodic_checkpointer_files(tmp_path):
     assert (tmp_path / "last_checkpoint").read_text() == "model_final.pth"
 
 
-def test_best_checkpointer_picks_the_best(tmp_path):
+def test_best_checkpointer_picks_the_best(tmp_path, caplog):
+    caplog.set_level("INFO", logger="detectra.engine.hooks")
     trainer = _trainer()
     scores = iter([0.3, 0.5, 0.4, 0.45])
     ckpt = Checkpointer(trainer.model, str(tmp_path))
@@ -109,6 +110,8 @@ def test_best_checkpointer_picks_the_best(tmp_path):
     assert [(v, i) for v, i in trainer.storage.history("bbox/AP").values()] == [
         (0.3, 1), (0.5, 3), (0.4, 5), (0.45, 8)
     ]  # fmt: skip
+    # The log names where the previous best was, not the new iteration.
+    assert "bbox/AP = 0.50000 at iteration 3 (previous best: 0.30000 at iteration 1)" in caplog.text
 
 
 def test_best_checkpointer_min_mode_and_errors(tmp_path):
