@@ -23,11 +23,12 @@ def get_lvis_instances_meta(dataset_name: str) -> dict[str, Any]:
 
 
 def _file_name(image_root: str, img: dict) -> str:
-    if "file_name" in img:
-        return os.path.join(image_root, img["file_name"])
-    # LVIS v1 images are COCO images: "http://images.cocodataset.org/train2017/000000391895.jpg"
-    split_folder, file_name = img["coco_url"].split("/")[-2:]
-    return os.path.join(image_root, split_folder, file_name)
+    if "coco_url" in img:
+        # As Detectron2: the split folder comes from the url, "http://images.cocodataset.org/train2017/x.jpg" ->
+        # image_root/train2017/x.jpg (LVIS v0.5 "file_name"s are COCO 2014 names that do not exist in that layout).
+        split_folder, file_name = img["coco_url"].split("/")[-2:]
+        return os.path.join(image_root, split_folder, file_name)
+    return os.path.join(image_root, img["file_name"])  # LVIS-format json of one's own images
 
 
 def load_lvis_json(
@@ -38,8 +39,9 @@ def load_lvis_json(
 ) -> list[dict]:
     """Load an LVIS json into Detectron2 dicts (category ids become ``id - 1``, LVIS ids being 1..K).
 
-    Records carry ``not_exhaustive_category_ids`` and ``neg_category_ids`` (contiguous ids) for federated
-    evaluation. With ``dataset_name``, its metadata gets thing_classes (first synonym of each category) and
+    Records carry ``not_exhaustive_category_ids`` and ``neg_category_ids`` as in the json (LVIS ids), as
+    Detectron2 does. Image paths come from ``coco_url`` (``image_root/<split folder>/<file>``), else from
+    ``file_name``. With ``dataset_name``, its metadata gets thing_classes (first synonym of each category) and
     class_image_count.
     """
     with open(json_file) as f:
@@ -69,8 +71,9 @@ def load_lvis_json(
             "file_name": _file_name(image_root, img),
             "height": img["height"],
             "width": img["width"],
-            "not_exhaustive_category_ids": [map_id(c) for c in img.get("not_exhaustive_category_ids", [])],
-            "neg_category_ids": [map_id(c) for c in img.get("neg_category_ids", [])],
+            # kept as the json's LVIS ids (1-based), as Detectron2 returns them
+            "not_exhaustive_category_ids": img.get("not_exhaustive_category_ids", []),
+            "neg_category_ids": img.get("neg_category_ids", []),
             "image_id": img["id"],
         }
         objs = []
