@@ -56,8 +56,9 @@ def _from_polygons(image_file: str, json_file: str) -> dict[str, Any]:
         poly = np.asarray(obj["polygon"], dtype=np.float32) + 0.5
         if len(poly) < 3:
             continue
-        x0, y0 = poly.min(0)
-        x1, y1 = poly.max(0)
+        # Detectron2's box is the bounds of the polygon dilated by 0.5 (as cityscapesScripts rasterises it)
+        x0, y0 = poly.min(0) - 0.5
+        x1, y1 = poly.max(0) + 0.5
         annos.append({"iscrowd": int(is_crowd), "category_id": _THING_BY_NAME[name], "bbox": [float(x0), float(y0),
                       float(x1), float(y1)], "bbox_mode": BoxMode.XYXY_ABS,
                       "segmentation": [poly.reshape(-1).tolist()]})  # fmt: skip
@@ -74,10 +75,14 @@ def _from_instance_png(image_file: str, inst_file: str) -> dict[str, Any]:
             continue
         mask = np.asfortranarray((inst == inst_id).astype(np.uint8))
         ys, xs = np.nonzero(mask)
+        # Detectron2's convention: the box spans the first to the last pixel index (not + 1); one-pixel-thin
+        # instances get an empty box and are skipped.
+        if xs.max() <= xs.min() or ys.max() <= ys.min():
+            continue
         rle = mask_util.encode(mask)
         rle["counts"] = rle["counts"].decode("ascii")
         annos.append({"iscrowd": int(inst_id < 1000), "category_id": _THING_BY_ID[label_id],
-                      "bbox": [float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)],
+                      "bbox": [float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())],
                       "bbox_mode": BoxMode.XYXY_ABS, "segmentation": rle})  # fmt: skip
     return {"file_name": image_file, "image_id": os.path.basename(image_file), "height": inst.shape[0],
             "width": inst.shape[1], "annotations": annos}  # fmt: skip
