@@ -68,7 +68,8 @@ def filter_images_with_few_keypoints(dataset_dicts: list[dict], min_keypoints_pe
 
 def load_proposals_into_dataset(dataset_dicts: list[dict], proposal_file: str) -> list[dict]:
     """Attach precomputed proposals (a pickle with "ids", "boxes", "objectness_logits", optional "bbox_mode")
-    to each record as proposal_boxes / proposal_objectness_logits / proposal_bbox_mode."""
+    to each record as proposal_boxes / proposal_objectness_logits (sorted by decreasing objectness) /
+    proposal_bbox_mode."""
     logger.info("Loading proposals from: %s", proposal_file)
     with open(proposal_file, "rb") as f:
         proposals = pickle.load(f, encoding="latin1")
@@ -86,8 +87,12 @@ def load_proposals_into_dataset(dataset_dicts: list[dict], proposal_file: str) -
         if key not in id_to_index:
             raise KeyError(f"Proposal file '{proposal_file}' has no proposals for image id {key}.")
         i = id_to_index[key]
-        record["proposal_boxes"] = proposals["boxes"][i]
-        record["proposal_objectness_logits"] = proposals["objectness_logits"][i]
+        boxes = np.asarray(proposals["boxes"][i])
+        objectness_logits = np.asarray(proposals["objectness_logits"][i])
+        # best first, as Detectron2: the mapper keeps the first PRECOMPUTED_PROPOSAL_TOPK_* of them
+        order = objectness_logits.argsort()[::-1]
+        record["proposal_boxes"] = boxes[order]
+        record["proposal_objectness_logits"] = objectness_logits[order]
         record["proposal_bbox_mode"] = bbox_mode
     return dataset_dicts
 
