@@ -5,18 +5,22 @@ Drawing is done with PIL (no figure, no GUI backend) and numpy alpha blending: f
 
 from __future__ import annotations
 
-import functools
 from enum import Enum, unique
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
-from .colormap import class_color
+from ._draw import Color, darker
+from ._draw import as_numpy as _as_numpy
+from ._generic_mask import GenericMask
+from ._panoptic import _PanopticPrediction
+from ._vis_primitives import _PrimitivesMixin
+from .colormap import class_color, random_color
 
-__all__ = ["ColorMode", "VisImage", "Visualizer"]
+__all__ = ["ColorMode", "VisImage", "Visualizer", "GenericMask"]
 
 _KEYPOINT_THRESHOLD = 0.05
 _RED = (1.0, 0.0, 0.0)
@@ -58,6 +62,13 @@ class VisImage:
             pil = pil.resize((self.width, self.height), Image.BILINEAR)
         self.canvas = pil
 
+    def reset_image(self, img: np.ndarray) -> None:
+        """Replace the drawing with `img`, an (H * scale, W * scale, 3) RGB array (e.g. a greyed-out copy)."""
+        img = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
+        if img.shape[:2] != (self.height, self.width):
+            raise ValueError(f"reset_image expects shape {(self.height, self.width, 3)}, got {img.shape}.")
+        self.canvas = Image.fromarray(img[:, :, :3])
+
     def get_image(self) -> np.ndarray:
         """The drawing as an (H * scale, W * scale, 3) uint8 RGB array."""
         return np.asarray(self.canvas).copy()
@@ -69,30 +80,16 @@ class VisImage:
         self.canvas.save(path)
 
 
-@functools.lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
-
-
-def _to_rgb255(color: Sequence[float]) -> tuple[int, int, int]:
-    return tuple(int(round(float(c) * 255)) for c in color[:3])  # type: ignore[return-value]
-
-
-def _darker(color: Sequence[float], factor: float = 0.6) -> tuple[float, float, float]:
-    return tuple(float(c) * factor for c in color[:3])  # type: ignore[return-value]
-
-
-def _as_numpy(x: Any) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
-    return np.asarray(x)
-
-
 def _boxes_to_numpy(boxes: Any) -> np.ndarray:
-    """Boxes, RotatedBoxes-free tensors or arrays -> (N, 4) float XYXY."""
+    """Boxes / RotatedBoxes / tensors / arrays / lists -> (N, 4) float XYXY or (N, 5) XYWHA."""
     if hasattr(boxes, "tensor"):
         boxes = boxes.tensor
-    return _as_numpy(boxes).reshape(-1, 4).astype(np.float64)
+    arr = _as_numpy(boxes).astype(np.float64)
+    if arr.size == 0:
+        return arr.reshape(0, 4)
+    if arr.ndim != 2 or arr.shape[1] not in (4, 5):
+        raise ValueError(f"Boxes must be (N, 4) XYXY_ABS or (N, 5) XYWHA_ABS, got shape {arr.shape}.")
+    return arr
 
 
 def _masks_to_numpy(masks: Any, height: int, width: int) -> np.ndarray:
@@ -120,13 +117,6 @@ def _masks_to_numpy(masks: Any, height: int, width: int) -> np.ndarray:
     return np.stack(out) if out else np.zeros((0, height, width), bool)
 
 
-def _mask_edges(mask: np.ndarray) -> np.ndarray:
-    """Pixels of `mask` with at least one 4-neighbour outside it (a 1-pixel outline, no OpenCV needed)."""
-    padded = np.pad(mask, 1, constant_values=False)
-    interior = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
-    return mask & ~interior
-
-
 def _create_text_labels(
     classes: Sequence[int] | None,
     scores: Sequence[float] | None,
@@ -150,8 +140,12 @@ def _create_text_labels(
     return labels
 
 
-class Visualizer:
-    """Draws on a copy of an RGB image; every `draw_*` returns the `VisImage` (also `get_output()`)."""
+class Visualizer(_PrimitivesMixin):
+    """Draws on a copy of an RGB image; every `draw_*` returns the `VisImage` (also `get_output()`).
+
+    Coordinates passed to the drawing methods are in the input image; colours are RGB floats in [0, 1] or
+    matplotlib colour names ("g", "white", "#ff0000").
+    """
 
     def __init__(
         self,
@@ -182,11 +176,14 @@ class Visualizer:
         self._instance_mode = instance_mode
         self._default_font_size = max(int(np.sqrt(self.output.height * self.output.width) // 90), 10)
         self._line_width = max(int(round(self._default_font_size / 4)), 1)
+        self.keypoint_threshold = _KEYPOINT_THRESHOLD
 
     # ---- high-level drawing -------------------------------------------------------------------------------
 
     def draw_instance_predictions(self, predictions: Any, jittering: bool = False) -> VisImage:
         """Draw a model's `Instances` (pred_boxes, scores, pred_classes, pred_masks, pred_keypoints; all optional).
+
+        Rotated boxes (`RotatedBoxes` / (N, 5) pred_boxes) are drawn as rotated outlines with their labels.
 
         Args:
             predictions: Instances in the coordinates of the input image.
@@ -209,25 +206,29 @@ class Visualizer:
             alpha = 0.8
         if self._instance_mode == ColorMode.IMAGE_BW:
             alpha = 0.3
-            if masks is not None:
-                h, w = self.img.shape[:2]
-                self._grey_out(_masks_to_numpy(masks, h, w).any(axis=0))
+            h, w = self.img.shape[:2]
+            keep = _masks_to_numpy(masks, h, w).any(axis=0) if masks is not None else None
+            self.output.reset_image(self._create_grayscale_image(keep))
         return self.overlay_instances(
             boxes=boxes, labels=labels, masks=masks, keypoints=keypoints, assigned_colors=colors, alpha=alpha
         )
 
     def draw_dataset_dict(self, dic: dict) -> VisImage:
-        """Draw the annotations, semantic map and panoptic map of a dict in Detectron2's dataset format."""
+        """Draw the annotations, semantic map and panoptic map of a dict in Detectron2's dataset format.
+
+        Boxes in `BoxMode.XYWHA_ABS` are drawn as rotated boxes, every other mode as XYXY boxes.
+        """
         annos = dic.get("annotations", None)
         if annos:
             from detectra.structures import BoxMode
 
             boxes = None
             if "bbox" in annos[0]:
-                boxes = np.array(
-                    [BoxMode.convert(list(a["bbox"]), a.get("bbox_mode", BoxMode.XYWH_ABS), BoxMode.XYXY_ABS)
-                     for a in annos]  # fmt: skip
-                )
+                boxes = np.array([
+                    a["bbox"] if a.get("bbox_mode") == BoxMode.XYWHA_ABS
+                    else BoxMode.convert(list(a["bbox"]), a.get("bbox_mode", BoxMode.XYWH_ABS), BoxMode.XYXY_ABS)
+                    for a in annos
+                ], dtype=np.float64)  # fmt: skip
             masks = [a["segmentation"] for a in annos] if "segmentation" in annos[0] else None
             keypoints = None
             if "keypoints" in annos[0]:
@@ -261,15 +262,14 @@ class Visualizer:
         sem_seg = _as_numpy(sem_seg).astype(np.int64)
         labels, areas = np.unique(sem_seg, return_counts=True)
         stuff_classes = self.metadata.get("stuff_classes", None)
-        stuff_colors = self.metadata.get("stuff_colors", None)
         for label in labels[np.argsort(-areas)]:
             if stuff_classes is not None and not 0 <= label < len(stuff_classes):
                 continue
-            color = np.asarray(stuff_colors[label]) / 255.0 if stuff_colors else class_color(label)
             text = stuff_classes[label] if stuff_classes is not None else str(label)
             self.draw_binary_mask(
-                sem_seg == label, color, edge_color=_OFF_WHITE, text=text, alpha=alpha, area_threshold=area_threshold
-            )
+                sem_seg == label, self._stuff_color(label), edge_color=_OFF_WHITE, text=text, alpha=alpha,
+                area_threshold=area_threshold,
+            )  # fmt: skip
         return self.output
 
     def draw_panoptic_seg(
@@ -285,37 +285,28 @@ class Visualizer:
         `segments_info` is None, each id is read as `category * label_divisor + instance` (metadata's
         `label_divisor`, default 1000) and ids of `thing_dataset_id_to_contiguous_id` values are things.
         """
-        pan = _as_numpy(panoptic_seg).astype(np.int64)
-        if segments_info is None:
-            divisor = self.metadata.get("label_divisor", 1000)
-            thing_ids = set(self.metadata.get("thing_dataset_id_to_contiguous_id", {}).values())
-            segments_info = [
-                {"id": int(i), "category_id": int(i) // divisor, "isthing": int(i) // divisor in thing_ids}
-                for i in np.unique(pan)
-                if i >= 0
-            ]
-        segments = sorted(segments_info, key=lambda s: -int((pan == s["id"]).sum()))
+        pred = _PanopticPrediction(panoptic_seg, segments_info, self.metadata)
         if self._instance_mode == ColorMode.IMAGE_BW:
-            self._grey_out(np.isin(pan, [s["id"] for s in segments if s.get("isthing", False)]))
+            self.output.reset_image(self._create_grayscale_image(pred.non_empty_mask()))
 
         stuff_classes = self.metadata.get("stuff_classes", None)
-        stuff_colors = self.metadata.get("stuff_colors", None)
-        for seg in segments:
-            if seg.get("isthing", False):
-                continue
-            cat = int(seg["category_id"])
-            color = np.asarray(stuff_colors[cat]) / 255.0 if stuff_colors else class_color(cat)
+        for mask, sinfo in pred.semantic_masks():
+            cat = int(sinfo["category_id"])
             text = stuff_classes[cat] if stuff_classes and cat < len(stuff_classes) else str(cat)
             self.draw_binary_mask(
-                pan == seg["id"], color, edge_color=_OFF_WHITE, text=text, alpha=alpha, area_threshold=area_threshold
-            )
+                mask, self._stuff_color(cat), edge_color=_OFF_WHITE, text=text, alpha=alpha,
+                area_threshold=area_threshold,
+            )  # fmt: skip
 
-        things = [s for s in segments if s.get("isthing", False)]
+        things = list(pred.instance_masks())
         if things:
-            masks = np.stack([pan == s["id"] for s in things])
-            classes = [int(s["category_id"]) for s in things]
-            scores = [s["score"] for s in things] if all("score" in s for s in things) else None
-            labels = _create_text_labels(classes, scores, self.metadata.get("thing_classes", None))
+            masks = np.stack([m for m, _ in things])
+            infos = [s for _, s in things]
+            classes = [int(s["category_id"]) for s in infos]
+            scores = [s["score"] for s in infos] if all("score" in s for s in infos) else None
+            labels = _create_text_labels(
+                classes, scores, self.metadata.get("thing_classes", None), [s.get("iscrowd", 0) for s in infos]
+            )
             colors = [self._thing_color(c) for c in classes]
             self.overlay_instances(masks=masks, labels=labels, assigned_colors=colors, alpha=alpha)
         return self.output
@@ -327,21 +318,24 @@ class Visualizer:
         labels: Sequence[str] | None = None,
         masks: Any = None,
         keypoints: Any = None,
-        assigned_colors: Sequence[Sequence[float]] | None = None,
+        assigned_colors: Sequence[Color] | None = None,
         alpha: float = 0.5,
     ) -> VisImage:
         """Draw instances given as plain parts; every argument is optional but all given ones have length N.
 
         Args:
-            boxes: Boxes, or (N, 4) XYXY_ABS tensor / array, in input-image coordinates.
+            boxes: Boxes, or (N, 4) XYXY_ABS tensor / array, in input-image coordinates; RotatedBoxes or (N, 5)
+                XYWHA_ABS boxes are handed to `overlay_rotated_instances` (with labels and colours only).
             labels: N strings.
-            masks: BitMasks, PolygonMasks, (N, H, W) tensor / array, or N polygon lists / RLE dicts.
+            masks: BitMasks, PolygonMasks, (N, H, W) tensor / array, or N polygon lists / RLE dicts / GenericMasks.
             keypoints: Keypoints or (N, K, 3) tensor / array of (x, y, score).
-            assigned_colors: N RGB colours in [0, 1]; palette colours when None.
+            assigned_colors: N colours; palette colours when None.
             alpha: mask opacity.
         """
         h, w = self.img.shape[:2]
         boxes_np = _boxes_to_numpy(boxes) if boxes is not None else None
+        if boxes_np is not None and boxes_np.shape[1] == 5:
+            return self.overlay_rotated_instances(boxes=boxes_np, labels=labels, assigned_colors=assigned_colors)
         masks_np = _masks_to_numpy(masks, h, w) if masks is not None else None
         if keypoints is not None and hasattr(keypoints, "tensor"):
             keypoints = keypoints.tensor
@@ -374,105 +368,62 @@ class Visualizer:
                 self.draw_and_connect_keypoints(kpts)
         return self.output
 
+    def overlay_rotated_instances(
+        self,
+        boxes: Any = None,
+        labels: Sequence[str] | None = None,
+        assigned_colors: Sequence[Color] | None = None,
+    ) -> VisImage:
+        """Draw rotated boxes, largest first, each with its label along its top edge.
+
+        Args:
+            boxes: RotatedBoxes or (N, 5) XYWHA_ABS (cx, cy, w, h, angle in degrees CCW).
+            labels: N strings or None.
+            assigned_colors: N colours; random palette colours when None.
+        """
+        boxes_np = _boxes_to_numpy(boxes) if boxes is not None else np.zeros((0, 5))
+        num = len(boxes_np)
+        if num == 0:
+            return self.output
+        if boxes_np.shape[1] != 5:
+            raise ValueError(f"overlay_rotated_instances needs (N, 5) XYWHA_ABS boxes, got shape {boxes_np.shape}.")
+        for name, part in (("labels", labels), ("assigned_colors", assigned_colors)):
+            if part is not None and len(part) != num:
+                raise ValueError(f"overlay_rotated_instances got {len(part)} {name} for {num} boxes.")
+        colors = list(assigned_colors) if assigned_colors is not None else [random_color(True, 1) for _ in range(num)]
+        for i in np.argsort(-(boxes_np[:, 2] * boxes_np[:, 3]), kind="stable"):
+            label = labels[i] if labels is not None else None
+            self.draw_rotated_box_with_label(boxes_np[i], edge_color=colors[i], label=label)
+        return self.output
+
     def draw_and_connect_keypoints(self, keypoints: Any) -> VisImage:
         """Draw one instance's (K, 3) keypoints (x, y, score) and the skeleton lines of
-        `metadata.keypoint_connection_rules` ([(name_a, name_b, (r, g, b) in 0-255)]) between visible ones."""
+        `metadata.keypoint_connection_rules` ([(name_a, name_b, (r, g, b) in 0-255)]) between visible ones.
+
+        With COCO keypoint names, the nose is also joined to the mid-shoulder and that to the mid-hip.
+        """
         kpts = _as_numpy(keypoints).reshape(-1, 3)
         names = self.metadata.get("keypoint_names", None)
         visible: dict[Any, tuple[float, float]] = {}
         for idx, (x, y, score) in enumerate(kpts):
-            if score > _KEYPOINT_THRESHOLD:
+            if score > self.keypoint_threshold:
                 visible[names[idx] if names else idx] = (float(x), float(y))
         for name_a, name_b, color in self.metadata.get("keypoint_connection_rules", None) or []:
             if name_a in visible and name_b in visible:
-                self.draw_line(visible[name_a], visible[name_b], color=np.asarray(color) / 255.0)
+                (x0, y0), (x1, y1) = visible[name_a], visible[name_b]
+                self.draw_line([x0, x1], [y0, y1], color=np.asarray(color) / 255.0)
+        if "left_shoulder" in visible and "right_shoulder" in visible:
+            (lx, ly), (rx, ry) = visible["left_shoulder"], visible["right_shoulder"]
+            mid_shoulder = ((lx + rx) / 2, (ly + ry) / 2)
+            if "nose" in visible:
+                nx, ny = visible["nose"]
+                self.draw_line([nx, mid_shoulder[0]], [ny, mid_shoulder[1]], color=_RED)
+            if "left_hip" in visible and "right_hip" in visible:
+                (lx, ly), (rx, ry) = visible["left_hip"], visible["right_hip"]
+                self.draw_line([mid_shoulder[0], (lx + rx) / 2], [mid_shoulder[1], (ly + ry) / 2], color=_RED)
+        # Discs after lines, so that a keypoint stays visible where skeleton lines meet.
         for x, y in visible.values():
             self.draw_circle((x, y), color=_RED)
-        return self.output
-
-    # ---- primitives (coordinates in the input image) -------------------------------------------------------
-
-    def draw_box(self, box: Sequence[float], edge_color: Sequence[float] = (0.0, 1.0, 0.0)) -> VisImage:
-        """Outline an XYXY box."""
-        x0, y0, x1, y1 = (float(v) * self._scale for v in box)
-        draw = ImageDraw.Draw(self.output.canvas)
-        draw.rectangle([x0, y0, max(x1, x0), max(y1, y0)], outline=_to_rgb255(edge_color), width=self._line_width)
-        return self.output
-
-    def draw_line(self, p0: Sequence[float], p1: Sequence[float], color: Sequence[float]) -> VisImage:
-        """A segment between two points."""
-        s = self._scale
-        draw = ImageDraw.Draw(self.output.canvas)
-        draw.line([(p0[0] * s, p0[1] * s), (p1[0] * s, p1[1] * s)], fill=_to_rgb255(color), width=self._line_width)
-        return self.output
-
-    def draw_circle(self, center: Sequence[float], color: Sequence[float], radius: float | None = None) -> VisImage:
-        """A filled disc."""
-        r = radius if radius is not None else max(self._line_width * 1.5, 2.0)
-        x, y = center[0] * self._scale, center[1] * self._scale
-        ImageDraw.Draw(self.output.canvas).ellipse([x - r, y - r, x + r, y + r], fill=_to_rgb255(color))
-        return self.output
-
-    def draw_text(
-        self,
-        text: str,
-        position: Sequence[float],
-        *,
-        font_size: int | None = None,
-        color: Sequence[float] = (1.0, 1.0, 1.0),
-        background: Sequence[float] | None = (0.0, 0.0, 0.0),
-        horizontal_alignment: str = "left",
-    ) -> VisImage:
-        """Text with its top-left (or top-centre) corner at `position`, on a filled background box."""
-        font = _font(font_size or self._default_font_size)
-        draw = ImageDraw.Draw(self.output.canvas)
-        x, y = position[0] * self._scale, position[1] * self._scale
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        if horizontal_alignment == "center":
-            x -= (right - left) / 2
-        x = min(max(x, 0), max(self.output.width - (right - left) - 2, 0))
-        y = min(max(y, 0), max(self.output.height - (bottom - top) - 2, 0))
-        if background is not None:
-            draw.rectangle([x, y, x + right - left + 2, y + bottom - top + 2], fill=_to_rgb255(background))
-        draw.text((x + 1 - left, y + 1 - top), text, font=font, fill=_to_rgb255(color))
-        return self.output
-
-    def draw_binary_mask(
-        self,
-        binary_mask: Any,
-        color: Sequence[float] | None = None,
-        *,
-        edge_color: Sequence[float] | None = None,
-        text: str | None = None,
-        alpha: float = 0.5,
-        area_threshold: int | None = 10,
-    ) -> VisImage:
-        """Blend an (H, W) mask over the image with opacity `alpha`, outline it, optionally label its centre.
-
-        Masks with fewer than `area_threshold` pixels are skipped.
-        """
-        mask = _as_numpy(binary_mask).astype(bool)
-        if area_threshold is not None and mask.sum() < max(area_threshold, 1):
-            return self.output
-        color = tuple(color) if color is not None else tuple(class_color(0))
-        if self._scale != 1.0:
-            mask = np.asarray(
-                Image.fromarray(mask.astype(np.uint8) * 255).resize(
-                    (self.output.width, self.output.height), Image.NEAREST
-                )
-            ).astype(bool)
-        canvas = np.asarray(self.output.canvas).astype(np.float32)
-        rgb = np.asarray(_to_rgb255(color), dtype=np.float32)
-        canvas[mask] = canvas[mask] * (1.0 - alpha) + rgb * alpha
-        edge = _mask_edges(mask)
-        canvas[edge] = np.asarray(_to_rgb255(edge_color if edge_color is not None else _darker(color)), np.float32)
-        self.output.canvas = Image.fromarray(canvas.round().astype(np.uint8))
-        if text is not None:
-            ys, xs = np.nonzero(mask)
-            # The median pixel lies inside the mask for convex-ish shapes; good enough for a label.
-            cx, cy = float(np.median(xs)) / self._scale, float(np.median(ys)) / self._scale
-            self.draw_text(text, (cx, cy), color=(1.0, 1.0, 1.0), background=_darker(color, 0.5),
-                           horizontal_alignment="center")  # fmt: skip
         return self.output
 
     def get_output(self) -> VisImage:
@@ -487,6 +438,12 @@ class Visualizer:
             return tuple(float(c) / 255.0 for c in thing_colors[class_id][:3])  # type: ignore[return-value]
         return tuple(float(c) for c in class_color(class_id))  # type: ignore[return-value]
 
+    def _stuff_color(self, class_id: int) -> tuple[float, float, float]:
+        stuff_colors = self.metadata.get("stuff_colors", None)
+        if stuff_colors and 0 <= class_id < len(stuff_colors):
+            return tuple(float(c) / 255.0 for c in stuff_colors[class_id][:3])  # type: ignore[return-value]
+        return tuple(float(c) for c in class_color(class_id))  # type: ignore[return-value]
+
     @staticmethod
     def _jitter(color: Sequence[float], seed: int) -> tuple[float, float, float]:
         rng = np.random.default_rng(seed)  # deterministic: the same picture every time
@@ -494,21 +451,8 @@ class Visualizer:
         vec = vec / np.linalg.norm(vec) * 0.5
         return tuple(np.clip(np.asarray(color) + vec, 0, 1).tolist())  # type: ignore[return-value]
 
-    def _grey_out(self, keep: np.ndarray) -> None:
-        """Turn every pixel outside `keep` (H, W of the input) grey."""
-        grey = np.asarray(self.output.canvas.convert("L").convert("RGB"))
-        canvas = np.asarray(self.output.canvas).copy()
-        if self._scale != 1.0:
-            keep = np.asarray(
-                Image.fromarray(keep.astype(np.uint8) * 255).resize(
-                    (self.output.width, self.output.height), Image.NEAREST
-                )
-            ).astype(bool)
-        canvas[~keep] = grey[~keep]
-        self.output.canvas = Image.fromarray(canvas)
-
     def _draw_instance_label(
-        self, label: str, color: Sequence[float], boxes: np.ndarray | None, masks: np.ndarray | None, i: int
+        self, label: str, color: Color, boxes: np.ndarray | None, masks: np.ndarray | None, i: int
     ) -> None:
         if boxes is not None:
             x0, y0, x1, y1 = boxes[i]
@@ -521,4 +465,4 @@ class Visualizer:
             pos = (float(np.median(xs)), float(np.median(ys)))
         else:
             return
-        self.draw_text(label, pos, color=(1.0, 1.0, 1.0), background=_darker(color, 0.5))
+        self.draw_text(label, pos, color=(1.0, 1.0, 1.0), background=darker(color, 0.5), horizontal_alignment="left")
