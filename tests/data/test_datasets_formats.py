@@ -215,7 +215,8 @@ def _write_coco_panoptic(root, h=32, w=40):
     pan = {"images": [{"id": 42, "file_name": "000000000042.jpg", "height": h, "width": w}],
            "annotations": [{"image_id": 42, "file_name": "000000000042.png", "segments_info": segments}],
            "categories": [{"id": 1, "name": "person", "isthing": 1}, {"id": 3, "name": "car", "isthing": 1},
-                          {"id": 187, "name": "sky", "isthing": 0}, {"id": 149, "name": "road", "isthing": 0}]}  # fmt: skip
+                          {"id": 187, "name": "sky", "isthing": 0},
+                          {"id": 149, "name": "road", "isthing": 0}]}  # fmt: skip
     with open(os.path.join(root, "panoptic.json"), "w") as f:
         json.dump(pan, f)
     # instances json of the things (for the separated variant)
