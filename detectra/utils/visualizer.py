@@ -93,7 +93,8 @@ def _boxes_to_numpy(boxes: Any) -> np.ndarray:
 
 
 def _masks_to_numpy(masks: Any, height: int, width: int) -> np.ndarray:
-    """BitMasks / PolygonMasks / (N, H, W) tensors or arrays / lists of polygon lists -> (N, H, W) bool."""
+    """BitMasks / PolygonMasks / (N, H, W) tensors or arrays / lists of GenericMasks, polygon lists or RLEs ->
+    (N, H, W) bool."""
     from pycocotools import mask as mask_util
 
     if hasattr(masks, "polygons"):  # PolygonMasks
@@ -105,7 +106,9 @@ def _masks_to_numpy(masks: Any, height: int, width: int) -> np.ndarray:
         return arr.reshape(-1, height, width).astype(bool) if arr.size else np.zeros((0, height, width), bool)
     out = []
     for m in masks:
-        if isinstance(m, (torch.Tensor, np.ndarray)) and _as_numpy(m).ndim == 2:
+        if isinstance(m, GenericMask):
+            out.append(m.mask.astype(bool))
+        elif isinstance(m, (torch.Tensor, np.ndarray)) and _as_numpy(m).ndim == 2:
             out.append(_as_numpy(m).astype(bool))
         elif isinstance(m, dict):  # RLE
             rle = mask_util.frPyObjects(m, height, width) if isinstance(m["counts"], list) else m
