@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from detectra.cli._common import CLIError, describe_error
+from detectra.cli._common import describe_error
 
 __all__ = ["COMMANDS", "main"]
 

@@ -80,7 +80,7 @@ def add_config_args(parser: argparse.ArgumentParser, *, opts: bool = True) -> No
                              "datasets (instead of --config-file / MODEL.WEIGHTS)")  # fmt: skip
     if opts:
         parser.add_argument("opts", nargs=argparse.REMAINDER, default=[],
-                            help="config overrides as KEY VALUE pairs, e.g. MODEL.DEVICE cpu SOLVER.MAX_ITER 100")  # fmt: skip
+                            help="config overrides as KEY VALUE pairs, e.g. SOLVER.MAX_ITER 100")  # fmt: skip
 
 
 def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True) -> None:
@@ -299,12 +299,6 @@ def check_datasets(cfg: Any, keys: tuple[str, ...] = ("TRAIN", "TEST")) -> None:
                 "detectra.data.datasets.register_coco_instances, or pass --train-json/--train-images "
                 "(--val-json/--val-images)."
             )
-
-
-def output_dir_of(cfg: Any, args: argparse.Namespace) -> str:
-    """--output-dir if given, else the config's OUTPUT_DIR."""
-    out = getattr(args, "output_dir", "") or cfg.OUTPUT_DIR
-    return out
 
 
 def weights_or_die(cfg: Any) -> None:

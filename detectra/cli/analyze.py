@@ -21,7 +21,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=prog, description="FLOPs, parameter counts and structure of a model.")
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=["flop", "parameter"], help="what to report")
     parser.add_argument("--num-inputs", type=int, default=2, metavar="N",
-                        help="flop: average over N test images (default 2; a blank image without a test set)")  # fmt: skip
+                        help="flop: average over N test images (default 2; else a blank image)")  # fmt: skip
     parser.add_argument("--depth", type=int, default=2, help="module depth of the per-module tables (default 2)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     add_config_args(parser)

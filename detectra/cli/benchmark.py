@@ -140,12 +140,10 @@ def _bench_eval(cfg: Any, max_images: int) -> dict:
     model = _test_model(cfg)
     name = cfg.DATASETS.TEST[0]
     if max_images:
+        from detectra.data import DatasetMapper
         from detectra.data.common import DatasetFromList
 
-        loader = build_detection_test_loader(cfg, name)
         dicts = DatasetCatalog.get(name)[:max_images]
-        from detectra.data import DatasetMapper
-
         loader = build_detection_test_loader(dataset=DatasetFromList(dicts, copy=False),
                                              mapper=DatasetMapper(cfg, is_train=False), num_workers=0)  # fmt: skip
     else:

@@ -16,7 +16,7 @@ from detectra.cli._common import ArgumentParser, add_config_args, add_dataset_ar
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=prog, description="Evaluate trained weights on the config's test datasets.")
     parser.add_argument("--output-dir", default="", metavar="DIR",
-                        help="where to write the results (default: --run DIR, else the config's OUTPUT_DIR)")  # fmt: skip
+                        help="where to write the results (default: --run DIR, else OUTPUT_DIR)")  # fmt: skip
     parser.add_argument("--num-vis", type=int, default=8, metavar="N", help="annotated predictions on N images")
     parser.add_argument("--vis-threshold", type=float, default=0.5, metavar="S", help="score threshold to draw")
     parser.add_argument("--num-gpus", type=int, default=1, help="processes (one per GPU)")

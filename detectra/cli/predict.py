@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 

@@ -47,6 +47,7 @@ def _args(module, out: Path, *extra: str):
         ["--config-file", "shapes/faster_rcnn_R_18_FPN.yaml", *extra, "OUTPUT_DIR", str(out), *TINY])
 
 
+@pytest.mark.slow  # ~20-90 s each on 2 busy cores: two short trainings with evaluation
 @pytest.mark.parametrize("tool", ["train_net", "plain_train_net"])
 def test_tool_trains_checkpoints_and_evaluates(tool, shapes_datasets, tmp_path):
     module = _load_tool(tool)
