@@ -42,6 +42,34 @@ def sample_seed(base_seed: int, rank: int, position: int) -> int:
     return int(np.random.SeedSequence([int(base_seed) % 2**63, rank, position]).generate_state(1)[0])
 
 
+class _ExitWithParent:
+    """Worker init: end the worker at once when the training process dies (e.g. SIGKILL, OOM kill).
+
+    torch's own watchdog notices a dead parent only between items, and the worker then waits at exit for its queue
+    feeder thread, which can block forever on a full pipe that no process reads. Orphaned workers would then keep
+    the dead run's stdout open and its memory held, so this thread leaves with ``os._exit`` instead.
+    """
+
+    def __init__(self, user_init: Optional[Callable[[int], None]]) -> None:
+        self._user_init = user_init
+
+    def __call__(self, worker_id: int) -> None:
+        import os
+        import threading
+        import time
+
+        parent = os.getppid()
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(0)
+
+        threading.Thread(target=watch, name="detectra-exit-with-parent", daemon=True).start()
+        if self._user_init is not None:
+            self._user_init(worker_id)
+
+
 def _identity(x: Any) -> Any:
     return x
 
@@ -203,7 +231,7 @@ class ResumableDataLoader:
         self._loader_kwargs = dict(
             num_workers=num_workers,
             pin_memory=pin_memory,
-            worker_init_fn=worker_init_fn,
+            worker_init_fn=_ExitWithParent(worker_init_fn) if num_workers > 0 else worker_init_fn,
             persistent_workers=persistent_workers and num_workers > 0,
         )
         if num_workers > 0 and prefetch_factor is not None:

@@ -17,11 +17,15 @@ from detectra.utils import comm  # noqa: E402
 
 
 def main(args):
-    cfg = make_cfg(args.output_dir, **{"SOLVER.MAX_ITER": args.max_iter})
+    if args.shapes_dir:
+        cfg, trainer_class = _real_detector_setup(args)
+    else:
+        cfg = make_cfg(args.output_dir, **{"SOLVER.MAX_ITER": args.max_iter})
+        trainer_class = make_trainer_class(num_workers=args.workers, deterministic_model=args.deterministic)
     cfg.merge_from_list(args.opts or [])
     cfg.freeze()
     default_setup(cfg, args)
-    trainer = make_trainer_class(num_workers=args.workers, deterministic_model=args.deterministic)(cfg)
+    trainer = trainer_class(cfg)
     trainer.resume_or_load(resume=args.resume)
     if args.kill_at >= 0:
         # Die hard (no cleanup, like an OOM kill or a preempted node) right after iteration kill_at.
@@ -31,6 +35,33 @@ def main(args):
     if args.grad_file:
         trainer.register_hooks([_GradDump(args.grad_file)])
     trainer.train()
+
+
+def _real_detector_setup(args):
+    """The path users take: a small Faster R-CNN from the shapes model-zoo config, the default DefaultTrainer
+    (build_model, build_detection_train_loader with augmentation and aspect-ratio grouping), on a COCO json."""
+    from detectra import model_zoo
+    from detectra.config import get_cfg
+    from detectra.data.datasets import register_coco_instances
+    from detectra.engine import DefaultTrainer
+
+    register_coco_instances(
+        "resume_shapes", {}, os.path.join(args.shapes_dir, "instances.json"), os.path.join(args.shapes_dir, "images")
+    )
+    cfg = get_cfg()
+    cfg.merge_from_file(model_zoo.get_config_file("shapes/faster_rcnn_R_18_FPN.yaml"))
+    cfg.OUTPUT_DIR = args.output_dir
+    cfg.DATASETS.TRAIN, cfg.DATASETS.TEST = ("resume_shapes",), ()
+    cfg.DATALOADER.NUM_WORKERS = args.workers
+    cfg.INPUT.MIN_SIZE_TRAIN, cfg.INPUT.MAX_SIZE_TRAIN = (64, 80, 96), 128
+    cfg.SOLVER.IMS_PER_BATCH, cfg.SOLVER.MAX_ITER, cfg.SOLVER.CHECKPOINT_PERIOD = 4, args.max_iter, 4
+    cfg.SOLVER.WARMUP_ITERS, cfg.SOLVER.STEPS = 3, (6,)
+    cfg.SEED = 5
+
+    class Trainer(DefaultTrainer):
+        writer_period = 1  # a metrics.json line per iteration, to compare runs iteration by iteration
+
+    return cfg, Trainer
 
 
 class _GradDump(hooks.HookBase):
@@ -56,6 +87,7 @@ if __name__ == "__main__":
     parser.add_argument("--max-iter", type=int, default=10)
     parser.add_argument("--grad-file", default="")
     parser.add_argument("--deterministic", action="store_true", help="no BN / dropout / augmentation")
+    parser.add_argument("--shapes-dir", default="", help="train the shapes Faster R-CNN on this generated dataset")
     args = parser.parse_args()
     launch(main, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
            dist_url=args.dist_url, args=(args,))  # fmt: skip
