@@ -183,7 +183,8 @@ class GenericMask:
         polys = [p.tolist() for p in self.polygons if len(p) >= 6]
         if not polys:
             return np.zeros(4, dtype=np.float64)
-        box = mask_util.toBbox(mask_util.merge(mask_util.frPyObjects(polys, self.height, self.width))).astype(np.float64)
+        rle = mask_util.merge(mask_util.frPyObjects(polys, self.height, self.width))
+        box = mask_util.toBbox(rle).astype(np.float64)  # XYWH
         box[2] += box[0]
         box[3] += box[1]
         return box

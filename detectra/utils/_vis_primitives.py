@@ -7,7 +7,7 @@ the shapes; both work on `self.output` (a `VisImage`) in input-image coordinates
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 from PIL import Image
@@ -15,9 +15,31 @@ from PIL import Image
 from . import _draw
 from ._draw import Color, change_color_brightness, darker, resize_mask, to_rgb
 from ._draw import as_numpy as _as_numpy
+from ._generic_mask import mask_to_polygons
 from .colormap import random_color
 
+if TYPE_CHECKING:
+    from .visualizer import VisImage
+
 _SMALL_OBJECT_AREA = 1000  # in pixels of the output image: thinner outlines for smaller rotated boxes
+
+
+def _drop_small_regions(mask: np.ndarray, min_area: float) -> np.ndarray:
+    """`mask` without the connected regions whose outer boundary encloses fewer than `min_area` pixels."""
+    from pycocotools import mask as mask_util
+
+    small = []
+    for poly in mask_to_polygons(mask)[0]:
+        x, y = poly[0::2], poly[1::2]
+        area = 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))  # > 0: outer boundary
+        if 0 < area < min_area:
+            small.append(poly.tolist())
+    if not small:
+        return mask
+    h, w = mask.shape
+    # Traced boundaries follow pixel edges, so rasterising them gives back exactly the region's pixels.
+    covered = mask_util.decode(mask_util.merge(mask_util.frPyObjects(small, h, w))).astype(bool)
+    return mask & ~covered
 
 
 class _PrimitivesMixin:
@@ -166,11 +188,14 @@ class _PrimitivesMixin:
     ) -> VisImage:
         """Blend an (H, W) mask over the image with opacity `alpha`, outline it, optionally label its centre.
 
-        Masks with fewer than `area_threshold` pixels are skipped. A random palette colour when `color` is None;
-        the outline is a darker shade of it when `edge_color` is None.
+        Connected regions (8-connected) of fewer than `area_threshold` pixels are left out, as Detectron2 drops
+        small polygons. A random palette colour when `color` is None; the outline is a darker shade of it when
+        `edge_color` is None.
         """
         mask = _as_numpy(binary_mask).astype(bool)
-        if area_threshold is not None and mask.sum() < max(area_threshold, 1):
+        if area_threshold is not None and area_threshold > 1 and mask.any():
+            mask = _drop_small_regions(mask, area_threshold)
+        if not mask.any():
             return self.output
         color = to_rgb(color) if color is not None else tuple(random_color(rgb=True, maximum=1))
         mask = resize_mask(mask, self.output.width, self.output.height)

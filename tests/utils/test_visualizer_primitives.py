@@ -138,6 +138,12 @@ def test_binary_mask_with_hole_and_area_threshold():
     tiny = np.zeros((60, 80), dtype=bool)
     tiny[0:2, 0:2] = True
     assert not _changed(_vis().draw_binary_mask(tiny, "red", area_threshold=10).get_image()).any()
+    # small regions are dropped one by one: the 4-pixel speck goes, the big region and a speck in its hole stay
+    ring[0:2, 70:72] = True
+    ring[24:27, 24:27] = True  # 9 pixels inside the hole
+    img = _vis().draw_binary_mask(ring, (0.0, 1.0, 0.0), area_threshold=5).get_image()
+    assert tuple(img[15, 15]) == (50, 178, 50) and tuple(img[25, 25]) == (50, 178, 50)
+    assert not _changed(img)[0:2, 70:72].any() and tuple(img[21, 21]) == (GREY,) * 3
 
 
 # ---- GenericMask ------------------------------------------------------------------------------------------
