@@ -255,6 +255,10 @@ class ResNet(Backbone):
         """Args: x: Tensor[N, C, H, W]. Returns: ``{name: feature}`` for each of ``out_features``."""
         if x.dim() != 4:
             raise ValueError(f"ResNet takes an input of shape (N, C, H, W); got {tuple(x.shape)}.")
+        if x.device.type == "cpu":
+            # oneDNN runs NHWC convolutions without reordering around every layer: 10-25% faster on CPU;
+            # the layout then propagates through the network (FPN, heads)
+            x = x.contiguous(memory_format=torch.channels_last)
         outputs = {}
         x = self.stem(x)
         if "stem" in self._out_features:
