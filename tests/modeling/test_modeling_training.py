@@ -108,3 +108,28 @@ def test_overfit_one_image(tmp_path):
     last = {k: sum(h[k] for h in history[-5:]) / 5 for k in first}
     assert last["total"] < 0.5 * first["total"], f"loss did not drop enough: {first} -> {last}"
     assert last["loss_rpn_cls"] < 0.2 * first["loss_rpn_cls"], f"RPN did not fit: {first} -> {last}"
+
+
+@pytest.mark.parametrize("arch", ["faster_rcnn_fpn", "retinanet"])
+def test_bf16_autocast(arch, tmp_path):
+    """Training and inference run under CPU bf16 autocast; boxes and scores come out in float32.
+
+    Tiny 64-px inputs: CPUs without native bf16 (AVX2 only) run bf16 convolutions very slowly.
+    """
+    model = _build(arch)
+    batch = mapped_batch(tmp_path, "boxes")[:1]
+    batch[0]["image"] = batch[0]["image"][:, :64, :64]
+    inst = batch[0]["instances"]
+    inst.gt_boxes.clip((64, 64))
+    batch[0]["instances"] = inst[inst.gt_boxes.nonempty(threshold=4)]
+    with EventStorage(), torch.autocast("cpu", dtype=torch.bfloat16):
+        losses = model(batch)
+    assert all(math.isfinite(v.item()) for v in losses.values()), losses
+    sum(losses.values()).backward()
+
+    model.eval()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        (out,) = model([{"image": batch[0]["image"]}])
+    inst = out["instances"]
+    assert len(inst) > 0 and inst.pred_boxes.tensor.dtype == torch.float32 and inst.scores.dtype == torch.float32
+    assert torch.isfinite(inst.pred_boxes.tensor).all()
