@@ -9,6 +9,11 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+try:  # OmegaConf >= 2.4 keeps Python tuples as TupleConfig, which is not a ListConfig
+    from omegaconf.tupleconfig import TupleConfig as _TupleConfig
+except ImportError:  # pragma: no cover (older OmegaConf turns tuples into ListConfig)
+    _TupleConfig = ListConfig
+
 __all__ = ["instantiate", "locate", "dump_target"]
 
 logger = logging.getLogger(__name__)
@@ -71,6 +76,8 @@ def instantiate(cfg: Any) -> Any:
     Example:
         instantiate(L(torch.nn.Conv2d)(in_channels=3, out_channels=8, kernel_size=3))  # an nn.Conv2d
     """
+    if isinstance(cfg, _TupleConfig) and _TupleConfig is not ListConfig:
+        return tuple(instantiate(cfg[i]) for i in range(len(cfg)))
     if isinstance(cfg, ListConfig):
         return ListConfig([instantiate(cfg[i]) for i in range(len(cfg))], flags={"allow_objects": True})
     if isinstance(cfg, list):

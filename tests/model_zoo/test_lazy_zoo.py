@@ -1,0 +1,300 @@
+"""The LazyConfig (``.py``) model zoo: every config loads, its model equals the YAML twin's (parameter names, shapes,
+hyper-parameters), overrides reach the built objects, schedules equal the YAML solver's, and
+tools/lazyconfig_train_net.py trains end to end."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import collections.abc as abc
+
+from detectra import model_zoo
+from detectra.config import LazyConfig, instantiate
+
+ROOT = Path(__file__).resolve().parents[2]
+PY_CONFIGS = [n for n in model_zoo.list_configs() if n.endswith(".py")]
+TOP_LEVEL = {"model", "dataloader", "optimizer", "lr_multiplier", "train"}
+
+# LazyConfig -> the YAML config whose model Detectron2 documents as the same.
+YAML_TWINS = {
+    "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x.py": "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x.yaml",
+    "COCO-InstanceSegmentation/mask_rcnn_R_50_C4_1x.py": "COCO-InstanceSegmentation/mask_rcnn_R_50_C4_1x.yaml",
+    "COCO-Detection/retinanet_R_50_FPN_1x.py": "COCO-Detection/retinanet_R_50_FPN_1x.yaml",
+    "COCO-Detection/faster_rcnn_R_50_FPN_1x.py": "COCO-Detection/faster_rcnn_R_50_FPN_1x.yaml",
+    "COCO-Keypoints/keypoint_rcnn_R_50_FPN_1x.py": "COCO-Keypoints/keypoint_rcnn_R_50_FPN_1x.yaml",
+    "COCO-PanopticSegmentation/panoptic_fpn_R_50_1x.py": "COCO-PanopticSegmentation/panoptic_fpn_R_50_1x.yaml",
+    "Misc/cascade_mask_rcnn_R_50_FPN_1x.py": "Misc/cascade_mask_rcnn_R_50_FPN_1x.yaml",
+}
+
+
+def _build_lazy(cfg):
+    # On the meta device: no memory, no weight init, so R-50 models build in a fraction of a second.
+    with torch.device("meta"):
+        return instantiate(cfg)
+
+
+def _build_yaml(name: str):
+    from detectra.modeling import build_model
+
+    cfg = model_zoo.get_config(name)
+    cfg.MODEL.DEVICE = "meta"
+    return build_model(cfg)
+
+
+def _plain(v):
+    if isinstance(v, abc.Sequence) and not isinstance(v, str):  # instantiate passes config lists through
+        return tuple(_plain(x) for x in v)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+def _hyper_parameters(model: torch.nn.Module) -> dict[str, object]:
+    """Every scalar / string / sequence-of-scalars attribute of every sub-module (and of the plain objects they
+    hold, e.g. Matcher thresholds, Box2BoxTransform weights): what a config decides besides the weights."""
+    scalar = (bool, int, float, str)
+    out: dict[str, object] = {}
+
+    def visit(prefix: str, obj) -> None:
+        for k, v in vars(obj).items():
+            if k.startswith("_") or k == "training":
+                continue
+            if isinstance(v, scalar):
+                out[f"{prefix}.{k}"] = _plain(v)
+            elif (isinstance(v, abc.Sequence) and not isinstance(v, str)) and all(isinstance(x, scalar + (list, tuple)) for x in v):
+                out[f"{prefix}.{k}"] = _plain(v)
+            elif type(v).__module__.startswith("detectra.") and not isinstance(v, torch.nn.Module) and not callable(v):
+                visit(f"{prefix}.{k}", v)
+
+    for name, module in model.named_modules():
+        visit(name, module)
+    return out
+
+
+@pytest.mark.parametrize("name", PY_CONFIGS)
+def test_every_py_config_loads(name):
+    cfg = LazyConfig.load(model_zoo.get_config_file(name))
+    assert len(cfg) > 0
+    if not name.startswith("common/"):
+        assert set(cfg.keys()) == TOP_LEVEL
+        assert cfg.train.max_iter > 0 and cfg.optimizer.lr > 0
+    # a config round-trips through LazyConfig.save as YAML (default_setup writes it to the output dir)
+    if "LSJ" not in name:  # LSJ's norm lambdas are not YAML; save falls back to a pickle for them
+        assert "!object" not in LazyConfig.to_py(cfg)
+
+
+def test_required_lazy_configs_are_shipped():
+    required = {
+        "common/models/mask_rcnn_fpn.py", "common/models/mask_rcnn_c4.py", "common/models/retinanet.py",
+        "common/models/cascade_rcnn.py", "common/models/keypoint_rcnn_fpn.py", "common/models/panoptic_fpn.py",
+        "common/data/coco.py", "common/data/coco_keypoint.py", "common/data/coco_panoptic_separated.py",
+        "common/optim.py", "common/coco_schedule.py", "common/train.py",
+        "new_baselines/mask_rcnn_R_50_FPN_100ep_LSJ.py", "new_baselines/mask_rcnn_R_50_FPN_200ep_LSJ.py",
+        "new_baselines/mask_rcnn_R_50_FPN_400ep_LSJ.py", "new_baselines/mask_rcnn_R_101_FPN_100ep_LSJ.py",
+        *YAML_TWINS,
+    }  # fmt: skip
+    assert sorted(required - set(PY_CONFIGS)) == []
+
+
+@pytest.mark.parametrize("py_name,yaml_name", sorted(YAML_TWINS.items()))
+def test_lazy_model_equals_yaml_model(py_name, yaml_name):
+    lazy = _build_lazy(model_zoo.get_config(py_name).model)
+    ref = _build_yaml(yaml_name)
+    assert type(lazy) is type(ref)
+    shapes = {k: tuple(v.shape) for k, v in lazy.state_dict().items()}
+    ref_shapes = {k: tuple(v.shape) for k, v in ref.state_dict().items()}
+    assert shapes == ref_shapes  # so a Detectron2 checkpoint loads into either
+    frozen = {n for n, p in lazy.named_parameters() if not p.requires_grad}
+    assert frozen == {n for n, p in ref.named_parameters() if not p.requires_grad}
+    assert any(n.startswith(("backbone.bottom_up.stem", "backbone.stem")) for n in frozen)  # FREEZE_AT = 2
+    hp, ref_hp = _hyper_parameters(lazy), _hyper_parameters(ref)
+    assert len(hp) > 300
+    assert {k: (hp.get(k), ref_hp.get(k)) for k in hp.keys() | ref_hp.keys() if hp.get(k) != ref_hp.get(k)} == {}
+
+
+def test_overrides_reach_the_built_model():
+    cfg = model_zoo.get_config("common/models/mask_rcnn_fpn.py")
+    LazyConfig.apply_overrides(cfg, ["model.roi_heads.num_classes=3", "model.proposal_generator.nms_thresh=0.6"])
+    model = _build_lazy(cfg.model)
+    assert model.roi_heads.box_predictor.cls_score.out_features == 4  # 3 classes + background
+    assert model.roi_heads.box_predictor.bbox_pred.out_features == 12
+    assert model.roi_heads.mask_head.predictor.out_channels == 3
+    assert model.proposal_generator.nms_thresh == 0.6
+
+    c4 = model_zoo.get_config("common/models/mask_rcnn_c4.py")
+    LazyConfig.apply_overrides(c4, ["model.roi_heads.pooler.output_size=7", "model.roi_heads.num_classes=5"])
+    model = _build_lazy(c4.model)  # the mask head's input shape follows the pooler (interpolation)
+    assert model.roi_heads.mask_head.predictor.out_channels == 5
+    assert model.roi_heads.pooler.output_size == (7, 7)
+
+
+def test_get_config_trained_sets_init_checkpoint():
+    cfg = model_zoo.get_config("COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x.py", trained=True)
+    assert cfg.train.init_checkpoint == (
+        "https://dl.fbaipublicfiles.com/detectron2/COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x/"
+        "137260431/model_final_a54504.pkl"
+    )
+    lsj = model_zoo.get_config("new_baselines/mask_rcnn_R_50_FPN_100ep_LSJ.py", trained=True)
+    assert lsj.train.init_checkpoint.endswith("new_baselines/mask_rcnn_R_50_FPN_100ep_LSJ/42047764/model_final_bb69de.pkl")
+    assert model_zoo.get_config("new_baselines/mask_rcnn_R_50_FPN_100ep_LSJ.py").train.init_checkpoint == ""
+    with pytest.raises(RuntimeError, match="train.init_checkpoint"):
+        model_zoo.get_config("common/models/retinanet.py", trained=True)
+
+
+@pytest.mark.parametrize("py_name,yaml_name", [
+    ("COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x.py", "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x.yaml"),
+    ("COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.py", "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.yaml"),
+])  # fmt: skip
+def test_schedule_and_optimizer_equal_yaml_solver(py_name, yaml_name):
+    from detectra.solver import build_optimizer
+
+    cfg, ycfg = model_zoo.get_config(py_name), model_zoo.get_config(yaml_name)
+    solver = ycfg.SOLVER
+    assert cfg.train.max_iter == solver.MAX_ITER
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    cfg.optimizer.params.model = model
+    opt, yopt = instantiate(cfg.optimizer), build_optimizer(ycfg, model)
+    assert type(opt) is type(yopt) and opt.defaults["lr"] == solver.BASE_LR
+    assert opt.defaults["momentum"] == solver.MOMENTUM
+    assert [(g["lr"], g["weight_decay"]) for g in opt.param_groups] == [
+        (g["lr"], g["weight_decay"]) for g in yopt.param_groups
+    ]  # norm parameters without weight decay in both
+
+    # The YAML schedule (WarmupMultiStepLR), written out: linear warmup from WARMUP_FACTOR, x GAMMA at each step.
+    def yaml_multiplier(it: int) -> float:
+        decay = solver.GAMMA ** sum(it >= s for s in solver.STEPS)
+        if it >= solver.WARMUP_ITERS:
+            return decay
+        alpha = it / solver.WARMUP_ITERS
+        return decay * (solver.WARMUP_FACTOR * (1 - alpha) + alpha)
+
+    mult = instantiate(cfg.lr_multiplier)
+    its = [0, 1, 500, 999, 1000, *(s + d for s in solver.STEPS for d in (-1, 0, 1)), solver.MAX_ITER - 1]
+    assert [mult(it / solver.MAX_ITER) for it in its] == pytest.approx([yaml_multiplier(it) for it in its])
+    assert len(solver.STEPS) == 2 and mult(its[-1] / solver.MAX_ITER) == pytest.approx(0.01)
+
+
+def test_lsj_new_baseline():
+    import detectra.data.transforms as T
+    from detectra.layers import NaiveSyncBatchNorm
+
+    cfg = model_zoo.get_config("new_baselines/mask_rcnn_R_50_FPN_100ep_LSJ.py")
+    assert cfg.train.max_iter == 184375 and cfg.dataloader.train.total_batch_size == 64
+    assert cfg.train.amp.enabled and cfg.optimizer.lr == 0.1 and cfg.optimizer.weight_decay == 4e-5
+    model = _build_lazy(cfg.model)
+    assert isinstance(model.backbone.bottom_up.stem.conv1.norm, torch.nn.SyncBatchNorm)
+    assert isinstance(model.backbone.fpn_lateral2.norm, torch.nn.SyncBatchNorm)
+    assert not any(p.requires_grad is False for p in model.parameters())  # from scratch: nothing frozen
+    assert len(model.proposal_generator.rpn_head.conv) == 2  # two 3x3 convs
+    box_head = model.roi_heads.box_head
+    assert [type(m.norm) for m in box_head.conv_norm_relus] == [NaiveSyncBatchNorm] * 4 and len(box_head.fcs) == 1
+    assert isinstance(model.roi_heads.mask_head.mask_fcn1.norm, NaiveSyncBatchNorm)
+    augs = instantiate(cfg.dataloader.train.mapper.augmentations)
+    assert [type(a) for a in augs] == [T.ResizeScale, T.FixedSizeCrop, T.RandomFlip]
+    assert cfg.dataloader.train.mapper.recompute_boxes
+    mult = instantiate(cfg.lr_multiplier)
+    assert mult(0.0) == pytest.approx(0.067)
+    assert [mult(x / 184375) for x in (1000, 163888, 163889, 177546)] == pytest.approx([1.0, 1.0, 0.1, 0.01])
+
+    longer = model_zoo.get_config("new_baselines/mask_rcnn_R_50_FPN_400ep_LSJ.py")
+    assert longer.train.max_iter == 4 * 184375
+    assert list(longer.lr_multiplier.scheduler.milestones) == [4 * 163889, 4 * 177546]
+    r101 = _build_lazy(model_zoo.get_config("new_baselines/mask_rcnn_R_101_FPN_200ep_LSJ.py").model)
+    assert len(r101.backbone.bottom_up.res4) == 23
+
+
+def test_data_configs_build_their_mappers_and_evaluators():
+    import detectra.data.transforms as T
+
+    coco = model_zoo.get_config("common/data/coco.py").dataloader
+    train_mapper, test_mapper = instantiate(coco.train.mapper), instantiate(coco.test.mapper)
+    assert train_mapper.is_train and train_mapper.use_instance_mask and test_mapper.image_format == "BGR"
+    assert isinstance(test_mapper.augmentations.augs[0], T.ResizeShortestEdge)
+    assert coco.evaluator.dataset_name == "coco_2017_val"  # interpolated from dataloader.test
+    kp = model_zoo.get_config("common/data/coco_keypoint.py").dataloader
+    assert list(kp.train.mapper.keypoint_hflip_indices)[:3] == [0, 2, 1]  # nose, left eye <-> right eye
+    pan = model_zoo.get_config("common/data/coco_panoptic_separated.py").dataloader
+    assert [e.dataset_name for e in pan.evaluator] == ["coco_2017_val_panoptic_separated"] * 3
+
+
+@pytest.fixture(scope="module")
+def lazy_shapes(tmp_path_factory):
+    from detectra.data import DatasetCatalog, MetadataCatalog
+    from detectra.data.datasets import generate_shapes, register_coco_instances
+
+    root = tmp_path_factory.mktemp("lazy_shapes")
+    for split, n, seed in (("train", 4, 31), ("val", 2, 32)):
+        name = f"lazy_zoo_shapes_{split}"
+        paths = generate_shapes(str(root / split), n, image_size=(64, 80), seed=seed)
+        if name not in DatasetCatalog.list():
+            register_coco_instances(name, {}, paths["json_file"], paths["image_root"])
+    DatasetCatalog.get("lazy_zoo_shapes_train")
+    return len(MetadataCatalog.get("lazy_zoo_shapes_train").thing_classes)
+
+
+# A user's own config on top of a zoo config: the shipped Mask R-CNN, slimmed to ResNet-18 and 64-channel heads
+# so that two CPU iterations take seconds.
+_TINY_CONFIG = """
+from detectra import model_zoo
+from detectra.config import LazyCall as L
+from detectra.modeling import ResNet
+
+_zoo = model_zoo.get_config("COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x.py")
+model, dataloader, optimizer, lr_multiplier, train = (
+    _zoo.model, _zoo.dataloader, _zoo.optimizer, _zoo.lr_multiplier, _zoo.train)
+model.backbone.bottom_up.stages = L(ResNet.make_default_stages)(depth=18, norm="FrozenBN")
+model.backbone.out_channels = 64
+model.proposal_generator.head.in_channels = 64
+model.roi_heads.box_head.input_shape.channels = 64
+model.roi_heads.box_head.fc_dims = [64, 64]
+model.roi_heads.box_predictor.input_shape.channels = 64
+model.roi_heads.mask_head.input_shape.channels = 64
+model.roi_heads.mask_head.conv_dims = [64]
+"""
+
+
+def test_lazyconfig_train_net_trains_two_iterations(lazy_shapes, tmp_path):
+    from detectra.engine import default_argument_parser
+
+    spec = importlib.util.spec_from_file_location("_lazyconfig_train_net", ROOT / "tools" / "lazyconfig_train_net.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    config_file = tmp_path / "tiny_mask_rcnn.py"
+    config_file.write_text(_TINY_CONFIG)
+    out = tmp_path / "out"
+    opts = [
+        f"train.output_dir={out}", "train.max_iter=2", "train.device=cpu", "train.init_checkpoint=''",
+        "train.checkpointer.period=1", "dataloader.train.dataset.names=lazy_zoo_shapes_train",
+        "dataloader.test.dataset.names=lazy_zoo_shapes_val", "dataloader.train.total_batch_size=2",
+        "dataloader.train.num_workers=0", "dataloader.test.num_workers=0",
+        "dataloader.train.mapper.augmentations.0.short_edge_length=[64]",
+        "dataloader.train.mapper.augmentations.0.max_size=96",
+        "dataloader.test.mapper.augmentations.0.short_edge_length=64",
+        "dataloader.test.mapper.augmentations.0.max_size=96",
+        f"model.roi_heads.num_classes={lazy_shapes}", "model.roi_heads.batch_size_per_image=32",
+        "model.proposal_generator.post_nms_topk=[64,32]", "optimizer.lr=0.001",
+    ]  # fmt: skip
+    tool.main(default_argument_parser().parse_args(["--config-file", str(config_file), *opts]))
+
+    assert (out / "model_0000000.pth").is_file() and (out / "model_final.pth").is_file()
+    assert (out / "last_checkpoint").read_text().strip() == "model_final.pth"
+    saved = LazyConfig.load(str(out / "config.yaml"))  # default_setup saved the overridden LazyConfig
+    assert saved.train.max_iter == 2 and saved.model.roi_heads.num_classes == lazy_shapes
+    records = [json.loads(line) for line in (out / "metrics.json").read_text().splitlines()]
+    losses = [r for r in records if "total_loss" in r]
+    assert losses and all(k in losses[-1] for k in ("loss_cls", "loss_box_reg", "loss_mask", "loss_rpn_cls", "lr"))
+    assert all(torch.isfinite(torch.tensor(r["total_loss"])) for r in losses)
+    # lr_multiplier_1x's 1000-of-90k warmup is 2% of training: at iteration 1 of 2 the LR is the full optimizer.lr
+    assert losses[-1]["lr"] == pytest.approx(0.001)
+    assert any("bbox/AP" in r for r in records)  # evaluated after training (EvalHook)
+    weights = torch.load(out / "model_final.pth", map_location="cpu", weights_only=False)
+    assert weights["iteration"] == 1
+    assert weights["model"]["roi_heads.box_predictor.cls_score.weight"].shape == (lazy_shapes + 1, 64)
+    assert weights["model"]["backbone.bottom_up.res2.0.conv1.weight"].shape == (64, 64, 3, 3)  # ResNet-18 block
+
+    # --eval-only reloads the trained weights
+    results = tool.main(default_argument_parser().parse_args(
+        ["--config-file", str(config_file), "--eval-only", *opts[:-1],
+         f"train.init_checkpoint={out / 'model_final.pth'}", f"train.output_dir={tmp_path / 'eval'}"]))  # fmt: skip
+    assert "bbox" in results  # (segm too once the model predicts anything: COCOEvaluator infers the tasks)
