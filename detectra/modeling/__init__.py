@@ -1,4 +1,6 @@
 """Detection models with Detectron2's module paths and parameter names (checkpoint-compatible)."""
+from detectra.layers import ShapeSpec  # re-exported, as detectron2.modeling does
+
 from .anchor_generator import ANCHOR_GENERATOR_REGISTRY, DefaultAnchorGenerator, RotatedAnchorGenerator, build_anchor_generator
 from .backbone import (
     BACKBONE_REGISTRY,
