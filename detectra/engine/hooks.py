@@ -188,14 +188,23 @@ class LRScheduler(HookBase):
         """
         Args:
             optimizer: default: ``trainer.optimizer``.
-            scheduler: a ``torch.optim.lr_scheduler.LRScheduler`` (or anything with ``step()``);
-                default: ``trainer.scheduler``.
+            scheduler: a ``torch.optim.lr_scheduler.LRScheduler`` (or anything with ``step()``), or a
+                ``ParamScheduler`` of the LR multiplier over training progress (as LazyConfig's
+                ``lr_multiplier``), wrapped in an ``LRMultiplier`` over ``trainer.max_iter``; default:
+                ``trainer.scheduler``.
         """
         self._optimizer = optimizer
         self._scheduler = scheduler
 
     def before_train(self) -> None:
+        from detectra.solver import LRMultiplier
+        from detectra.solver.param_scheduler import ParamScheduler
+
         self._optimizer = self._optimizer or self.trainer.optimizer
+        if isinstance(self.scheduler, ParamScheduler):
+            self._scheduler = LRMultiplier(
+                self._optimizer, self.scheduler, self.trainer.max_iter, last_iter=self.trainer.iter - 1
+            )
         if isinstance(self.scheduler, torch.optim.lr_scheduler.LRScheduler) or hasattr(self.scheduler, "step"):
             self._best_param_group_id = LRScheduler.get_best_param_group_id(self._optimizer)
 

@@ -46,6 +46,18 @@ def test_lr_scheduler_hook_logs_lr_before_each_step(tmp_path):
     assert state["last_epoch"] == 4
 
 
+def test_lr_scheduler_hook_wraps_a_param_scheduler(tmp_path):
+    """LazyConfig passes `lr_multiplier` (a ParamScheduler over training progress) straight to the hook."""
+    from detectra.solver.param_scheduler import MultiStepParamScheduler
+
+    trainer = _trainer(lr=1.0)
+    multiplier = MultiStepParamScheduler([1.0, 0.1, 0.01], milestones=[2, 3], num_updates=4)
+    writer = JSONWriter(tmp_path / "metrics.json")
+    trainer.register_hooks([hooks.LRScheduler(scheduler=multiplier), hooks.PeriodicWriter([writer], period=1)])
+    trainer.train(0, 4)
+    assert [line["lr"] for line in _lines(tmp_path / "metrics.json")] == pytest.approx([1.0, 1.0, 0.1, 0.01])
+
+
 def test_best_param_group_id():
     a, b, c = (nn.Parameter(torch.zeros(1)) for _ in range(3))
     opt = torch.optim.SGD([{"params": [a], "lr": 0.1}, {"params": [b, c], "lr": 0.02}], lr=0.1)
