@@ -163,7 +163,8 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
     opts = list(getattr(args, "opts", None) or [])
     if opts and opts[0] == "--":
         opts = opts[1:]
-    if len(opts) % 2:
+    lazy_style = bool(opts) and all("=" in o for o in opts)  # LazyConfig overrides: key=value words
+    if len(opts) % 2 and not lazy_style:
         raise CLIError(f"config overrides must be KEY VALUE pairs; got an odd number of words: {' '.join(opts)}")
     weights = None
     if getattr(args, "run", ""):
@@ -178,7 +179,8 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
         from detectra.config import LazyConfig
 
         cfg = LazyConfig.load(config_file)
-        cfg = LazyConfig.apply_overrides(cfg, [f"{k}={v}" for k, v in zip(opts[::2], opts[1::2])])
+        overrides = opts if lazy_style else [f"{k}={v}" for k, v in zip(opts[::2], opts[1::2])]
+        cfg = LazyConfig.apply_overrides(cfg, overrides)
         return cfg
     from detectra.config import get_cfg
 

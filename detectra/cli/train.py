@@ -187,8 +187,29 @@ def run(args: argparse.Namespace) -> int:
 
     if args.num_gpus < 1 or args.num_machines < 1:
         raise CLIError("--num-gpus and --num-machines must be >= 1.")
-    if args.config_file.endswith(".py"):
-        raise CLIError("LazyConfig (.py) training is not supported by 'detectra train' yet; use a YAML config.")
-    launch(_main_worker, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
+    worker = _lazy_worker if args.config_file.endswith(".py") else _main_worker
+    launch(worker, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
            dist_url=args.dist_url, args=(args,))  # fmt: skip
     return 0
+
+
+def _lazy_worker(args: argparse.Namespace) -> None:
+    """A LazyConfig (.py) run: Detectron2's lazyconfig_train_net.py loop, then plots. Overrides are key=value."""
+    from detectra.engine import default_setup
+    from detectra.engine.lazy_train import do_train, eval_only
+
+    cfg = load_config(args, allow_lazy=True)
+    if args.output_dir:
+        cfg.train.output_dir = args.output_dir
+    default_setup(cfg, args)
+    if args.eval_only:
+        eval_only(cfg)
+        return
+    do_train(args, cfg)
+    if not args.no_plots:
+        from detectra.utils.comm import is_main_process
+        from detectra.utils.plots import plot_training
+
+        if is_main_process():
+            plot_training(cfg.train.output_dir)
+    print(f"\nEverything is in {os.path.abspath(cfg.train.output_dir)}/")

@@ -254,6 +254,21 @@ model.roi_heads.mask_head.conv_dims = [64]
 """
 
 
+def _tiny_opts(out, num_classes):
+    return [
+        f"train.output_dir={out}", "train.max_iter=2", "train.device=cpu", "train.init_checkpoint=''",
+        "train.checkpointer.period=1", "dataloader.train.dataset.names=lazy_zoo_shapes_train",
+        "dataloader.test.dataset.names=lazy_zoo_shapes_val", "dataloader.train.total_batch_size=2",
+        "dataloader.train.num_workers=0", "dataloader.test.num_workers=0",
+        "dataloader.train.mapper.augmentations.0.short_edge_length=[64]",
+        "dataloader.train.mapper.augmentations.0.max_size=96",
+        "dataloader.test.mapper.augmentations.0.short_edge_length=64",
+        "dataloader.test.mapper.augmentations.0.max_size=96",
+        f"model.roi_heads.num_classes={num_classes}", "model.roi_heads.batch_size_per_image=32",
+        "model.proposal_generator.post_nms_topk=[64,32]", "optimizer.lr=0.001",
+    ]  # fmt: skip
+
+
 def test_lazyconfig_train_net_trains_two_iterations(lazy_shapes, tmp_path):
     from detectra.engine import default_argument_parser
 
@@ -263,18 +278,7 @@ def test_lazyconfig_train_net_trains_two_iterations(lazy_shapes, tmp_path):
     config_file = tmp_path / "tiny_mask_rcnn.py"
     config_file.write_text(_TINY_CONFIG)
     out = tmp_path / "out"
-    opts = [
-        f"train.output_dir={out}", "train.max_iter=2", "train.device=cpu", "train.init_checkpoint=''",
-        "train.checkpointer.period=1", "dataloader.train.dataset.names=lazy_zoo_shapes_train",
-        "dataloader.test.dataset.names=lazy_zoo_shapes_val", "dataloader.train.total_batch_size=2",
-        "dataloader.train.num_workers=0", "dataloader.test.num_workers=0",
-        "dataloader.train.mapper.augmentations.0.short_edge_length=[64]",
-        "dataloader.train.mapper.augmentations.0.max_size=96",
-        "dataloader.test.mapper.augmentations.0.short_edge_length=64",
-        "dataloader.test.mapper.augmentations.0.max_size=96",
-        f"model.roi_heads.num_classes={lazy_shapes}", "model.roi_heads.batch_size_per_image=32",
-        "model.proposal_generator.post_nms_topk=[64,32]", "optimizer.lr=0.001",
-    ]  # fmt: skip
+    opts = _tiny_opts(out, lazy_shapes)
     tool.main(default_argument_parser().parse_args(["--config-file", str(config_file), *opts]))
 
     assert (out / "model_0000000.pth").is_file() and (out / "model_final.pth").is_file()
@@ -298,3 +302,18 @@ def test_lazyconfig_train_net_trains_two_iterations(lazy_shapes, tmp_path):
         ["--config-file", str(config_file), "--eval-only", *opts[:-1],
          f"train.init_checkpoint={out / 'model_final.pth'}", f"train.output_dir={tmp_path / 'eval'}"]))  # fmt: skip
     assert "bbox" in results  # (segm too once the model predicts anything: COCOEvaluator infers the tasks)
+
+
+def test_detectra_train_command_takes_a_lazyconfig(lazy_shapes, tmp_path):
+    """`detectra train --config-file my.py key=value ...` runs the same LazyConfig loop, then writes plots."""
+    from detectra.cli import main
+
+    config_file = tmp_path / "tiny_mask_rcnn.py"
+    config_file.write_text(_TINY_CONFIG)
+    out = tmp_path / "cli_out"
+    opts = [o for o in _tiny_opts(tmp_path / "unused", lazy_shapes) if not o.startswith("train.output_dir=")]
+    assert main(["train", "--config-file", str(config_file), "--output-dir", str(out), *opts]) == 0
+    assert (out / "last_checkpoint").read_text().strip() == "model_final.pth"
+    records = [json.loads(line) for line in (out / "metrics.json").read_text().splitlines()]
+    assert any("bbox/AP" in r for r in records)
+    assert (out / "plots" / "losses.png").is_file()
