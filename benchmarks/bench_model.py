@@ -1,6 +1,6 @@
 """Faster R-CNN R50-FPN: detectra vs torchvision, CPU, same input, inference and one training iteration.
 
-    python benchmarks/bench_model.py --out bench_model.json [--reps 3] [--no-bf16] [--no-train]
+    python benchmarks/bench_model.py --out bench_model.json [--reps 3] [--bf16 auto|on|off] [--no-train]
 
 Both models are randomly initialised (no download) and run the same regime: 1000 proposals after NMS at test time,
 score threshold 0.05, at most 100 detections, input 800x1067 (inference) and a batch of two 512x683 images with
@@ -8,7 +8,7 @@ three ground-truth boxes each (training). detectra uses the model-zoo config (Fr
 torchvision uses ``fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None)`` with its stem and layer1 frozen
 by hand (the same layers trainable; its untrained backbone keeps plain BatchNorm). Timings interleave the two models and
 report the median over ``--reps`` runs after one warm-up run. Each measurement is repeated in float32 and under
-``torch.autocast("cpu", dtype=torch.bfloat16)``.
+``torch.autocast("cpu", dtype=torch.bfloat16)`` where the CPU has AVX-512 (see ``--bf16``).
 """
 from __future__ import annotations
 
@@ -131,7 +131,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="bench_model.json", help="JSON result file")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--no-bf16", action="store_true", help="skip the bf16 autocast runs")
+    parser.add_argument(
+        "--bf16",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="bf16 autocast runs; auto: only on CPUs with AVX-512 (without native bf16, oneDNN's bf16 convolutions "
+        "are ~100x slower than float32 and a run takes hours)",
+    )
     parser.add_argument("--no-train", action="store_true", help="inference only")
     args = parser.parse_args()
 
@@ -145,7 +151,13 @@ def main() -> None:
         "reps": args.reps,
         "runs": {},
     }
-    modes = ["float32"] + ([] if args.no_bf16 else ["bf16_autocast"])
+    capability = torch.backends.cpu.get_cpu_capability()
+    result["cpu_capability"] = capability
+    run_bf16 = args.bf16 == "on" or (args.bf16 == "auto" and "AVX512" in capability)
+    if not run_bf16:
+        result["bf16_skipped"] = f"--bf16 {args.bf16}, CPU capability {capability}"
+        print(f"skipping bf16 autocast ({result['bf16_skipped']})")
+    modes = ["float32"] + (["bf16_autocast"] if run_bf16 else [])
     for mode in modes:
         steps = _steps(autocast=mode != "float32")
         for task in ["infer"] + ([] if args.no_train else ["train"]):
