@@ -5,6 +5,7 @@ Two checks per dataset: the ground truth itself, turned into predictions the way
 (full-image bit masks; keypoints in continuous coordinates), scores ~100 AP, so the data, structures and evaluation
 conventions agree; and a tiny model trains one step on the real annotations and its predictions evaluate.
 """
+import json
 import math
 
 import pytest
@@ -108,7 +109,12 @@ def test_car_damage_mask_rcnn_train_and_evaluate(car_parts, tmp_path):
             assert out["instances"].pred_masks.shape[1:] == (d["height"], d["width"])
             pairs.append((inp, out))
     results = _evaluate(CAR_PARTS, tmp_path, pairs, ("bbox", "segm"))
-    assert 0.0 <= results["segm"]["AP"] <= 100.0
+    assert 0.0 <= results["segm"]["AP"] <= 100.0  # an untrained model: the point is that its outputs evaluate
+    # Every predicted mask reached the evaluator as an RLE of its image's size.
+    written = json.loads((tmp_path / "coco_instances_results.json").read_text())
+    assert len(written) == sum(len(out["instances"]) for _, out in pairs) > 0
+    sizes = {inp["image_id"]: [inp["height"], inp["width"]] for inp, _ in pairs}
+    assert all(r["segmentation"]["size"] == sizes[r["image_id"]] for r in written)
 
 
 def test_tiny_coco_keypoints_gt_roundtrip(coco_keypoints, tmp_path):
@@ -159,4 +165,8 @@ def test_tiny_coco_keypoint_rcnn_train_and_evaluate(coco_keypoints, tmp_path):
             assert (kp[:, :, 0] <= d["width"] + 1).all() and (kp[:, :, 1] <= d["height"] + 1).all()
             pairs.append((inp, out))
     results = _evaluate(COCO_KPTS, tmp_path, pairs, ("keypoints",))
-    assert 0.0 <= results["keypoints"]["AP"] <= 100.0
+    assert 0.0 <= results["keypoints"]["AP"] <= 100.0  # an untrained model: the point is that its outputs evaluate
+    # Every predicted person reached the evaluator with 17 (x, y, score) triplets.
+    written = json.loads((tmp_path / "coco_instances_results.json").read_text())
+    assert len(written) == sum(len(out["instances"]) for _, out in pairs) > 0
+    assert all(len(r["keypoints"]) == 17 * 3 for r in written)

@@ -51,3 +51,18 @@ def test_combine_without_instances():
     sem = torch.ones(8, 8, dtype=torch.long)
     ids, segments = combine_semantic_and_instance_outputs(inst, sem, 0.5, 4096, 0.5)
     assert segments == [] and (ids == 0).all()  # empty mask skipped; stuff region under the area limit
+
+
+def test_instance_loss_weight_scales_box_regression_and_mask_losses_only():
+    """Detectron2 scales the weights its box predictor lists (loss_box_reg) and the mask loss; loss_cls keeps 1."""
+    from detectra import model_zoo
+    from detectra.config import get_cfg
+    from detectra.modeling import build_model
+
+    cfg = get_cfg()
+    cfg.merge_from_file(model_zoo.get_config_file("shapes/panoptic_fpn_R_18_shapes.yaml"))
+    cfg.MODEL.PANOPTIC_FPN.INSTANCE_LOSS_WEIGHT = 0.5
+    cfg.MODEL.ROI_BOX_HEAD.BBOX_REG_LOSS_WEIGHT = 2.0
+    model = build_model(cfg)
+    assert model.roi_heads.box_predictor.loss_weight == {"loss_box_reg": 1.0}
+    assert model.roi_heads.mask_head.loss_weight == 0.5

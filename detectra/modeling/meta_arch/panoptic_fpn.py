@@ -64,13 +64,12 @@ class PanopticFPN(GeneralizedRCNN):
             )
         w = cfg.MODEL.PANOPTIC_FPN.INSTANCE_LOSS_WEIGHT
         if w != 1.0:
-            # the ROI heads' losses (box and mask) carry the instance weight; the RPN's do not, as in Detectron2
+            # As Detectron2: the weights the box predictor already lists (from a config, only loss_box_reg) and the
+            # mask loss are scaled; loss_cls and the RPN's losses keep weight 1.
             roi_heads = ret["roi_heads"]
             predictors = roi_heads.box_predictor
             for predictor in predictors if isinstance(predictors, nn.ModuleList) else [predictors]:
-                predictor.loss_weight = {
-                    name: predictor.loss_weight.get(name, 1.0) * w for name in ("loss_cls", "loss_box_reg")
-                }
+                predictor.loss_weight = {name: v * w for name, v in predictor.loss_weight.items()}
             if getattr(roi_heads, "mask_on", False):
                 roi_heads.mask_head.loss_weight = roi_heads.mask_head.loss_weight * w
         return ret
