@@ -9,26 +9,17 @@ import os
 from detectra.checkpoint import DetectionCheckpointer
 from detectra.config import get_cfg
 from detectra.engine import DefaultTrainer, default_argument_parser, default_setup, launch
-from detectra.evaluation import COCOEvaluator, DatasetEvaluators, SemSegEvaluator, verify_results
+from detectra.evaluation import verify_results
+from detectra.evaluation.by_type import build_evaluator
 from detectra.model_zoo import get_config_file
-from detectra.data import MetadataCatalog
 from detectra.utils import comm
 
 
 class Trainer(DefaultTrainer):
     @classmethod
     def build_evaluator(cls, cfg, dataset_name, output_folder=None):
-        output_folder = output_folder or os.path.join(cfg.OUTPUT_DIR, "inference")
-        kind = MetadataCatalog.get(dataset_name).get("evaluator_type", "coco")
-        evaluators = []
-        if kind in ("sem_seg", "coco_panoptic_seg"):
-            evaluators.append(SemSegEvaluator(dataset_name, output_dir=output_folder))
-        if kind in ("coco", "coco_panoptic_seg"):
-            evaluators.append(COCOEvaluator(dataset_name, output_dir=output_folder))
-        if not evaluators:
-            raise NotImplementedError(f"no evaluator for dataset {dataset_name} of type {kind}")
-        return evaluators[0] if len(evaluators) == 1 else DatasetEvaluators(evaluators)
-
+        # COCO / LVIS / VOC / sem-seg / panoptic evaluators, chosen by the dataset's evaluator_type
+        return build_evaluator(cfg, dataset_name, output_folder)
 
 def setup(args):
     cfg = get_cfg()

@@ -8,6 +8,8 @@ from typing import Any, Iterable, Optional
 
 import numpy as np
 
+from detectra.evaluation.by_type import build_evaluator  # noqa: F401  (re-exported for the sub-commands)
+
 __all__ = [
     "build_evaluator",
     "draw_predictions",
@@ -15,37 +17,6 @@ __all__ = [
     "predictions_to_coco",
     "write_results",
 ]
-
-
-def build_evaluator(cfg: Any, dataset_name: str, output_folder: Optional[str] = None):
-    """The evaluator(s) for the ``evaluator_type`` of a dataset's metadata, as in Detectron2's train_net.py."""
-    from detectra.data import MetadataCatalog
-    from detectra.evaluation import (
-        COCOEvaluator,
-        COCOPanopticEvaluator,
-        DatasetEvaluators,
-        LVISEvaluator,
-        PascalVOCDetectionEvaluator,
-        SemSegEvaluator,
-    )
-
-    output_folder = output_folder or os.path.join(cfg.OUTPUT_DIR, "inference")
-    kind = MetadataCatalog.get(dataset_name).get("evaluator_type", "coco")
-    evaluators = []
-    if kind in ("sem_seg", "coco_panoptic_seg"):
-        evaluators.append(SemSegEvaluator(dataset_name, distributed=True, output_dir=output_folder))
-    if kind in ("coco", "coco_panoptic_seg"):
-        evaluators.append(COCOEvaluator(dataset_name, output_dir=output_folder,
-                                        kpt_oks_sigmas=cfg.TEST.KEYPOINT_OKS_SIGMAS))  # fmt: skip
-    if kind == "coco_panoptic_seg":
-        evaluators.append(COCOPanopticEvaluator(dataset_name, output_folder))
-    if kind == "lvis":
-        evaluators.append(LVISEvaluator(dataset_name, output_dir=output_folder))
-    if kind == "pascal_voc":
-        evaluators.append(PascalVOCDetectionEvaluator(dataset_name))
-    if not evaluators:
-        raise NotImplementedError(f"no evaluator for dataset '{dataset_name}' of evaluator_type '{kind}'.")
-    return evaluators[0] if len(evaluators) == 1 else DatasetEvaluators(evaluators)
 
 
 def _per_dataset(results: dict, datasets: Iterable[str]) -> dict[str, dict]:
