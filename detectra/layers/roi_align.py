@@ -5,6 +5,8 @@ import torch
 from torch import nn
 from torchvision.ops import roi_align
 
+from .roi_align_grad import roi_align_separable_grad, use_separable_backward
+
 __all__ = ["ROIAlign", "roi_align"]
 
 
@@ -49,7 +51,9 @@ class ROIAlign(nn.Module):
         if out_dtype == torch.bfloat16:
             # bf16 keeps 8 mantissa bits: box coordinates would move by pixels; pool in float32 instead
             input = input.float()
-        out = roi_align(
+        # CPU training on small feature maps: same forward, a backward that is several times faster
+        pool = roi_align_separable_grad if use_separable_backward(input, rois.shape[0], self._size_hw()) else roi_align
+        out = pool(
             input,
             rois.to(dtype=input.dtype),
             self.output_size,
@@ -58,6 +62,10 @@ class ROIAlign(nn.Module):
             self.aligned,
         )
         return out.to(out_dtype)
+
+    def _size_hw(self) -> Tuple[int, int]:
+        size = self.output_size
+        return (size, size) if isinstance(size, int) else tuple(size)
 
     def extra_repr(self) -> str:
         return (

@@ -1,0 +1,181 @@
+"""A faster CPU backward for `torchvision.ops.roi_align`, from the separability of bilinear RoIAlign.
+
+torchvision's CPU backward walks every (RoI, channel, bin, sample) in one thread with scalar code; in a small CPU
+Faster R-CNN it is a third of each training step. RoIAlign is separable: every sample's bilinear weight is a weight
+over rows times a weight over columns, and the average over a bin's sample grid is an average over its rows times an
+average over its columns. So for one RoI ``out[c] = Ay @ feature[c] @ Ax.T`` with ``Ay (PH, H)`` and ``Ax (PW, W)``,
+and the gradient of one image's feature map is ``sum_r Ay[r].T @ grad_out[r, c] @ Ax[r]``: two dense products that
+BLAS runs on all cores. The forward stays torchvision's, so outputs are unchanged; only the gradient's float
+rounding differs (the tests compare it with torchvision's to 1e-5).
+
+Dense products cost ``H * W`` per RoI and channel, so this path is taken only for small feature maps (CPU-sized
+inputs); larger maps keep torchvision's sparse kernel (see `use_separable_backward`).
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import torch
+from torchvision.ops import roi_align as _tv_roi_align
+
+__all__ = ["roi_align_separable_grad", "use_separable_backward", "roi_align_axis_weights"]
+
+# Dense work per call, in multiply-adds, below which the separable backward beats torchvision's CPU kernel.
+# Measured on 2 cores (forward + backward): 4x faster at 24x36 maps with 700 RoIs (3e8), 0.9x at 3e10.
+_MAX_DENSE_MACS = 4e9
+
+
+def roi_align_axis_weights(
+    start: torch.Tensor, size: torch.Tensor, bins: int, grid: torch.Tensor, length: int
+) -> torch.Tensor:
+    """Per-RoI weights of one axis: ``out = sum_i A[r, p, i] * feature[i]`` along that axis.
+
+    Args:
+        start (Tensor[R]): RoI start along the axis, in feature coordinates (after the aligned shift).
+        size (Tensor[R]): RoI extent along the axis.
+        bins: pooled output size along the axis.
+        grid (Tensor[R], int64): samples per bin along the axis (>= 0).
+        length: feature map size along the axis.
+
+    Returns:
+        Tensor[R, bins, length]: bilinear weights, already divided by the number of samples.
+    """
+    num_rois = start.shape[0]
+    max_grid = max(int(grid.max()), 1) if num_rois else 1
+    bin_size = size / bins  # (R,)
+    p = torch.arange(bins, dtype=start.dtype, device=start.device)
+    i = torch.arange(max_grid, dtype=start.dtype, device=start.device)
+    grid_f = grid.clamp(min=1).to(start.dtype)
+    # sample positions, exactly as torchvision computes them: start + p * bin + (i + 0.5) * bin / grid
+    pos = (
+        start[:, None, None]
+        + p[None, :, None] * bin_size[:, None, None]
+        + (i[None, None, :] + 0.5) * (bin_size / grid_f)[:, None, None]
+    )  # (R, bins, G)
+    in_grid = i[None, None, :] < grid[:, None, None].to(start.dtype)
+    # torchvision: a sample outside [-1, length] contributes 0; otherwise it is clamped into [0, length - 1]
+    valid = in_grid & (pos >= -1.0) & (pos <= length)
+    pos = pos.clamp(min=0)
+    low = pos.floor().to(torch.int64)
+    at_end = low >= length - 1
+    low = torch.where(at_end, torch.full_like(low, length - 1), low)
+    pos = torch.where(at_end, low.to(pos.dtype), pos)
+    high = torch.where(at_end, low, low + 1)
+    frac = pos - low.to(pos.dtype)
+    scale = valid.to(pos.dtype) / grid_f[:, None, None]
+    weights = torch.zeros(num_rois, bins, length, dtype=start.dtype, device=start.device)
+    weights.scatter_add_(2, low, (1 - frac) * scale)
+    weights.scatter_add_(2, high, frac * scale)
+    return weights
+
+
+def _axis_weights(
+    rois: torch.Tensor,
+    feature_hw: Tuple[int, int],
+    output_size: Tuple[int, int],
+    spatial_scale: float,
+    sampling_ratio: int,
+    aligned: bool,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(Ay (R, PH, H), Ax (R, PW, W)) for rois (R, 5) in float32/64."""
+    offset = 0.5 if aligned else 0.0
+    boxes = rois[:, 1:] * spatial_scale - offset  # (R, 4) x0, y0, x1, y1
+    width = boxes[:, 2] - boxes[:, 0]
+    height = boxes[:, 3] - boxes[:, 1]
+    if not aligned:  # the original RoIAlign forces boxes to at least one feature pixel
+        width, height = width.clamp(min=1.0), height.clamp(min=1.0)
+    (ph, pw), (h, w) = output_size, feature_hw
+    if sampling_ratio > 0:
+        grid_h = torch.full_like(height, sampling_ratio, dtype=torch.int64)
+        grid_w = torch.full_like(width, sampling_ratio, dtype=torch.int64)
+    else:
+        grid_h = torch.ceil(height / ph).clamp(min=0).to(torch.int64)
+        grid_w = torch.ceil(width / pw).clamp(min=0).to(torch.int64)
+    ay = roi_align_axis_weights(boxes[:, 1], height, ph, grid_h, h)
+    ax = roi_align_axis_weights(boxes[:, 0], width, pw, grid_w, w)
+    return ay, ax
+
+
+def _separable_backward(
+    grad_out: torch.Tensor,
+    rois: torch.Tensor,
+    input_shape: Tuple[int, int, int, int],
+    spatial_scale: float,
+    sampling_ratio: int,
+    aligned: bool,
+) -> torch.Tensor:
+    """Gradient of roi_align w.r.t. its input: grad_out (R, C, PH, PW) -> (N, C, H, W)."""
+    n, c, h, w = input_shape
+    ay, ax = _axis_weights(rois, (h, w), tuple(grad_out.shape[2:]), spatial_scale, sampling_ratio, aligned)
+    ay, ax = ay.to(grad_out.dtype), ax.to(grad_out.dtype)
+    if h > w:  # contract the shorter axis first: its intermediate is the smaller one
+        grad_in = _grad_rows_first(grad_out.transpose(2, 3), rois[:, 0], ax, ay, (n, c, w, h))
+        return grad_in.transpose(2, 3).contiguous()
+    return _grad_rows_first(grad_out, rois[:, 0], ay, ax, input_shape)
+
+
+def _grad_rows_first(
+    grad_out: torch.Tensor,
+    batch_index: torch.Tensor,
+    ay: torch.Tensor,
+    ax: torch.Tensor,
+    input_shape: Tuple[int, int, int, int],
+) -> torch.Tensor:
+    """``grad[b] = sum_r ay[r].T @ grad_out[r] @ ax[r]``, rows contracted first.
+
+    grad_out (R, C, PH, PW), ay (R, PH, H), ax (R, PW, W) -> (N, C, H, W).
+    """
+    n, c, h, w = input_shape
+    num_rois, _, ph, pw = grad_out.shape
+    # s[r, y, c, q] = sum_p ay[r, p, y] * grad_out[r, c, p, q]
+    g = grad_out.permute(0, 2, 1, 3).reshape(num_rois, ph, c * pw)
+    s = torch.bmm(ay.transpose(1, 2), g).view(num_rois, h * c, pw)
+    grad_in = grad_out.new_zeros(n, h * c, w)
+    batch_index = batch_index.to(torch.int64)
+    for b in batch_index.unique().tolist():
+        sel = (batch_index == b).nonzero().squeeze(1)
+        # grad[b, y, c, x] = sum_{r, q} s[r, y, c, q] * ax[r, q, x]: one GEMM over this image's RoIs
+        s_b = s.index_select(0, sel).permute(1, 0, 2).reshape(h * c, -1)  # (H * C, r * PW)
+        grad_in[b] = s_b @ ax.index_select(0, sel).reshape(-1, w)
+    return grad_in.view(n, h, c, w).permute(0, 2, 1, 3).contiguous()
+
+
+def use_separable_backward(input: torch.Tensor, num_rois: int, output_size: Tuple[int, int]) -> bool:
+    """Whether the separable backward is cheaper than torchvision's for this call (CPU, small maps)."""
+    if input.device.type != "cpu" or not input.requires_grad or input.dtype not in (torch.float32, torch.float64):
+        return False
+    _, c, h, w = input.shape
+    short, long = sorted((h, w))
+    bins = max(output_size)
+    dense_macs = num_rois * c * short * bins * (bins + long)
+    return dense_macs <= _MAX_DENSE_MACS
+
+
+class _ROIAlignSeparableGrad(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input, rois, output_size, spatial_scale, sampling_ratio, aligned):
+        ctx.save_for_backward(rois)
+        ctx.params = (tuple(input.shape), spatial_scale, sampling_ratio, aligned)
+        return _tv_roi_align(input, rois, output_size, spatial_scale, sampling_ratio, aligned)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (rois,) = ctx.saved_tensors
+        input_shape, spatial_scale, sampling_ratio, aligned = ctx.params
+        grad_in = _separable_backward(grad_out.contiguous(), rois, input_shape, spatial_scale, sampling_ratio, aligned)
+        return grad_in, None, None, None, None, None
+
+
+def roi_align_separable_grad(
+    input: torch.Tensor,
+    rois: torch.Tensor,
+    output_size: Tuple[int, int],
+    spatial_scale: float,
+    sampling_ratio: int,
+    aligned: bool,
+) -> torch.Tensor:
+    """`torchvision.ops.roi_align` (same arguments, rois (K, 5)) with the separable CPU backward.
+
+    No gradient flows to ``rois``, as with torchvision's kernel.
+    """
+    return _ROIAlignSeparableGrad.apply(input, rois.detach(), output_size, spatial_scale, sampling_ratio, aligned)
