@@ -45,8 +45,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         argv: the arguments after the program name (default ``sys.argv[1:]``).
 
     Returns:
-        The exit status: 0 on success, 1 on an error, 2 on a usage error (as argparse).
+        The exit status: 0 on success, 1 on an error, 2 on a usage error (as argparse), 141 when the reader of
+        standard output went away (``detectra --help | head``), as a shell pipeline expects.
     """
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # inside the try: a closed pipe must not surface as a traceback at exit
+        return status
+    except BrokenPipeError:
+        # nothing more can be written; point stdout at devnull so the interpreter's final flush stays quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("DETECTRA_DEBUG", "") not in ("", "0")
     argv = [a for a in argv if a != "--debug"]

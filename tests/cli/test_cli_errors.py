@@ -105,3 +105,13 @@ def test_console_script_subprocess(tmp_path):
     assert "Traceback" not in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "detectra", "--help"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "visualize-data" in proc.stdout
+
+
+def test_closed_pipe_is_quiet():
+    """`detectra --help | head`: the reader goes away before the usage text is flushed; no traceback, status 141."""
+    proc = subprocess.Popen([sys.executable, "-m", "detectra", "--help"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    proc.stdout.close()  # the reader is gone before anything is flushed
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141
+    assert err == ""
