@@ -52,7 +52,8 @@ class ROIAlign(nn.Module):
             # bf16 keeps 8 mantissa bits: box coordinates would move by pixels; pool in float32 instead
             input = input.float()
         # CPU training on small feature maps: same forward, a backward that is several times faster
-        pool = roi_align_separable_grad if use_separable_backward(input, rois.shape[0], self._size_hw()) else roi_align
+        fast = use_separable_backward(input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio)
+        pool = roi_align_separable_grad if fast else roi_align
         out = pool(
             input,
             rois.to(dtype=input.dtype),

@@ -8,8 +8,9 @@ and the gradient of one image's feature map is ``sum_r Ay[r].T @ grad_out[r, c] 
 BLAS runs on all cores. The forward stays torchvision's, so outputs are unchanged; only the gradient's float
 rounding differs (the tests compare it with torchvision's to 1e-5).
 
-Dense products cost ``H * W`` per RoI and channel, so this path is taken only for small feature maps (CPU-sized
-inputs); larger maps keep torchvision's sparse kernel (see `use_separable_backward`).
+Dense products cost ``H * W`` per RoI and channel whatever the RoI's size, so this path is taken only where that
+is cheaper than torchvision's per-sample work: small feature maps, or RoIs large for their level (see
+`use_separable_backward`); the rest keeps torchvision's kernel.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from torchvision.ops import roi_align as _tv_roi_align
 
 __all__ = ["roi_align_separable_grad", "use_separable_backward", "roi_align_axis_weights"]
 
-# Dense work per call, in multiply-adds, below which the separable backward beats torchvision's CPU kernel.
-# Measured on 2 cores (forward + backward): 4x faster at 24x36 maps with 700 RoIs (3e8), 0.9x at 3e10.
-_MAX_DENSE_MACS = 4e9
+# The separable backward's multiply-adds over torchvision's (channel x sample) count, below which it is faster.
+# Measured on 2 cores: speed-up 2-8x at ratios 17-144, 0.55x at 1100, 0.2-0.3x at 1300-3000.
+_WORK_RATIO = 250.0
 
 
 def roi_align_axis_weights(
@@ -140,15 +141,34 @@ def _grad_rows_first(
     return grad_in.view(n, h, c, w).permute(0, 2, 1, 3).contiguous()
 
 
-def use_separable_backward(input: torch.Tensor, num_rois: int, output_size: Tuple[int, int]) -> bool:
-    """Whether the separable backward is cheaper than torchvision's for this call (CPU, small maps)."""
+def use_separable_backward(
+    input: torch.Tensor,
+    rois: torch.Tensor,
+    output_size: Tuple[int, int],
+    spatial_scale: float,
+    sampling_ratio: int,
+) -> bool:
+    """Whether the separable backward is cheaper than torchvision's CPU kernel for this call.
+
+    torchvision's work grows with the number of bilinear samples (RoI area), the separable one with the size of the
+    feature map; the ratio at which they cost the same was measured with benchmarks/bench_roi_align.py.
+    """
     if input.device.type != "cpu" or not input.requires_grad or input.dtype not in (torch.float32, torch.float64):
         return False
+    if rois.shape[0] == 0:
+        return False
     _, c, h, w = input.shape
+    ph, pw = output_size
+    if sampling_ratio > 0:
+        samples = float(rois.shape[0] * sampling_ratio * sampling_ratio)
+    else:
+        size = (rois[:, 3:5] - rois[:, 1:3]).detach().float() * spatial_scale  # (R, 2) width, height
+        grid = torch.ceil(size / torch.tensor([pw, ph], dtype=size.dtype, device=size.device)).clamp(min=1)
+        samples = float(grid.prod(dim=1).sum())
+    torchvision_work = c * ph * pw * samples
     short, long = sorted((h, w))
-    bins = max(output_size)
-    dense_macs = num_rois * c * short * bins * (bins + long)
-    return dense_macs <= _MAX_DENSE_MACS
+    separable_work = rois.shape[0] * c * short * ph * (pw + long)
+    return separable_work <= _WORK_RATIO * torchvision_work
 
 
 class _ROIAlignSeparableGrad(torch.autograd.Function):

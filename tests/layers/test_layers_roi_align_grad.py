@@ -60,12 +60,18 @@ def test_float32_gradient_and_empty_rois():
     assert out.shape == (0, 8, 7, 7) and (grad is None or not grad.any())
 
 
-def test_module_takes_the_fast_path_only_for_small_cpu_maps_with_grad():
-    small = torch.zeros(8, 64, 24, 36, requires_grad=True)
-    assert use_separable_backward(small, 1024, (7, 7))
-    assert not use_separable_backward(small.detach(), 1024, (7, 7))  # inference: nothing to speed up
-    # COCO-sized P2 map (800x1333 input): the dense products would cost more than torchvision's sparse kernel
-    assert not use_separable_backward(torch.zeros(2, 256, 200, 336, requires_grad=True), 1024, (7, 7))
+def test_module_takes_the_fast_path_only_where_it_is_cheaper():
+    gen = torch.Generator().manual_seed(3)
+    small = torch.zeros(8, 64, 24, 36, requires_grad=True)  # the shapes main job's P3 (192x288 input)
+    rois = _random_rois(8, 1024, (192, 288), 150, gen).float()
+    assert use_separable_backward(small, rois, (7, 7), 1 / 8, 0)
+    assert not use_separable_backward(small.detach(), rois, (7, 7), 1 / 8, 0)  # inference: nothing to speed up
+    assert not use_separable_backward(small, rois[:0], (7, 7), 1 / 8, 0)
+    # COCO-sized P2 map (800x1333 input) with boxes of <= 112 px, the ones FPN sends to P2: torchvision's kernel
+    # touches only the few samples of each box, the dense products would cost 4x more (bench_roi_align.py)
+    coco_p2 = torch.zeros(2, 256, 200, 336, requires_grad=True)
+    coco_rois = _random_rois(2, 1000, (800, 1344), 112, gen).float()
+    assert not use_separable_backward(coco_p2, coco_rois, (7, 7), 1 / 4, 0)
 
     pooler = ROIAlign((7, 7), spatial_scale=1 / 8, sampling_ratio=0, aligned=True)
     gen = torch.Generator().manual_seed(2)

@@ -1,0 +1,98 @@
+"""RoIAlign forward + backward on the CPU: torchvision's kernel vs detectra's separable backward, side by side.
+
+Each case is one pooler level of a Faster R-CNN box head (7x7 output, adaptive sampling, aligned): the shapes main
+job's P3 and P4 maps, and COCO-sized (800x1333) maps with small and large boxes, where `ROIAlign` picks the cheaper
+of the two (the `used` column says which). Boxes are random, with sides in the given range of pixels. Prints and writes JSON:
+
+    python benchmarks/bench_roi_align.py --out bench_roi_align.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+
+import torch
+from torchvision.ops import roi_align
+
+from detectra.layers.roi_align_grad import roi_align_separable_grad, use_separable_backward
+
+# name, (images, channels, height, width), rois, stride, (min, max) box side in pixels
+_CASES = [
+    ("shapes P3 (main job)", (8, 64, 24, 36), 700, 8, (8, 160)),
+    ("shapes P4 (main job)", (8, 64, 12, 18), 250, 16, (8, 160)),
+    ("COCO P3, large boxes", (2, 256, 100, 168), 1000, 8, (16, 400)),
+    ("COCO P3, small boxes", (2, 256, 100, 168), 1000, 8, (16, 100)),
+    ("COCO P2, small boxes", (2, 256, 200, 336), 1000, 4, (16, 112)),
+    ("COCO P5, large boxes", (2, 256, 25, 42), 1000, 32, (200, 800)),
+]
+
+
+def _inputs(shape, num_rois: int, stride: int, sizes, gen: torch.Generator):
+    n, c, h, w = shape
+    x = torch.randn(shape, generator=gen, requires_grad=True)
+    ctr = torch.rand(num_rois, 2, generator=gen) * torch.tensor([w * stride, h * stride], dtype=torch.float32)
+    side = torch.rand(num_rois, 2, generator=gen) * (sizes[1] - sizes[0]) + sizes[0]
+    boxes = torch.cat([ctr - side / 2, ctr + side / 2], 1)
+    rois = torch.cat([torch.randint(0, n, (num_rois, 1), generator=gen).float(), boxes], 1)
+    grad_out = torch.randn(num_rois, c, 7, 7, generator=gen)
+    return x, rois, grad_out
+
+
+def _time(fn, x, rois, grad_out, stride: int, reps: int) -> list[float]:
+    times = []
+    for i in range(reps + 1):  # the first is a warm-up
+        start = time.perf_counter()
+        out = fn(x, rois, (7, 7), 1.0 / stride, 0, True)
+        torch.autograd.grad(out, x, grad_out)
+        if i:
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=5, help="timed repetitions per implementation (median kept)")
+    parser.add_argument("--out", default=None, help="also write the results to this JSON file")
+    args = parser.parse_args()
+
+    gen = torch.Generator().manual_seed(0)
+    rows = []
+    for name, shape, num_rois, stride, sizes in _CASES:
+        x, rois, grad_out = _inputs(shape, num_rois, stride, sizes, gen)
+        # interleave the two, so that a change in machine load hits both
+        tv, sep = [], []
+        for _ in range(args.reps):
+            tv += _time(roi_align, x, rois, grad_out, stride, 1)
+            sep += _time(roi_align_separable_grad, x, rois, grad_out, stride, 1)
+        row = {
+            "case": name,
+            "features": list(shape),
+            "rois": num_rois,
+            "torchvision_s": statistics.median(tv),
+            "separable_s": statistics.median(sep),
+            "used": "separable" if use_separable_backward(x, rois, (7, 7), 1.0 / stride, 0) else "torchvision",
+            "torchvision_all_s": tv,
+            "separable_all_s": sep,
+        }
+        row["speedup"] = row["torchvision_s"] / row["separable_s"]
+        rows.append(row)
+        print(f"{name:24s} torchvision {row['torchvision_s'] * 1e3:8.1f} ms   separable "
+              f"{row['separable_s'] * 1e3:8.1f} ms   x{row['speedup']:.2f}   ROIAlign uses: {row['used']}")  # fmt: skip
+    result = {
+        "benchmark": "roi_align forward+backward, CPU",
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "machine": platform.machine(),
+        "rows": rows,
+    }
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
