@@ -59,6 +59,11 @@ def _do_paste_mask(
     return img_masks[:, 0], ()
 
 
+def _binarize(masks: torch.Tensor, threshold: float) -> torch.Tensor:
+    """bool masks at ``threshold``, or uint8 soft masks in [0, 255] where the threshold is negative."""
+    return masks >= threshold if threshold >= 0 else (masks * 255).to(dtype=torch.uint8)
+
+
 def paste_masks_in_image(
     masks: torch.Tensor, boxes, image_shape: Tuple[int, int], threshold: float = 0.5
 ) -> torch.Tensor:
@@ -85,22 +90,17 @@ def paste_masks_in_image(
     if len(boxes) != n:
         raise ValueError(f"paste_masks_in_image got {n} masks but {len(boxes)} boxes.")
 
-    if device.type == "cpu" or torch.jit.is_scripting():
-        # one box at a time: each paste then only touches that box's region, which is fastest on CPU
-        num_chunks = n
-    else:
-        num_chunks = int(np.ceil(n * img_h * img_w * _BYTES_PER_FLOAT / _GPU_MEM_LIMIT))
-        num_chunks = min(num_chunks, n)
-    chunks = torch.chunk(torch.arange(n, device=device), num_chunks)
-
     img_masks = torch.zeros(n, img_h, img_w, device=device, dtype=torch.bool if threshold >= 0 else torch.uint8)
-    for inds in chunks:
-        masks_chunk, spatial_inds = _do_paste_mask(
-            masks[inds, None, :, :], boxes[inds], img_h, img_w, skip_empty=device.type == "cpu"
-        )
-        if threshold >= 0:
-            masks_chunk = masks_chunk >= threshold
-        else:
-            masks_chunk = (masks_chunk * 255).to(dtype=torch.uint8)
-        img_masks[(inds,) + spatial_inds] = masks_chunk
+    if device.type == "cpu" or torch.jit.is_scripting():
+        # one box at a time, with plain slices: each paste then only touches that box's region, which is fastest
+        # on CPU (3x faster than gathering each box with a tensor index and scattering it back with index_put)
+        for i in range(n):
+            mask, spatial_inds = _do_paste_mask(masks[i : i + 1, None], boxes[i : i + 1], img_h, img_w, skip_empty=True)
+            img_masks[(i,) + spatial_inds] = _binarize(mask[0], threshold)
+        return img_masks
+
+    num_chunks = min(int(np.ceil(n * img_h * img_w * _BYTES_PER_FLOAT / _GPU_MEM_LIMIT)), n)
+    for inds in torch.chunk(torch.arange(n, device=device), num_chunks):
+        masks_chunk, _ = _do_paste_mask(masks[inds, None, :, :], boxes[inds], img_h, img_w, skip_empty=False)
+        img_masks[inds] = _binarize(masks_chunk, threshold)
     return img_masks
