@@ -235,24 +235,38 @@ class CfgNode(dict):
         """
         cfg_filename = os.fspath(cfg_filename)
         loaded = load_yaml_with_base(cfg_filename)
-        loaded = self._check_version(loaded, cfg_filename)
-        _merge_a_into_b(CfgNode(loaded), self, self, [], source=cfg_filename)
-
-    def _check_version(self, loaded: dict, cfg_filename: str) -> dict:
-        # Detectron2 configs carry VERSION (2 today). Older versions had other key names; we only read the current one.
-        if "VERSION" not in self:
-            return loaded
-        loaded_ver = loaded.get("VERSION")
+        loaded_ver = self._loaded_version(loaded, cfg_filename)
         if loaded_ver is None or loaded_ver == self.VERSION:
-            return loaded
-        if isinstance(loaded_ver, int) and loaded_ver > self.VERSION:
-            fix = "It was written for a newer release; upgrade detectra or remove the newer keys."
-        else:
-            fix = "Rewrite it with the current key names (Detectron2's upgrade_config does this) and set VERSION."
-        raise ValueError(
-            f"Config {cfg_filename} has VERSION: {loaded_ver}, but this code reads VERSION {self.VERSION} "
-            f"configs. {fix}"
-        )
+            _merge_a_into_b(CfgNode(loaded), self, self, [], source=cfg_filename)
+            return
+        # an older file: merge it into the defaults as they were named then, then rename everything forward
+        from .compat import downgrade_config, upgrade_config
+
+        if self.is_frozen():
+            raise AttributeError(
+                f"Attempted to merge {cfg_filename}, but CfgNode is immutable (frozen). Call cfg.defrost() first."
+            )
+        old_self = downgrade_config(self, to_version=loaded_ver)
+        _merge_a_into_b(CfgNode(loaded), old_self, old_self, [], source=cfg_filename)
+        upgraded = upgrade_config(old_self, to_version=self.VERSION)
+        dict.clear(self)
+        dict.update(self, upgraded)
+
+    def _loaded_version(self, loaded: dict, cfg_filename: str) -> Optional[int]:
+        """The VERSION a loaded file was written for; None where this config has no VERSION to compare with."""
+        if "VERSION" not in self:
+            return None
+        loaded_ver = loaded.get("VERSION")
+        if loaded_ver is None:
+            from .compat import guess_version
+
+            return min(guess_version(loaded, cfg_filename), self.VERSION)
+        if not isinstance(loaded_ver, int) or not 1 <= loaded_ver <= self.VERSION:
+            raise ValueError(
+                f"Config {cfg_filename} has VERSION: {loaded_ver}, but this code reads VERSION 1 to {self.VERSION} "
+                "configs. A newer VERSION was written for a newer release: upgrade detectra or remove the newer keys."
+            )
+        return loaded_ver
 
     def merge_from_other_cfg(self, cfg_other: "CfgNode") -> None:
         """Merge another ``CfgNode`` into this one, with the same key and type checks as a file merge."""
