@@ -19,5 +19,11 @@ from .keypoint_head import (
     keypoint_rcnn_loss,
 )
 from .cascade_rcnn import CascadeROIHeads
+from .rotated_fast_rcnn import (
+    RotatedFastRCNNOutputLayers,
+    RROIHeads,
+    fast_rcnn_inference_rotated,
+    fast_rcnn_inference_single_image_rotated,
+)
 
 __all__ = [k for k in globals().keys() if not k.startswith("_")]
