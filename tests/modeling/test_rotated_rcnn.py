@@ -157,7 +157,9 @@ def test_detector_postprocess_scales_and_clips_rotated_boxes():
     """detector_postprocess on RotatedBoxes: scale 2x; a nearly horizontal box sticking out is clipped to the
     output image, a truly rotated one is only scaled."""
     res = Instances((50, 60))
-    res.pred_boxes = RotatedBoxes(torch.tensor([[10.0, 20.0, 8.0, 4.0, 0.5], [55.0, 25.0, 20.0, 10.0, 0.0], [30.0, 25.0, 10.0, 6.0, 45.0]]))
+    res.pred_boxes = RotatedBoxes(
+        torch.tensor([[10.0, 20.0, 8.0, 4.0, 0.5], [55.0, 25.0, 20.0, 10.0, 0.0], [30.0, 25.0, 10.0, 6.0, 45.0]])
+    )
     res.scores = torch.tensor([0.9, 0.8, 0.7])
     out = detector_postprocess(res, 100, 120)
     assert out.image_size == (100, 120)

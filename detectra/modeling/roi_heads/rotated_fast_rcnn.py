@@ -3,7 +3,6 @@
 Boxes are (cx, cy, w, h, angle in degrees); ROI features come from ``ROIAlignRotated``, deltas are 5-d
 (`Box2BoxTransformRotated`), matching and NMS use rotated IoU. Mask and keypoint branches are not supported.
 """
-import logging
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -28,7 +27,6 @@ __all__ = [
     "RROIHeads",
 ]
 
-logger = logging.getLogger(__name__)
 
 # Shapes used below: R proposals of one image, K foreground classes, C box-regression classes (K or 1), B = 5.
 
@@ -223,7 +221,9 @@ class RROIHeads(StandardROIHeads):
                 targets_per_image.gt_boxes, proposals_per_image.proposal_boxes
             )  # (M, R)
             matched_idxs, matched_labels = self.proposal_matcher(match_quality_matrix)
-            sampled_idxs, gt_classes = self._sample_proposals(matched_idxs, matched_labels, targets_per_image.gt_classes)
+            sampled_idxs, gt_classes = self._sample_proposals(
+                matched_idxs, matched_labels, targets_per_image.gt_classes
+            )
             proposals_per_image = proposals_per_image[sampled_idxs]
             proposals_per_image.gt_classes = gt_classes
             if has_gt:
