@@ -14,9 +14,28 @@ try:  # OmegaConf >= 2.4 keeps Python tuples as TupleConfig, which is not a List
 except ImportError:  # pragma: no cover (older OmegaConf turns tuples into ListConfig)
     _TupleConfig = ListConfig
 
-__all__ = ["instantiate", "locate", "dump_target"]
+__all__ = ["instantiate", "locate", "dump_target", "to_detectra_name"]
 
 logger = logging.getLogger(__name__)
+
+
+# Module paths of Detectron2 configs and the packages it builds on, and where detectra keeps the same objects.
+_RENAMED_PREFIXES = (
+    ("detectron2.", "detectra."),
+    ("fvcore.common.param_scheduler.", "detectra.solver.param_scheduler."),
+)
+
+
+def to_detectra_name(name: str) -> str:
+    """The dotted path ``name`` with Detectron2's module prefixes renamed to detectra's.
+
+    ``"detectron2.modeling.FCOS"`` becomes ``"detectra.modeling.FCOS"``, and fvcore's LR schedulers become
+    ``detectra.solver.param_scheduler``'s; other names are returned unchanged.
+    """
+    for old, new in _RENAMED_PREFIXES:
+        if name.startswith(old):
+            return new + name[len(old):]
+    return name
 
 
 def dump_target(obj: Any) -> str:
@@ -38,9 +57,12 @@ def dump_target(obj: Any) -> str:
 def locate(name: str) -> Any:
     """Import the object at the dotted path ``name`` (``"module.sub.Class.attr"``).
 
+    Detectron2 paths (``"detectron2.modeling.FCOS"``) are read as detectra's, see :func:`to_detectra_name`.
+
     Raises:
         ImportError: no prefix of ``name`` is an importable module, or an attribute is missing.
     """
+    name = to_detectra_name(name)
     parts = name.split(".")
     module = None
     # Longest importable module prefix, then attribute lookups for the rest.

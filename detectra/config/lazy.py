@@ -30,6 +30,7 @@ import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from .instantiate import dump_target, locate
+from .lazy_yaml import load_lazy_yaml
 
 __all__ = ["LazyCall", "LazyConfig"]
 
@@ -148,7 +149,9 @@ class LazyConfig:
         """Load a config file.
 
         Args:
-            filename: a ``.py`` file (relative imports of other config files allowed) or a ``.yaml`` file.
+            filename: a ``.py`` file (relative imports of other config files allowed) or a ``.yaml`` file, such as
+                Detectron2's ``LazyConfig.save`` writes: its Python tags are read by a restricted loader
+                (:mod:`detectra.config.lazy_yaml`) that refuses any tag naming code outside detectra / torch.
             keys: name(s) of top-level variables to return; default: all top-level config dicts of the file.
 
         Returns:
@@ -162,7 +165,7 @@ class LazyConfig:
             ret: Any = _exec_config_file(filename)
         elif ext in (".yaml", ".yml"):
             with open(filename, encoding="utf-8") as f:
-                ret = OmegaConf.create(yaml.safe_load(f) or {}, flags={"allow_objects": True})
+                ret = OmegaConf.create(load_lazy_yaml(f) or {}, flags={"allow_objects": True})
         else:
             raise ValueError(f"LazyConfig.load reads .py or .yaml files, got {filename}.")
 

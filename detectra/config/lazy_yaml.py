@@ -1,0 +1,173 @@
+"""Read LazyConfig YAML files as Detectron2 writes them, without running arbitrary code.
+
+Detectron2's ``LazyConfig.save`` writes values that plain YAML cannot hold with PyYAML's Python tags, and its
+``LazyConfig.load`` reads them back with ``yaml.unsafe_load``, which imports and calls whatever a file names. This
+loader accepts exactly the tags such files contain, and only for trusted code:
+
+- ``!!python/name:X ''``: the class or function ``X``, found only inside detectra, torch or torchvision
+  (``detectron2.`` paths are read as ``detectra.``; names with a part starting with ``_`` are refused);
+- ``!!python/object/apply:functools.partial``: a ``functools.partial`` of such a name;
+- ``!!python/object:X {...}``: an instance of one of detectra's plain config dataclasses (``ShapeSpec``), built from
+  the mapping's fields;
+- ``!!python/tuple``: a tuple.
+
+Any other tag (``!!python/object/apply:os.system``, ``!!python/module:``, an unknown local tag) raises
+:class:`UnsafeYAMLTagError`, naming the tag, the file and the line, before anything it names is imported or called.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+import types
+from typing import IO, Any, Union
+
+import yaml
+
+from .instantiate import to_detectra_name
+
+__all__ = ["UnsafeYAMLTagError", "load_lazy_yaml"]
+
+_PY = "tag:yaml.org,2002:python/"
+# Roots whose names a config may refer to: importing or naming them runs only code that detectra already trusts.
+_ALLOWED_ROOTS = ("detectra", "torch", "torchvision")
+
+
+class UnsafeYAMLTagError(yaml.constructor.ConstructorError):
+    """A LazyConfig YAML file uses a tag, or names an object, that the safe loader does not build."""
+
+
+def _in_allowed_root(module_name: str) -> bool:
+    return any(module_name == root or module_name.startswith(root + ".") for root in _ALLOWED_ROOTS)
+
+
+class _LazyConfigLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` plus the Python tags of Detectron2's LazyConfig files, restricted to trusted names."""
+
+    def _refuse(self, node: yaml.Node, why: str, *, missing: bool = False) -> UnsafeYAMLTagError:
+        mark = node.start_mark
+        where = f"{mark.name}, line {mark.line + 1}" if mark is not None else "<unknown position>"
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        if missing:  # an allowed name that this detectra lacks: not a safety matter
+            return UnsafeYAMLTagError(None, None, f"LazyConfig YAML tag {tag} at {where} cannot be loaded: {why}.")
+        return UnsafeYAMLTagError(
+            None,
+            None,
+            f"LazyConfig YAML tag {tag} at {where} is refused: {why}. The safe loader builds only "
+            f"!!python/name: of objects in {', '.join(_ALLOWED_ROOTS)} (detectron2.* read as detectra.*), "
+            "!!python/object/apply:functools.partial of those, !!python/object: of detectra's config dataclasses "
+            "(ShapeSpec) and !!python/tuple; remove the value or write it as plain YAML.",
+            None,
+        )
+
+    def _resolve(self, name: str, node: yaml.Node) -> Any:
+        """The object at dotted path ``name``, if it lives in an allowed package; refuse anything else."""
+        name = to_detectra_name(name)
+        parts = name.split(".")
+        if not _in_allowed_root(name) or any(not p or p.startswith("_") for p in parts):
+            raise self._refuse(node, f"'{name}' is not a public name inside {', '.join(_ALLOWED_ROOTS)}")
+        obj: Any = None
+        for i in range(len(parts), 0, -1):  # longest importable module prefix, then attributes
+            module_name = ".".join(parts[:i])
+            try:
+                obj = importlib.import_module(module_name)
+            except ModuleNotFoundError as e:
+                if e.name is not None and not module_name.startswith(e.name):
+                    raise
+                continue
+            break
+        else:  # pragma: no cover (the root package is always importable)
+            raise self._refuse(node, f"'{name}' cannot be imported")
+        for attr in parts[i:]:
+            try:
+                obj = getattr(obj, attr)
+            except AttributeError:
+                raise self._refuse(
+                    node, f"'{name}' does not exist in this version of detectra ('{attr}' not found in {obj!r})",
+                    missing=True,
+                ) from None
+        # An attribute path may leave the allowed packages (``torch.os.system``): check where the result lives.
+        home = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
+        if not isinstance(home, str) or not _in_allowed_root(home):
+            raise self._refuse(node, f"'{name}' resolves to an object of module {home!r}, outside the allowed ones")
+        return obj
+
+    def construct_python_name(self, suffix: str, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode) or self.construct_scalar(node):
+            raise self._refuse(node, "a !!python/name: tag takes an empty value ('')")
+        return self._resolve(suffix, node)
+
+    def construct_python_tuple(self, node: yaml.Node) -> tuple:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self._refuse(node, "!!python/tuple takes a sequence")
+        return tuple(self.construct_sequence(node, deep=True))
+
+    def construct_python_apply(self, suffix: str, node: yaml.Node) -> Any:
+        if to_detectra_name(suffix) != "functools.partial":
+            raise self._refuse(node, "only functools.partial may be applied")
+        if isinstance(node, yaml.SequenceNode):  # !!python/object/apply:functools.partial [func, arg, ...]
+            args, kwds, state = self.construct_sequence(node, deep=True), {}, None
+        elif isinstance(node, yaml.MappingNode):  # {args: [func], state: (func, args, kwds, dict)}, as pickled
+            value = self.construct_mapping(node, deep=True)
+            unknown = set(value) - {"args", "kwds", "state"}
+            if unknown:
+                raise self._refuse(node, f"unexpected keys {sorted(unknown)} for functools.partial")
+            args, kwds, state = list(value.get("args", [])), dict(value.get("kwds") or {}), value.get("state")
+        else:
+            raise self._refuse(node, "functools.partial takes a sequence or a mapping")
+        if state is not None:
+            if not (isinstance(state, tuple) and len(state) == 4 and isinstance(state[2] or {}, dict)):
+                raise self._refuse(node, "a functools.partial state is (func, args, kwds, dict)")
+            func, extra_args, state_kwds, instance_dict = state
+            if instance_dict:
+                raise self._refuse(node, "a functools.partial with instance attributes is not supported")
+            args = [func, *(extra_args or ())]
+            kwds = {**(state_kwds or {}), **kwds}
+        if not args or not callable(args[0]):
+            raise self._refuse(node, "functools.partial needs a function named by !!python/name:")
+        # Every callable reachable here was built by construct_python_name, hence already checked.
+        return functools.partial(*args, **kwds)
+
+    def construct_python_object(self, suffix: str, node: yaml.Node) -> Any:
+        cls = self._resolve(suffix, node)
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__.startswith("detectra.")):
+            raise self._refuse(node, f"'{suffix}' is not one of detectra's config dataclasses")
+        fields = self.construct_mapping(node, deep=True) if isinstance(node, yaml.MappingNode) else {}
+        try:
+            return cls(**fields)
+        except TypeError as e:
+            raise self._refuse(node, f"cannot build {cls.__name__} from {fields}: {e}") from None
+
+    def construct_refused(self, node: yaml.Node) -> Any:
+        raise self._refuse(node, "the tag is not one that LazyConfig files use")
+
+    def construct_refused_multi(self, suffix: str, node: yaml.Node) -> Any:
+        raise self._refuse(node, "the tag is not one that LazyConfig files use")
+
+
+_LazyConfigLoader.add_multi_constructor(_PY + "name:", _LazyConfigLoader.construct_python_name)
+_LazyConfigLoader.add_multi_constructor(_PY + "object/apply:", _LazyConfigLoader.construct_python_apply)
+_LazyConfigLoader.add_multi_constructor(_PY + "object:", _LazyConfigLoader.construct_python_object)
+_LazyConfigLoader.add_constructor(_PY + "tuple", _LazyConfigLoader.construct_python_tuple)
+# Every other Python tag (object/new, module, …) and any unknown tag: refuse, naming the tag and the line.
+_LazyConfigLoader.add_multi_constructor(_PY, _LazyConfigLoader.construct_refused_multi)
+_LazyConfigLoader.add_constructor(None, _LazyConfigLoader.construct_refused)
+
+
+def load_lazy_yaml(stream: Union[str, IO[str]]) -> Any:
+    """Parse LazyConfig YAML (Detectron2's or detectra's) with the restricted constructor.
+
+    Args:
+        stream: YAML text, or an open text file (its name appears in errors).
+
+    Returns:
+        the parsed document: dicts, lists, scalars, and the objects the allowed tags describe.
+
+    Raises:
+        UnsafeYAMLTagError: the document uses a tag, or names an object, outside the allowed set.
+    """
+    loader = _LazyConfigLoader(stream)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
