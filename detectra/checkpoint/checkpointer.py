@@ -15,7 +15,14 @@ import torch
 from torch import nn
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
-from detectra.checkpoint.safe_io import atomic_torch_save, atomic_write, load_torch_file, to_weights_only_safe
+from detectra.checkpoint.safe_io import (
+    atomic_torch_save,
+    atomic_write,
+    contiguous_array,
+    load_torch_file,
+    remove_stale_temp_files,
+    to_weights_only_safe,
+)
 from detectra.utils import comm
 
 __all__ = ["Checkpointer", "PeriodicCheckpointer", "IncompatibleKeys", "format_incompatible_keys"]
@@ -94,7 +101,7 @@ def _strip_prefix_if_present(state_dict: dict[str, Any], prefix: str) -> None:
 def _as_tensors(state_dict: dict[str, Any], source: str) -> None:
     for k, v in list(state_dict.items()):
         if isinstance(v, np.ndarray):
-            state_dict[k] = torch.from_numpy(np.ascontiguousarray(v))
+            state_dict[k] = torch.from_numpy(contiguous_array(v))
         elif not isinstance(v, torch.Tensor):
             raise ValueError(
                 f"Checkpoint '{source}': the model weight '{k}' is a {type(v).__name__}, not a tensor or numpy "
@@ -194,11 +201,19 @@ class Checkpointer:
     # ---------------------------------------------------------------- loading
     def resume_or_load(self, path: str, *, resume: bool = True) -> dict[str, Any]:
         """Resume from the last checkpoint in ``save_dir`` if ``resume`` and one exists; else load ``path``'s
-        model weights only (checkpointables such as the optimizer keep their state).
+        model weights only (checkpointables such as the optimizer keep their state). Either way, first remove the
+        temporary files an interrupted save left in ``save_dir``.
 
         Returns:
             The checkpoint's entries not consumed by the model or checkpointables (e.g. "iteration").
         """
+        if self.save_to_disk:
+            removed = remove_stale_temp_files(self.save_dir)
+            if removed:
+                self.logger.info(
+                    f"Removed {len(removed)} temporary file(s) left in {self.save_dir} by an interrupted save: "
+                    + ", ".join(os.path.basename(p) for p in removed[:5])
+                )
         if resume and self.has_checkpoint():
             return self.load(self.get_checkpoint_file())
         return self.load(path, checkpointables=[])

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import tempfile
 from collections import OrderedDict
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Mapping, Optional
 
 import numpy as np
 import torch
@@ -21,10 +22,12 @@ __all__ = [
     "UnsafeCheckpointError",
     "RestrictedUnpickler",
     "load_pickle_file",
+    "contiguous_array",
     "load_torch_file",
     "to_weights_only_safe",
     "atomic_write",
     "atomic_torch_save",
+    "remove_stale_temp_files",
 ]
 
 
@@ -56,6 +59,12 @@ _CONTAINER_GLOBALS = {
 }
 
 
+_CHECKPOINT_FIX = (
+    "convert it to a state dict of tensors (torch.save({'model': state_dict}, 'model.pth')) in a separate, trusted "
+    "Python session."
+)
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that only rebuilds numpy arrays / scalars / dtypes and plain containers.
 
@@ -63,34 +72,76 @@ class RestrictedUnpickler(pickle.Unpickler):
     being imported, so a malicious ``.pkl`` cannot run code while it is read.
     """
 
-    def __init__(self, file: BinaryIO, *, source: str = "<stream>") -> None:
+    def __init__(
+        self,
+        file: BinaryIO,
+        *,
+        source: str = "<stream>",
+        fix: str = _CHECKPOINT_FIX,
+        extra_globals: Optional[Mapping[tuple[str, str], Any]] = None,
+    ) -> None:
+        """
+        Args:
+            file: the binary stream to read.
+            source: its name, for the error message.
+            fix: what the error message tells a user who trusts the file to do.
+            extra_globals: more ``(module, name) -> object`` the file may name; each must be harmless to call
+                with the file's arguments (e.g. an ``IntEnum`` class).
+        """
         super().__init__(file, encoding="latin1")  # latin1: Caffe2 / Detectron1 files are Python 2 pickles
         self._source = source
+        self._fix = fix
+        self._extra = dict(extra_globals or {})
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _CONTAINER_GLOBALS:
             return _CONTAINER_GLOBALS[(module, name)]
+        if (module, name) in self._extra:
+            return self._extra[(module, name)]
         if (module, name) in _NUMPY_GLOBALS:
             return super().find_class(module, name)
         raise UnsafeCheckpointError(
             f"Refusing to load '{self._source}': it asks to unpickle '{module}.{name}', which is neither a numpy "
-            "array nor a plain container, and unpickling it could execute arbitrary code. Only load checkpoints "
-            "from sources you trust; if you do trust this one, convert it to a state dict of tensors "
-            "(torch.save({'model': state_dict}, 'model.pth')) in a separate, trusted Python session."
+            "array nor a plain container, and unpickling it could execute arbitrary code. Only load files from "
+            f"sources you trust; if you do trust this one, {self._fix}"
         )
 
 
-def load_pickle_file(path: str) -> Any:
-    """Read a ``.pkl`` checkpoint with :class:`RestrictedUnpickler`.
+def load_pickle_file(
+    path: str, *, fix: str = _CHECKPOINT_FIX, extra_globals: Optional[Mapping[tuple[str, str], Any]] = None
+) -> Any:
+    """Read a ``.pkl`` file (checkpoint, precomputed proposals) with :class:`RestrictedUnpickler`.
 
     Args:
         path: a local file.
+        fix: what the error message for an unsafe file tells a user who trusts it to do.
+        extra_globals: see :class:`RestrictedUnpickler`.
 
     Returns:
         The unpickled object (dicts of numpy arrays for model-zoo and Caffe2 files).
+
+    Raises:
+        UnsafeCheckpointError: the file asks for an object other than numpy arrays and plain containers.
+        ValueError: the file is empty, truncated or not a pickle (the message names the file).
     """
     with open(path, "rb") as f:
-        return RestrictedUnpickler(f, source=path).load()
+        try:
+            return RestrictedUnpickler(f, source=path, fix=fix, extra_globals=extra_globals).load()
+        except UnsafeCheckpointError:
+            raise
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as e:
+            size = os.path.getsize(path)
+            detail = str(e).splitlines()[0] if str(e) else "no details"
+            raise ValueError(
+                f"Cannot read '{path}' ({size} bytes): it is not a pickle of numpy arrays and plain containers "
+                f"({type(e).__name__}: {detail}); it may be empty, truncated, or another kind of file. Download or "
+                "write it again."
+            ) from None
+
+
+def contiguous_array(array: np.ndarray) -> np.ndarray:
+    """``array`` in C order, keeping its shape: ``np.ascontiguousarray`` turns a 0-d array into shape (1,)."""
+    return array if array.flags.c_contiguous else array.copy(order="C")
 
 
 def load_torch_file(path: str) -> Any:
@@ -98,9 +149,19 @@ def load_torch_file(path: str) -> Any:
 
     Raises:
         UnsafeCheckpointError: the file contains objects other than tensors and plain containers.
+        ValueError: the file is empty, truncated or not a PyTorch file (the message names it).
     """
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
+    except (EOFError, RuntimeError, KeyError, ValueError) as e:  # what torch raises for empty / cut / foreign files
+        size = os.path.getsize(path)
+        detail = " ".join(str(e).split()[:12]) or type(e).__name__
+        raise ValueError(
+            f"Cannot read checkpoint '{path}' ({size} bytes): it is empty, truncated or not a PyTorch file "
+            f"({type(e).__name__}: {detail}). A run killed while copying or saving leaves such files: use "
+            "another checkpoint (with --resume, point last_checkpoint at an earlier model_*.pth), or save / "
+            "download it again."
+        ) from None
     except pickle.UnpicklingError as e:
         raise UnsafeCheckpointError(
             f"Refusing to load '{path}': it contains objects other than tensors and plain Python containers, and "
@@ -136,7 +197,7 @@ def to_weights_only_safe(obj: Any, *, where: str = "checkpoint") -> Any:
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
             return [to_weights_only_safe(x, where=f"{where}[{i}]") for i, x in enumerate(obj.tolist())]
-        return torch.from_numpy(np.ascontiguousarray(obj)).clone()
+        return torch.from_numpy(contiguous_array(obj)).clone()
     if isinstance(obj, dict):
         out = OrderedDict() if isinstance(obj, OrderedDict) else {}
         for k, v in obj.items():
@@ -174,12 +235,54 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
     _fsync_dir(folder)
+
+
+# What atomic_write's mkstemp names look like: ".{destination}.{8 random characters}.tmp".
+_TEMP_NAME = re.compile(r"^\.(?P<dest>.+)\.[a-z0-9_]{8}\.tmp$")
+
+
+def remove_stale_temp_files(folder: str) -> list[str]:
+    """Delete the temporary files :func:`atomic_write` leaves in ``folder`` when its process is killed mid-write.
+
+    Only names of that pattern (``.model_0004999.pth.k3j9x_2a.tmp``) are touched. Call it when a run that owns the
+    folder starts or resumes; a concurrent writer to the same folder would lose its half-written file.
+
+    Returns:
+        The paths removed.
+    """
+    if not folder or not os.path.isdir(folder):
+        return []
+    removed = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if _TEMP_NAME.match(name) and os.path.isfile(path) and not os.path.islink(path):
+            try:
+                os.remove(path)
+            except OSError:  # gone already, or not ours to remove: leave it
+                continue
+            removed.append(path)
+    return removed
+
+
+def _current_umask() -> int:
+    # mkstemp creates files with mode 0600; a plain open() would give 0666 & ~umask, which is what users expect.
+    try:
+        with open("/proc/self/status") as f:  # Linux: read it without changing it (no race with other threads)
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: str) -> None:

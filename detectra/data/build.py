@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import pickle
 import random
 from collections import Counter
 from typing import Any, Callable, Optional, Sequence, Union
@@ -12,6 +11,7 @@ import numpy as np
 import torch
 import torch.utils.data as torchdata
 
+from detectra.checkpoint.safe_io import load_pickle_file
 from detectra.config import configurable
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.data.common import AspectRatioGroupedDataset, DatasetFromList, MapDataset, ToIterableDataset
@@ -66,13 +66,28 @@ def filter_images_with_few_keypoints(dataset_dicts: list[dict], min_keypoints_pe
     return kept
 
 
+_PROPOSAL_FIX = (
+    "re-save it as a dict of plain lists and numpy arrays ({'ids': [...], 'boxes': [...], 'objectness_logits': "
+    "[...], 'bbox_mode': 0}) in a separate, trusted Python session."
+)
+
+
+# Proposal files written in Python may hold "bbox_mode" as the BoxMode enum (an IntEnum: calling it only converts).
+_PROPOSAL_GLOBALS = {(f"{pkg}.structures.boxes", "BoxMode"): BoxMode for pkg in ("detectra", "detectron2")}
+
+
 def load_proposals_into_dataset(dataset_dicts: list[dict], proposal_file: str) -> list[dict]:
     """Attach precomputed proposals (a pickle with "ids", "boxes", "objectness_logits", optional "bbox_mode")
     to each record as proposal_boxes / proposal_objectness_logits (sorted by decreasing objectness) /
     proposal_bbox_mode."""
     logger.info("Loading proposals from: %s", proposal_file)
-    with open(proposal_file, "rb") as f:
-        proposals = pickle.load(f, encoding="latin1")
+    # A config names this file: read it without running code from it (numpy arrays and containers only).
+    proposals = load_pickle_file(proposal_file, fix=_PROPOSAL_FIX, extra_globals=_PROPOSAL_GLOBALS)
+    if not isinstance(proposals, dict):
+        raise ValueError(
+            f"Proposal file '{proposal_file}' holds a {type(proposals).__name__}; expected a dict with 'ids', "
+            "'boxes' and 'objectness_logits' lists (what COCOEvaluator writes as box_proposals.pkl)."
+        )
     for old, new in (("indexes", "ids"), ("scores", "objectness_logits")):  # legacy Detectron1 names
         if old in proposals:
             proposals[new] = proposals.pop(old)

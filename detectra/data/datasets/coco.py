@@ -13,6 +13,7 @@ import numpy as np
 import pycocotools.mask as mask_util
 from pycocotools.coco import COCO
 
+from detectra.checkpoint.safe_io import atomic_write
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.structures.boxes import BoxMode
 
@@ -292,10 +293,8 @@ def convert_to_coco_json(dataset_name: str, output_file: str, allow_cached: bool
                        output_file)  # fmt: skip
         return
     coco_dict = convert_to_coco_dict(dataset_name)
-    tmp = f"{output_file}.tmp.{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(coco_dict, f)
-    os.replace(tmp, output_file)  # atomic: concurrent writers cannot leave a half-written file
+    # atomic: concurrent writers, or a kill mid-write, cannot leave a half-written file
+    atomic_write(output_file, lambda f: f.write(json.dumps(coco_dict).encode("utf-8")))
 
 
 def register_coco_instances(name: str, metadata: dict, json_file: str, image_root: str) -> None:
