@@ -20,6 +20,7 @@ from .backbone import (
     build_retinanet_resnet_fpn_backbone,
     make_stage,
 )
+from .backbone import RegNet
 from .box_regression import Box2BoxTransform, Box2BoxTransformLinear, Box2BoxTransformRotated
 from .matcher import Matcher
 from .meta_arch import (

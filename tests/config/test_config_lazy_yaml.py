@@ -32,7 +32,7 @@ def test_detectron2_saved_configs_load(shared_dir: Path, name: str) -> None:
     cfg = LazyConfig.load(shared_dir / "fixtures" / "d2parity" / name / "config.yaml")
     assert {"dataloader", "lr_multiplier", "model", "optimizer", "train"} <= set(cfg)
     assert cfg.model._target_.startswith("detectron2.modeling.")
-    assert cfg.train.init_checkpoint.startswith("detectron2://")  # URLs are not module paths: unchanged
+    assert cfg.train.init_checkpoint.startswith(("detectron2://", "https://"))  # URLs: unchanged
     # Every !!python/object: ShapeSpec becomes a structured config that instantiates to detectra's ShapeSpec.
     shapes = []
     if name == "fcos_R_50_FPN":

@@ -16,16 +16,18 @@ Typical use::
 from __future__ import annotations
 
 import importlib.util
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import numpy as np
 import torch
+from pycocotools import mask as mask_util
 from torchvision.ops import box_iou
 
 from detectra.checkpoint import DetectionCheckpointer
-from detectra.config import get_cfg
+from detectra.config import LazyConfig, get_cfg, instantiate
 from detectra.modeling import build_model
 from detectra.structures import Instances
 
@@ -33,6 +35,7 @@ FEATURE_REL_TOL = 1e-4
 BOX_IOU_MIN = 0.99
 SCORE_ABS_TOL = 1e-3
 MATCHED_FRACTION_MIN = 0.99
+MASK_IOU_MIN = 0.98
 
 
 @dataclass
@@ -68,6 +71,18 @@ class ParityFixture:
         self.ref = np.load(self.dir / "outputs.npz")
         self.inputs = np.load(self.root / "inputs.npz")
 
+    @property
+    def is_lazy(self) -> bool:
+        """True for fixtures saved by Detectron2's ``LazyConfig.save`` (a top-level ``model`` with ``_target_``)."""
+        return "_target_" in LazyConfig.load(self.dir / "config.yaml").get("model", {})
+
+    def lazy_config(self):
+        """The fixture's LazyConfig, read by detectra's ``LazyConfig.load`` (``detectron2.*`` targets included)."""
+        cfg = LazyConfig.load(self.dir / "config.yaml")
+        if "device" in cfg.get("model", {}):
+            cfg.model.device = "cpu"
+        return cfg
+
     def config(self):
         cfg = get_cfg()
         cfg.merge_from_file(str(self.dir / "config.yaml"))
@@ -82,7 +97,7 @@ class ParityFixture:
     def build_model(self) -> torch.nn.Module:
         """Build from the fixture config and load its weights through ``DetectionCheckpointer``'s Detectron2 path;
         fails if any fixture key is unused or any model parameter is left unloaded."""
-        model = build_model(self.config())
+        model = instantiate(self.lazy_config().model) if self.is_lazy else build_model(self.config())
         checkpoint = {"model": self.state_dict(), "__author__": "detectron2 parity fixture", "matching_heuristics": True}
         incompatible = DetectionCheckpointer(model)._load_model(checkpoint)
         # integer buffers (num_batches_tracked) are absent from the fixture by design
@@ -160,6 +175,37 @@ class ParityFixture:
             self.ref[f"in{i}_boxes"], self.ref[f"in{i}_scores"], self.ref[f"in{i}_classes"],
             inst.pred_boxes.tensor, inst.scores, inst.pred_classes, what=f"image {i} detections",
         )
+
+    def matched_pairs(self, inst: Instances, i: int) -> List:
+        """(reference index, our index) for reference detections with a counterpart (box IoU, score, class)."""
+        ref_boxes = torch.as_tensor(self.ref[f"in{i}_boxes"], dtype=torch.float32)
+        ref_scores = torch.as_tensor(self.ref[f"in{i}_scores"])
+        ok = box_iou(ref_boxes, inst.pred_boxes.tensor.float()) >= BOX_IOU_MIN
+        ok &= (ref_scores[:, None] - inst.scores[None, :]).abs() <= SCORE_ABS_TOL
+        ok &= torch.as_tensor(self.ref[f"in{i}_classes"])[:, None] == inst.pred_classes[None, :]
+        # among the candidates, the closest score (ties between near-duplicate boxes are common with random weights)
+        score_gap = (ref_scores[:, None] - inst.scores[None, :]).abs()
+        score_gap[~ok] = float("inf")
+        return [(r, int(score_gap[r].argmin())) for r in range(len(ref_boxes)) if ok[r].any()]
+
+    def check_masks(self, run: ParityRun, i: int) -> None:
+        """Pasted full-image masks of matched detections against ``in{i}_masks_rle`` (mask IoU >= 0.98 for 99 %)."""
+        inst = run.outputs["instances"]
+        pairs = self.matched_pairs(inst, i)
+        assert len(pairs) >= 0.99 * len(inst), f"only {len(pairs)} of {len(inst)} detections matched"
+        ref_rles = [json.loads(str(s)) for s in self.ref[f"in{i}_masks_rle"]]
+        ours = inst.pred_masks.numpy().astype(np.uint8)
+        assert ours.shape[1:] == tuple(ref_rles[0]["size"]), f"mask size {ours.shape[1:]} != {ref_rles[0]['size']}"
+        ious = []
+        for r, o in pairs:
+            ref = ref_rles[r]
+            counts = ref["counts"].encode() if isinstance(ref["counts"], str) else ref["counts"]
+            ref = {"size": ref["size"], "counts": counts}
+            our = mask_util.encode(np.asfortranarray(ours[o]))
+            both_empty = mask_util.area(ref) == 0 and mask_util.area(our) == 0
+            ious.append(1.0 if both_empty else float(mask_util.iou([our], [ref], [0])[0, 0]))
+        good = float(np.mean(np.array(ious) >= MASK_IOU_MIN))
+        assert good >= 0.99, f"mask IoU >= {MASK_IOU_MIN} for only {good:.2%} of instances (min IoU {min(ious):.3f})"
 
 
 def match_instances(

@@ -10,47 +10,15 @@ import json
 import numpy as np
 import pytest
 import torch
-from pycocotools import mask as mask_util
-from torchvision.ops import box_iou
 
-from .parity_utils import BOX_IOU_MIN, SCORE_ABS_TOL, ParityFixture
+from .parity_utils import ParityFixture
 
-MASK_IOU_MIN = 0.98
 KEYPOINT_PX_TOL = 0.5
 SEM_SEG_AGREEMENT_MIN = 0.999
 PANOPTIC_AGREEMENT_MIN = 0.99
 IMAGE = 0
 
 pytestmark = pytest.mark.slow  # each builds and runs a full R50-FPN on an 800 px image (20-80 s on a shared CPU)
-
-
-def _matched_pairs(fx: ParityFixture, inst, i: int) -> list:
-    """(reference index, our index) for reference detections with a counterpart (box IoU, score, class)."""
-    ref_boxes = torch.as_tensor(fx.ref[f"in{i}_boxes"], dtype=torch.float32)
-    ok = box_iou(ref_boxes, inst.pred_boxes.tensor.float()) >= BOX_IOU_MIN
-    ok &= (torch.as_tensor(fx.ref[f"in{i}_scores"])[:, None] - inst.scores[None, :]).abs() <= SCORE_ABS_TOL
-    ok &= torch.as_tensor(fx.ref[f"in{i}_classes"])[:, None] == inst.pred_classes[None, :]
-    # among the candidates, the closest score (ties between near-duplicate boxes are common with random weights)
-    score_gap = (torch.as_tensor(fx.ref[f"in{i}_scores"])[:, None] - inst.scores[None, :]).abs()
-    score_gap[~ok] = float("inf")
-    return [(r, int(score_gap[r].argmin())) for r in range(len(ref_boxes)) if ok[r].any()]
-
-
-def _check_masks(fx: ParityFixture, inst, i: int) -> None:
-    pairs = _matched_pairs(fx, inst, i)
-    assert len(pairs) >= 0.99 * len(inst), f"only {len(pairs)} of {len(inst)} detections matched"
-    ref_rles = [json.loads(str(s)) for s in fx.ref[f"in{i}_masks_rle"]]
-    ours = inst.pred_masks.numpy().astype(np.uint8)
-    assert ours.shape[1:] == tuple(ref_rles[0]["size"]), f"mask size {ours.shape[1:]} != {ref_rles[0]['size']}"
-    ious = []
-    for r, o in pairs:
-        ref = ref_rles[r]
-        ref = {"size": ref["size"], "counts": ref["counts"].encode() if isinstance(ref["counts"], str) else ref["counts"]}
-        our = mask_util.encode(np.asfortranarray(ours[o]))
-        both_empty = mask_util.area(ref) == 0 and mask_util.area(our) == 0
-        ious.append(1.0 if both_empty else float(mask_util.iou([our], [ref], [0])[0, 0]))
-    good = float(np.mean(np.array(ious) >= MASK_IOU_MIN))
-    assert good >= 0.99, f"mask IoU >= {MASK_IOU_MIN} for only {good:.2%} of instances (min IoU {min(ious):.3f})"
 
 
 def _check_sem_seg(fx: ParityFixture, sem_seg: torch.Tensor, i: int) -> None:
@@ -117,14 +85,14 @@ def test_mask_rcnn_parity(fixtures_dir):
     fx.check_features(run, IMAGE)
     fx.check_proposals(run, IMAGE)
     fx.check_detections(run, IMAGE)
-    _check_masks(fx, run.outputs["instances"], IMAGE)
+    fx.check_masks(run, IMAGE)
 
 
 def test_cascade_mask_rcnn_parity(fixtures_dir):
     fx, run = _run(fixtures_dir, "cascade_mask_rcnn_R_50_FPN")
     fx.check_proposals(run, IMAGE)
     fx.check_detections(run, IMAGE)
-    _check_masks(fx, run.outputs["instances"], IMAGE)
+    fx.check_masks(run, IMAGE)
 
 
 def test_keypoint_rcnn_parity(fixtures_dir):
@@ -132,7 +100,7 @@ def test_keypoint_rcnn_parity(fixtures_dir):
     fx.check_detections(run, IMAGE)
     inst = run.outputs["instances"]
     ref = torch.as_tensor(fx.ref[f"in{IMAGE}_keypoints"])
-    pairs = _matched_pairs(fx, inst, IMAGE)
+    pairs = fx.matched_pairs(inst, IMAGE)
     assert len(pairs) >= 0.99 * len(ref)
     r_idx, o_idx = (torch.tensor(x) for x in zip(*pairs))
     ours = inst.pred_keypoints[o_idx]
@@ -152,6 +120,6 @@ def test_semantic_fpn_parity(fixtures_dir):
 def test_panoptic_fpn_parity(fixtures_dir):
     fx, run = _run(fixtures_dir, "panoptic_fpn_R_50")
     fx.check_detections(run, IMAGE)
-    _check_masks(fx, run.outputs["instances"], IMAGE)
+    fx.check_masks(run, IMAGE)
     _check_sem_seg(fx, run.outputs["sem_seg"], IMAGE)
     _check_panoptic(fx, run.outputs["panoptic_seg"], IMAGE)

@@ -1,4 +1,4 @@
-"""Backbones: `Backbone` contract, ResNet / ResNeXt, FPN, and `BACKBONE_REGISTRY`."""
+"""Backbones: `Backbone` contract, ResNet / ResNeXt, RegNet, FPN, and `BACKBONE_REGISTRY`."""
 from .backbone import Backbone
 from .build import BACKBONE_REGISTRY, build_backbone
 from .fpn import FPN, LastLevelMaxPool, LastLevelP6P7, build_resnet_fpn_backbone, build_retinanet_resnet_fpn_backbone
@@ -12,5 +12,6 @@ from .resnet import (
     build_resnet_backbone,
     make_stage,
 )
+from .regnet import RegNet
 
 __all__ = [k for k in globals().keys() if not k.startswith("_")]

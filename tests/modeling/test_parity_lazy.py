@@ -1,0 +1,31 @@
+"""Parity with the reference Detectron2 on the LazyConfig fixtures of RegNet and FCOS (``shared/fixtures/d2parity``).
+
+Each model is built from the fixture's ``config.yaml`` (saved by Detectron2's ``LazyConfig.save``, ``detectron2.*``
+targets and Python tags included) through ``LazyConfig.load`` + ``instantiate``, gets the fixture's weights through
+``DetectionCheckpointer`` and runs one 800-px image (5-10 s each on 2 cores, hence ``slow``).
+"""
+import pytest
+import torch
+
+from .parity_utils import ParityFixture
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _float32_determinism():
+    prev = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")
+    yield
+    torch.set_float32_matmul_precision(prev)
+
+
+@pytest.mark.parametrize("image", [0, 2])  # a landscape image padded to 800x1216, and the square one
+def test_mask_rcnn_regnetx_4gf_dds_FPN(shared_dir, image):
+    fx = ParityFixture(shared_dir, "mask_rcnn_regnetx_4gf_dds_FPN")
+    assert fx.is_lazy
+    run = fx.run(fx.build_model(), image)
+    fx.check_features(run, image)  # p2..p6
+    fx.check_proposals(run, image)
+    fx.check_detections(run, image)
+    fx.check_masks(run, image)
