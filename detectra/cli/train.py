@@ -48,6 +48,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                         help="annotated predictions on the first N test images (default 8; 0 = none)")  # fmt: skip
     parser.add_argument("--vis-threshold", type=float, default=0.5, metavar="S", help="score threshold to draw")
     parser.add_argument("--no-plots", action="store_true", help="do not write plots")
+    parser.add_argument("--strict", action="store_true",
+                        help="boxes training would repair or drop (NaN, empty, outside the image) are errors "
+                             "(DATALOADER.STRICT_ANNOTATIONS True)")  # fmt: skip
     add_dataset_args(parser)
     return parser
 
@@ -74,6 +77,8 @@ def setup(args: argparse.Namespace) -> Any:
     cfg = load_config(args)
     if getattr(args, "output_dir", ""):
         cfg.OUTPUT_DIR = args.output_dir
+    if getattr(args, "strict", False):
+        cfg.DATALOADER.STRICT_ANNOTATIONS = True
     check_datasets(cfg, ("TEST",) if args.eval_only else ("TRAIN", "TEST"))
     if args.eval_only:
         weights_or_die(cfg)

@@ -13,6 +13,7 @@ import torch.utils.data as torchdata
 
 from detectra.checkpoint.safe_io import load_pickle_file
 from detectra.config import configurable
+from detectra.data.annotation_checks import check_masks_present, repair_dataset_boxes
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.data.common import AspectRatioGroupedDataset, DatasetFromList, MapDataset, ToIterableDataset
 from detectra.data.resumable import NonResumableDataLoader, ResumableDataLoader
@@ -170,8 +171,13 @@ def get_detection_dataset_dicts(
     min_keypoints: int = 0,
     proposal_files: Optional[Sequence[str]] = None,
     check_consistency: bool = True,
+    *,
+    strict: bool = False,
 ) -> Union[list[dict], torchdata.Dataset]:
     """Load and concatenate registered datasets, then filter them for training.
+
+    Boxes that training repairs or drops (non-finite, empty, outside the image) are counted per dataset and
+    logged in one line (see :func:`detectra.data.annotation_checks.repair_dataset_boxes`).
 
     Args:
         names: dataset name(s) registered in ``DatasetCatalog``.
@@ -179,6 +185,7 @@ def get_detection_dataset_dicts(
         min_keypoints: drop images with fewer visible keypoints (0 = keep all).
         proposal_files: one precomputed proposal file per dataset.
         check_consistency: require equal thing_classes and print the class histogram.
+        strict: raise on boxes training would repair or drop (``DATALOADER.STRICT_ANNOTATIONS``).
 
     Returns:
         the merged list of dataset dicts (or a torch Dataset if the catalog returns Datasets).
@@ -193,6 +200,8 @@ def get_detection_dataset_dicts(
     for name, dicts in zip(names, all_dicts):
         if len(dicts) == 0:
             raise ValueError(f"Dataset '{name}' is empty: its loader returned no images.")
+        if "annotations" in dicts[0]:
+            repair_dataset_boxes(name, dicts, source=MetadataCatalog.get(name).get("json_file", ""), strict=strict)
     if proposal_files is not None:
         if len(proposal_files) != len(names):
             raise ValueError(f"Got {len(proposal_files)} proposal files for {len(names)} datasets; need one each.")
@@ -200,7 +209,10 @@ def get_detection_dataset_dicts(
     dataset_dicts = list(itertools.chain.from_iterable(all_dicts))
     has_instances = "annotations" in dataset_dicts[0]
     if filter_empty and has_instances:
+        before = dataset_dicts
         dataset_dicts = filter_images_with_only_crowd_annotations(dataset_dicts)
+        if not dataset_dicts:
+            raise ValueError(_why_all_filtered(names, before))
     if min_keypoints > 0 and has_instances:
         dataset_dicts = filter_images_with_few_keypoints(dataset_dicts, min_keypoints)
     if check_consistency and has_instances:
@@ -211,6 +223,21 @@ def get_detection_dataset_dicts(
     if len(dataset_dicts) == 0:
         raise ValueError(f"No valid data found in {', '.join(names)} (all images were filtered out).")
     return dataset_dicts
+
+
+def _why_all_filtered(names: Sequence[str], dicts: list[dict]) -> str:
+    """The message for training data where no image has a usable (non-crowd) annotation."""
+    sources = [f"'{n}' ({MetadataCatalog.get(n).get('json_file')})" if MetadataCatalog.get(n).get("json_file")
+               else f"'{n}'" for n in names]  # fmt: skip
+    num_annotations = sum(len(d.get("annotations", [])) for d in dicts)
+    why = (f"none of its {len(dicts)} images has an annotation (a json without an 'annotations' list, or an "
+           "empty one, gives this)" if num_annotations == 0 else
+           f"its {num_annotations} annotations are all crowd regions (iscrowd=1), which training ignores")  # fmt: skip
+    return (
+        f"No training data in {', '.join(sources)}: {why}. Training needs boxes; check the file with "
+        "'detectra validate-data', or set DATALOADER.FILTER_EMPTY_ANNOTATIONS False to train on images without "
+        "annotations as negatives."
+    )
 
 
 def trivial_batch_collator(batch: list) -> list:
@@ -321,7 +348,10 @@ def _train_loader_from_config(cfg: Any, mapper: Optional[Callable] = None, *, da
             filter_empty=cfg.DATALOADER.FILTER_EMPTY_ANNOTATIONS,
             min_keypoints=cfg.MODEL.ROI_KEYPOINT_HEAD.MIN_KEYPOINTS_PER_IMAGE if cfg.MODEL.KEYPOINT_ON else 0,
             proposal_files=cfg.DATASETS.PROPOSAL_FILES_TRAIN if cfg.MODEL.LOAD_PROPOSALS else None,
+            strict=bool(cfg.DATALOADER.get("STRICT_ANNOTATIONS", False)),
         )
+        if cfg.MODEL.MASK_ON and isinstance(dataset, list):
+            check_masks_present(dataset, cfg.DATASETS.TRAIN)
     if mapper is None:
         mapper = _default_mapper(cfg, True)
     seed = cfg.SEED if cfg.SEED >= 0 else None

@@ -14,13 +14,19 @@ from typing import Any, Optional, Sequence, Union
 
 from PIL import Image
 
+from detectra.data.annotation_checks import BOX_REPAIRS, bbox_format_problem, box_repair, rle_problem
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.structures.boxes import BoxMode
 
 __all__ = ["Problem", "DatasetProblems", "validate_dataset", "validate_coco_json", "validate_dataset_dicts"]
 
 _EXIF_ORIENTATION = 0x0112
-_BOX_TOLERANCE = 1.0  # pixels a box may extend past the border (rounding of converted annotations)
+_BOX_MESSAGES = {
+    "nonfinite_box": "has NaN or infinite values",
+    "empty_box": "has non-positive width or height",
+    "box_entirely_outside": "lies entirely outside the {size[0]}x{size[1]} image",
+    "box_outside_image": "extends outside the {size[0]}x{size[1]} image",
+}
 
 
 @dataclass
@@ -100,18 +106,14 @@ def _check_annotation(ann: dict, ann_ref: Any, image_id: Any, size: Optional[tup
     elif num_classes is not None and not (isinstance(cid, int) and 0 <= cid < num_classes):
         add("unknown_category", f"category_id {cid} is outside the {num_classes} thing_classes")
     bbox = ann.get("bbox")
-    if bbox is not None:
-        if len(bbox) != 4 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in bbox):
-            add("bad_box", f"bbox {bbox} is not 4 finite numbers")
-        else:
-            x0, y0, x1, y1 = BoxMode.convert(list(bbox), ann.get("bbox_mode", BoxMode.XYWH_ABS), BoxMode.XYXY_ABS)
-            if x1 - x0 <= 0 or y1 - y0 <= 0:
-                add("empty_box", f"bbox {bbox} has non-positive width or height")
-            if size is not None:
-                w, h = size
-                t = _BOX_TOLERANCE
-                if x0 < -t or y0 < -t or x1 > w + t or y1 > h + t:
-                    add("box_outside_image", f"bbox {bbox} extends outside the {w}x{h} image")
+    if bbox is None:
+        add("missing_box", "no 'bbox' (the loader refuses it)")
+    elif bbox_format_problem(bbox):
+        add("bad_box", f"{bbox_format_problem(bbox)} (the loader refuses it)")
+    else:
+        kind = box_repair(bbox, ann.get("bbox_mode", BoxMode.XYWH_ABS), size)
+        if kind is not None:
+            add(kind, f"bbox {list(bbox)} {_BOX_MESSAGES[kind].format(size=size)}; training: {BOX_REPAIRS[kind]}")
     segm = ann.get("segmentation")
     if isinstance(segm, list):
         for k, poly in enumerate(segm):
@@ -121,10 +123,9 @@ def _check_annotation(ann: dict, ann_ref: Any, image_id: Any, size: Optional[tup
             elif not all(isinstance(v, (int, float)) and math.isfinite(v) for v in poly):
                 add("bad_polygon", f"polygon {k} has non-finite coordinates")
     elif isinstance(segm, dict):
-        if "size" not in segm or "counts" not in segm:
-            add("bad_rle", "RLE segmentation needs 'size' and 'counts'")
-        elif size is not None and list(segm["size"]) != [size[1], size[0]]:
-            add("bad_rle", f"RLE size {segm['size']} differs from the image's [height, width] {[size[1], size[0]]}")
+        problem = rle_problem(segm, (size[1], size[0]) if size is not None else None)
+        if problem:
+            add("bad_rle", problem)
     kps = ann.get("keypoints")
     if kps is not None and len(kps) % 3:
         add("bad_keypoints", f"keypoints has {len(kps)} values; needs (x, y, v) triplets")
@@ -134,8 +135,13 @@ def validate_dataset_dicts(dicts: Sequence[dict], file: str = "<dataset dicts>",
                            check_images: bool = True, decode: bool = True) -> DatasetProblems:  # fmt: skip
     """Check Detectron2-format dicts (images on disk, boxes, polygons, category ids in [0, num_classes))."""
     problems = DatasetProblems()
+    file_by_id: dict[Any, str] = {}
     for i, record in enumerate(dicts):
         image_id = record.get("image_id", f"#{i}")
+        if image_id in file_by_id:
+            problems.append(Problem("duplicate_image_id", f"image id used by both '{file_by_id[image_id]}' and "
+                                    f"'{record.get('file_name')}'", file, image_id))  # fmt: skip
+        file_by_id.setdefault(image_id, record.get("file_name"))
         size = _check_image(record, file, problems, decode) if check_images else None
         if size is None and record.get("width") and record.get("height"):
             size = (int(record["width"]), int(record["height"]))
@@ -162,10 +168,21 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
         problems.append(Problem("not_coco", "no 'images' list: this is not a COCO json", json_file))
         return problems
     valid_ids = {c.get("id") for c in data.get("categories", [])}
+    if not isinstance(data.get("annotations"), list) or not data["annotations"]:
+        what = "no 'annotations' list" if "annotations" not in data else "an empty or malformed 'annotations'"
+        problems.append(Problem("no_annotations", f"the json has {what}: training finds no boxes in it", json_file))
     anns_per_image: dict[Any, list] = {}
     seen_ann_ids: set = set()
     image_ids = {img.get("id") for img in data["images"]}
-    for ann in data.get("annotations", []):
+    file_by_id: dict[Any, str] = {}
+    for img in data["images"]:
+        if img.get("id") in file_by_id:
+            problems.append(Problem("duplicate_image_id", f"image id used by both '{file_by_id[img.get('id')]}' and "
+                                    f"'{img.get('file_name')}' (the loader refuses it)", json_file, img.get("id")))
+        file_by_id.setdefault(img.get("id"), img.get("file_name"))
+    for ann in data.get("annotations") or []:
+        if not isinstance(ann, dict):
+            continue
         if ann.get("id") in seen_ann_ids:
             problems.append(Problem("duplicate_annotation_id", "annotation id used twice", json_file,
                                     ann.get("image_id"), ann.get("id")))  # fmt: skip

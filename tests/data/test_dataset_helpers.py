@@ -135,7 +135,7 @@ def test_get_detection_dataset_dicts_merges_and_filters(registered):
     with pytest.raises(ValueError, match="thing_classes"):
         get_detection_dataset_dicts(["test_helpers_a", "test_helpers_c"])
     _register(registered, "test_helpers_empty_after", [_rec(30, [])])
-    with pytest.raises(ValueError, match="No valid data found in test_helpers_empty_after"):
+    with pytest.raises(ValueError, match="No training data in 'test_helpers_empty_after': none of its 1 images has an annotation"):
         get_detection_dataset_dicts("test_helpers_empty_after")
 
 

@@ -14,6 +14,7 @@ import pycocotools.mask as mask_util
 from pycocotools.coco import COCO
 
 from detectra.checkpoint.safe_io import atomic_write
+from detectra.data.annotation_checks import bbox_format_problem, rle_problem
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.structures.boxes import BoxMode
 
@@ -53,10 +54,19 @@ def read_coco_json(json_file: str) -> dict[str, Any]:
     for key in ("annotations", "categories"):
         if key in data and not isinstance(data[key], list):
             raise ValueError(f"'{json_file}': '{key}' must be a list, got {type(data[key]).__name__}.")
+    first_by_id: dict[Any, dict] = {}
     for img in data["images"]:
         missing = [k for k in ("id", "file_name") if k not in img]
         if missing:
             raise ValueError(f"'{json_file}': image entry {str(img)[:120]} lacks {missing}; every image needs them.")
+        other = first_by_id.setdefault(img["id"], img)
+        if other is not img:
+            # pycocotools would keep one of them and give it the annotations of both
+            raise ValueError(
+                f"'{json_file}': image id {img['id']!r} is used by two images, '{other['file_name']}' and "
+                f"'{img['file_name']}'; their annotations cannot be told apart. Give every image a unique 'id' "
+                "(and point each annotation's 'image_id' at the right one)."
+            )
     return data
 
 
@@ -133,18 +143,31 @@ def load_coco_json(
             if anno.get("ignore", 0) != 0:
                 raise ValueError(f"{where}: '\"ignore\": 1' is not supported; remove the field or the annotation.")
             obj = {key: anno[key] for key in ann_keys if key in anno}
-            if "bbox" in obj:
-                bbox = obj["bbox"]
-                if len(bbox) != 4:
-                    raise ValueError(f"{where}: 'bbox' must be [x, y, width, height], got {bbox}. Fix the json.")
-                if bbox[2] < 0 or bbox[3] < 0:
-                    raise ValueError(
-                        f"{where}: bbox {bbox} has negative width or height. COCO boxes are [x, y, width, "
-                        "height]; if yours are [x1, y1, x2, y2], convert them (width = x2 - x1)."
-                    )
+            if "bbox" not in obj:
+                raise ValueError(
+                    f"{where}: no 'bbox'. Every annotation needs its box as [x, y, width, height]; add it or "
+                    "remove the annotation ('detectra validate-data' lists every such case)."
+                )
+            bbox = obj["bbox"]
+            if bbox_format_problem(bbox):
+                raise ValueError(
+                    f"{where}: {bbox_format_problem(bbox)}. Write it as [x, y, width, height] with numbers, not "
+                    "strings, e.g. [10.0, 20.0, 30.0, 40.0]."
+                )
+            if bbox[2] < 0 or bbox[3] < 0:
+                raise ValueError(
+                    f"{where}: bbox {bbox} has negative width or height. COCO boxes are [x, y, width, height]; "
+                    "if yours are [x1, y1, x2, y2], convert them (width = x2 - x1)."
+                )
             segm = anno.get("segmentation", None)
             if segm:  # list[list[float]] (polygons) or dict (RLE)
                 if isinstance(segm, dict):
+                    problem = rle_problem(segm, (img_dict.get("height"), img_dict.get("width")))
+                    if problem:
+                        raise ValueError(
+                            f"{where}: {problem}. Fix or remove this mask (COCO RLE: 'size' is [height, width] of "
+                            "the image, 'counts' the run lengths in column-major order, compressed or as a list)."
+                        )
                     if isinstance(segm["counts"], list):  # uncompressed RLE -> compressed
                         segm = mask_util.frPyObjects(segm, *segm["size"])
                 else:

@@ -1,0 +1,215 @@
+"""What can be wrong with one annotation, and what training does about it.
+
+Shared by the COCO loader (which refuses malformed records), the training data path (which repairs or drops
+boxes as Detectron2 does, counting each kind and logging one line per dataset) and ``detectra validate-data``
+(which lists every case), so that the three agree on what is a problem.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+from collections import defaultdict
+from typing import Any, Optional, Sequence
+
+from detectra.structures.boxes import BoxMode
+
+__all__ = [
+    "BOX_TOLERANCE",
+    "BOX_REPAIRS",
+    "bbox_format_problem",
+    "box_repair",
+    "rle_problem",
+    "repair_dataset_boxes",
+    "check_masks_present",
+]
+
+logger = logging.getLogger(__name__)
+
+BOX_TOLERANCE = 1.0  # pixels a box may extend past the border (rounding of converted annotations) unreported
+
+# kind -> what the training data path does with such a box
+BOX_REPAIRS = {
+    "nonfinite_box": "dropped",
+    "empty_box": "dropped",
+    "box_entirely_outside": "dropped",
+    "box_outside_image": "clipped to the image",
+}
+_SHOWN = 3  # record ids shown per kind in a summary line
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def bbox_format_problem(bbox: Any) -> Optional[str]:
+    """Why ``bbox`` is not 4 numbers (a string, a wrong length, ...), or None when it is."""
+    try:
+        values = list(bbox)
+    except TypeError:
+        values = None
+    if isinstance(bbox, (str, bytes)) or values is None or len(values) != 4 or not all(map(_is_number, values)):
+        return f"bbox {bbox!r} is not 4 numbers"
+    return None
+
+
+def box_repair(bbox: Sequence[float], bbox_mode: Any, image_size: Optional[tuple[int, int]]) -> Optional[str]:
+    """The kind of repair (a key of ``BOX_REPAIRS``) training applies to a well-formed box, or None.
+
+    Args:
+        bbox: 4 numbers in ``bbox_mode``.
+        bbox_mode: a ``BoxMode`` (rotated boxes are not checked).
+        image_size: ``(width, height)`` when known; without it only non-finite and empty boxes are found.
+    """
+    if not all(math.isfinite(float(v)) for v in bbox):
+        return "nonfinite_box"
+    mode = BoxMode(bbox_mode)
+    if mode in (BoxMode.XYWHA_ABS,):
+        return None
+    x0, y0, x1, y1 = BoxMode.convert([float(v) for v in bbox], mode, BoxMode.XYXY_ABS)
+    if x1 - x0 <= 0 or y1 - y0 <= 0:
+        return "empty_box"
+    if image_size is None or mode == BoxMode.XYXY_REL or mode == BoxMode.XYWH_REL:
+        return None
+    w, h = image_size
+    if x0 >= w or y0 >= h or x1 <= 0 or y1 <= 0:
+        return "box_entirely_outside"
+    t = BOX_TOLERANCE
+    if x0 < -t or y0 < -t or x1 > w + t or y1 > h + t:
+        return "box_outside_image"
+    return None
+
+
+def _compressed_rle_counts(counts: str) -> Optional[list[int]]:
+    """Decode COCO's compressed RLE string (6-bit characters from '0', deltas after the second run); None when it
+    is not one. Written here because pycocotools decodes any string without checking it."""
+    runs: list[int] = []
+    p, n = 0, len(counts)
+    while p < n:
+        x, k, more = 0, 0, True
+        while more:
+            if p >= n:
+                return None  # a value cut in the middle
+            c = ord(counts[p]) - 48
+            if not 0 <= c < 64:
+                return None
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p, k = p + 1, k + 1
+            if not more and c & 0x10:
+                x |= -1 << (5 * k)
+        if len(runs) > 2:
+            x += runs[-2]
+        runs.append(x)
+    return runs
+
+
+def rle_problem(segm: Any, image_hw: Optional[tuple[int, int]]) -> Optional[str]:
+    """Why an RLE segmentation (dict) cannot be decoded into a mask of its image, or None when it can.
+
+    Args:
+        segm: ``{"size": [h, w], "counts": str | bytes | list[int]}``.
+        image_hw: ``(height, width)`` of the image when known.
+    """
+    if not isinstance(segm, dict) or "counts" not in segm or "size" not in segm:
+        keys = sorted(segm) if isinstance(segm, dict) else type(segm).__name__
+        return f"RLE segmentation needs 'size' [height, width] and 'counts'; it has {keys}"
+    size = segm["size"]
+    if not (isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(v, int) and v >= 0 for v in size)):
+        return f"RLE 'size' {size!r} is not [height, width]"
+    h, w = size
+    counts = segm["counts"]
+    if isinstance(counts, bytes):
+        counts = counts.decode("ascii", errors="replace")
+    if isinstance(counts, str):
+        runs = _compressed_rle_counts(counts)
+        if runs is None:
+            return f"RLE 'counts' {counts[:20]!r}... is not a COCO compressed RLE string"
+    elif isinstance(counts, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in counts):
+        runs = counts
+    else:
+        return f"RLE 'counts' must be a string or a list of integers, got {type(counts).__name__}"
+    if any(r < 0 for r in runs):
+        return "RLE 'counts' has negative run lengths"
+    if sum(runs) != h * w:
+        return f"RLE 'counts' cover {sum(runs)} pixels but 'size' {list(size)} has {h * w}"
+    if image_hw is not None and image_hw[0] and image_hw[1] and (h, w) != tuple(image_hw):
+        return f"RLE 'size' {list(size)} differs from the image's [height, width] {list(image_hw)}"
+    return None
+
+
+def _where(record: dict, k: int, ann: dict) -> str:
+    ann_ref = ann["id"] if "id" in ann else f"#{k}"
+    return f"image {record.get('image_id')} annotation {ann_ref}"
+
+
+def repair_dataset_boxes(name: str, dicts: list[dict], *, source: str = "", strict: bool = False) -> list[dict]:
+    """Count the boxes training will repair or drop in one dataset, and log one line about them.
+
+    Non-finite boxes are removed here (clipping would turn an infinite box into one covering the image); the
+    other kinds are left to the mapper, which clips and drops them as Detectron2 does.
+
+    Args:
+        name: the dataset's name, for the message.
+        dicts: its records (with "annotations").
+        source: its file (json), for the message.
+        strict: raise instead of repairing.
+
+    Returns:
+        the records, with annotations of non-finite boxes removed.
+
+    Raises:
+        ValueError: with ``strict``, when any box would be repaired or dropped (names the file and records).
+    """
+    found: dict[str, list[str]] = defaultdict(list)
+    for record in dicts:
+        annos = record.get("annotations")
+        if not annos:
+            continue
+        w, h = record.get("width"), record.get("height")
+        size = (int(w), int(h)) if w and h else None
+        kinds = []
+        for k, ann in enumerate(annos):
+            kind = None
+            if "bbox" in ann and bbox_format_problem(ann["bbox"]) is None:
+                kind = box_repair(ann["bbox"], ann.get("bbox_mode", BoxMode.XYWH_ABS), size)
+            if kind is not None:
+                found[kind].append(_where(record, k, ann))
+            kinds.append(kind)
+        if "nonfinite_box" in kinds:
+            record["annotations"] = [a for a, kind in zip(annos, kinds) if kind != "nonfinite_box"]
+    if not found:
+        return dicts
+    where = f"'{name}'" + (f" ({source})" if source else "")
+    parts = [
+        f"{len(refs)} {kind} {BOX_REPAIRS[kind]} ({', '.join(refs[:_SHOWN])}{', ...' if len(refs) > _SHOWN else ''})"
+        for kind, refs in sorted(found.items())
+    ]
+    if strict:
+        raise ValueError(
+            f"Dataset {where} has boxes training would repair or drop: {'; '.join(parts)}. Fix them in the "
+            "annotations ('detectra validate-data' lists every one), or turn DATALOADER.STRICT_ANNOTATIONS off "
+            "(no --strict) to let training repair them."
+        )
+    logger.warning(
+        f"Dataset {where}: {sum(map(len, found.values()))} box(es) repaired or dropped for training: "
+        f"{'; '.join(parts)}. 'detectra validate-data' lists them all; DATALOADER.STRICT_ANNOTATIONS True "
+        "(or --strict) makes them errors."
+    )
+    return dicts
+
+
+def check_masks_present(dicts: Sequence[dict], dataset_names: Sequence[str]) -> None:
+    """With ``MODEL.MASK_ON``, every non-crowd annotation needs a "segmentation"; name the first that has none.
+
+    Raises:
+        ValueError: naming the dataset(s), the image and the annotation, and the two ways out.
+    """
+    for record in dicts:
+        for k, ann in enumerate(record.get("annotations", [])):
+            if not ann.get("iscrowd", 0) and not ann.get("segmentation"):
+                raise ValueError(
+                    f"MODEL.MASK_ON is set but {_where(record, k, ann)} ('{record.get('file_name')}') in dataset(s) "
+                    f"{', '.join(dataset_names)} has no 'segmentation'. Add polygons or RLE masks to every "
+                    "annotation, or train without masks (MODEL.MASK_ON False, e.g. a faster_rcnn config)."
+                )
