@@ -76,9 +76,7 @@ _C.DATALOADER.REPEAT_THRESHOLD = 0.0
 _C.DATALOADER.REPEAT_SQRT = True  # use sqrt(threshold / frequency) as the repeat factor (as in LVIS)
 _C.DATALOADER.FILTER_EMPTY_ANNOTATIONS = True  # drop training images without usable annotations
 _C.DATALOADER.PERSISTENT_WORKERS = False  # detectra addition: keep DataLoader workers alive between epochs
-# detectra addition: boxes training would repair or drop (non-finite, empty, outside the image) are errors, not a
-# logged summary
-_C.DATALOADER.STRICT_ANNOTATIONS = False
+_C.DATALOADER.STRICT_ANNOTATIONS = False  # detectra addition: boxes training would repair or drop are errors
 
 # ---------------------------------------------------------------------------- #
 # Backbone
