@@ -15,8 +15,9 @@ import urllib.parse
 import urllib.request
 
 from detectra.checkpoint.safe_io import atomic_write
+from detectra.utils.file_io import HTTPURLHandler, PathManager
 
-__all__ = ["ModelCatalog", "resolve_url", "get_cache_dir", "cached_path", "download", "get_local_path"]
+__all__ = ["ModelCatalog", "ModelCatalogHandler", "resolve_url", "get_cache_dir", "cached_path", "download", "get_local_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,21 @@ class ModelCatalog:
                 return f"{ModelCatalog.S3_C2_DETECTRON_PREFIX}/{ModelCatalog.C2_IMAGENET_MODELS[short]}"
         known = ", ".join(f"ImageNetPretrained/{k}" for k in ModelCatalog.C2_IMAGENET_MODELS)
         raise KeyError(f"Model '{name}' is not in the catalog. Known names: {known}.")
+
+
+class ModelCatalogHandler(HTTPURLHandler):
+    """Serves ``catalog://<name>`` paths in :data:`detectra.utils.file_io.PathManager` from their URLs."""
+
+    PREFIX = "catalog://"
+
+    def _get_supported_prefixes(self) -> list[str]:
+        return [self.PREFIX]
+
+    def _url(self, path: str) -> str:
+        return ModelCatalog.get(path[len(self.PREFIX) :])
+
+
+PathManager.register_handler(ModelCatalogHandler())
 
 
 def resolve_url(path: str) -> str:
