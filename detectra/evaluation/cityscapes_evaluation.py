@@ -20,7 +20,7 @@ from PIL import Image
 
 from .evaluator import DatasetEvaluator
 
-__all__ = ["CityscapesInstanceEvaluator", "CityscapesSemSegEvaluator"]
+__all__ = ["CityscapesEvaluator", "CityscapesInstanceEvaluator", "CityscapesSemSegEvaluator"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ def _import_cityscapes(module: str) -> Any:
         raise ImportError(f"{_INSTALL_HINT} ({e})") from e
 
 
-class _CityscapesEvaluator(DatasetEvaluator):
-    """Shared set-up: metadata (thing_classes, gt_dir) and a temporary folder shared by all ranks."""
+class CityscapesEvaluator(DatasetEvaluator):
+    """Base of the Cityscapes evaluators. Shared set-up: metadata (thing_classes, gt_dir) and a temporary folder shared by all ranks."""
 
     def __init__(self, dataset_name: str):
         from detectra.data import MetadataCatalog
@@ -71,7 +71,7 @@ class _CityscapesEvaluator(DatasetEvaluator):
         return files
 
 
-class CityscapesInstanceEvaluator(_CityscapesEvaluator):
+class CityscapesInstanceEvaluator(CityscapesEvaluator):
     """Instance segmentation AP / AP50 with cityscapesscripts' evalInstanceLevelSemanticLabeling."""
 
     def process(self, inputs: list[dict], outputs: list[dict]) -> None:
@@ -112,7 +112,7 @@ class CityscapesInstanceEvaluator(_CityscapesEvaluator):
         return OrderedDict({"segm": {"AP": results["allAp"] * 100, "AP50": results["allAp50%"] * 100}})
 
 
-class CityscapesSemSegEvaluator(_CityscapesEvaluator):
+class CityscapesSemSegEvaluator(CityscapesEvaluator):
     """Semantic segmentation IoU / iIoU (classes and categories) with evalPixelLevelSemanticLabeling."""
 
     def process(self, inputs: list[dict], outputs: list[dict]) -> None:

@@ -19,7 +19,14 @@ import numpy as np
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-__all__ = ["COCOeval_fast", "has_fast_impl", "evaluate_predictions_on_coco", "coco_summary_stats", "quiet"]
+__all__ = [
+    "COCOevalMaxDets",
+    "COCOeval_fast",
+    "coco_summary_stats",
+    "evaluate_predictions_on_coco",
+    "has_fast_impl",
+    "quiet",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +70,21 @@ def _make_coco_eval(coco_gt: COCO, coco_results: list[dict], iou_type: str, use_
         return COCOeval(coco_gt, coco_gt.loadRes(coco_results), iou_type)
 
 
+def _summary_rows(params: Any, iou_type: str) -> list[tuple[bool, float | None, str, int]]:
+    """The rows of `COCOeval.summarize()`, in its order: (is AP, IoU threshold or None for 0.50:0.95, area, maxDets)."""
+    if iou_type == "keypoints":
+        head = [(None, "all"), (0.5, "all"), (0.75, "all"), (None, "medium"), (None, "large")]
+        return [(True, t, a, 20) for t, a in head] + [(False, t, a, 20) for t, a in head]
+    md = params.maxDets
+    areas = ["small", "medium", "large"]
+    return (
+        [(True, None, "all", md[2]), (True, 0.5, "all", md[2]), (True, 0.75, "all", md[2])]
+        + [(True, None, a, md[2]) for a in areas]
+        + [(False, None, "all", m) for m in md[:3]]
+        + [(False, None, a, md[2]) for a in areas]
+    )
+
+
 def coco_summary_stats(coco_eval: Any, iou_type: str) -> np.ndarray:
     """The 12 (boxes, masks) or 10 (keypoints) summary numbers of `COCOeval.summarize()`, in its order.
 
@@ -73,7 +95,7 @@ def coco_summary_stats(coco_eval: Any, iou_type: str) -> np.ndarray:
     precision = coco_eval.eval["precision"]  # (T iou, R recall, K classes, A areas, M maxDets)
     recall = coco_eval.eval["recall"]  # (T, K, A, M)
 
-    def _mean(ap: bool, iou_thr: float | None = None, area: str = "all", max_dets: int = 100) -> float:
+    def _mean(ap: bool, iou_thr: float | None, area: str, max_dets: int) -> float:
         a = [i for i, label in enumerate(params.areaRngLbl) if label == area]
         m = [i for i, md in enumerate(params.maxDets) if md == max_dets]
         values = precision if ap else recall
@@ -83,39 +105,23 @@ def coco_summary_stats(coco_eval: Any, iou_type: str) -> np.ndarray:
         valid = values[values > -1]
         return float(np.mean(valid)) if valid.size else -1.0
 
-    if iou_type == "keypoints":
-        md = 20
-        return np.array(
-            [
-                _mean(True, max_dets=md),
-                _mean(True, 0.5, max_dets=md),
-                _mean(True, 0.75, max_dets=md),
-                _mean(True, area="medium", max_dets=md),
-                _mean(True, area="large", max_dets=md),
-                _mean(False, max_dets=md),
-                _mean(False, 0.5, max_dets=md),
-                _mean(False, 0.75, max_dets=md),
-                _mean(False, area="medium", max_dets=md),
-                _mean(False, area="large", max_dets=md),
-            ]
-        )
-    md = params.maxDets
-    return np.array(
-        [
-            _mean(True, max_dets=md[2]),
-            _mean(True, 0.5, max_dets=md[2]),
-            _mean(True, 0.75, max_dets=md[2]),
-            _mean(True, area="small", max_dets=md[2]),
-            _mean(True, area="medium", max_dets=md[2]),
-            _mean(True, area="large", max_dets=md[2]),
-            _mean(False, max_dets=md[0]),
-            _mean(False, max_dets=md[1]),
-            _mean(False, max_dets=md[2]),
-            _mean(False, area="small", max_dets=md[2]),
-            _mean(False, area="medium", max_dets=md[2]),
-            _mean(False, area="large", max_dets=md[2]),
-        ]
-    )
+    return np.array([_mean(*row) for row in _summary_rows(params, iou_type)])
+
+
+class COCOevalMaxDets(COCOeval):
+    """pycocotools' ``COCOeval`` whose :meth:`summarize` honours ``params.maxDets`` (pycocotools' own summary
+    reads the limit 100 however ``maxDets`` is set; with ``maxDets=[1, 10, 300]`` this one reports AP@300)."""
+
+    def summarize(self) -> None:
+        """Fill ``self.stats`` (see :func:`coco_summary_stats`) and print the summary table."""
+        if not self.eval:
+            raise RuntimeError("COCOevalMaxDets.summarize() needs evaluate() and accumulate() to run first.")
+        iou_type = self.params.iouType
+        self.stats = coco_summary_stats(self, iou_type)
+        for (ap, thr, area, max_dets), value in zip(_summary_rows(self.params, iou_type), self.stats):
+            title = "Average Precision  (AP)" if ap else "Average Recall     (AR)"
+            iou = "0.50:0.95" if thr is None else f"{thr:0.2f}"
+            print(f" {title} @[ IoU={iou:<9} | area={area:>6s} | maxDets={max_dets:>3d} ] = {value:0.3f}")
 
 
 def evaluate_predictions_on_coco(

@@ -17,7 +17,7 @@ import torch
 from pycocotools.coco import COCO
 
 from ._table import pairs_table, small_table
-from .coco_eval_api import evaluate_predictions_on_coco, has_fast_impl, quiet
+from .coco_eval_api import COCOevalMaxDets, evaluate_predictions_on_coco, has_fast_impl, quiet  # noqa: F401
 from .evaluator import DatasetEvaluator
 from .proposal_recall import evaluate_box_proposals
 

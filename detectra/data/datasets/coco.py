@@ -245,6 +245,7 @@ def convert_to_coco_dict(dataset_name: str) -> dict[str, Any]:
     """Convert a registered dataset (Detectron2 dicts) to a COCO instances dict (for COCO evaluation).
 
     Category ids are mapped back to the json ids through ``thing_dataset_id_to_contiguous_id`` when present.
+    Rotated boxes (``BoxMode.XYWHA_ABS``) are written as 5 values (cx, cy, w, h, angle) with area ``w * h``.
     """
     dataset_dicts = DatasetCatalog.get(dataset_name)
     metadata = MetadataCatalog.get(dataset_name)
@@ -269,11 +270,13 @@ def convert_to_coco_dict(dataset_name: str) -> dict[str, Any]:
         for ann in d.get("annotations", []):
             bbox = np.asarray(ann["bbox"], dtype=np.float64).tolist()
             mode = BoxMode(ann["bbox_mode"])
-            if mode == BoxMode.XYWHA_ABS:
-                raise ValueError(f"convert_to_coco_dict('{dataset_name}'): rotated boxes cannot be written as COCO.")
-            bbox_xywh = BoxMode.convert(bbox, mode, BoxMode.XYWH_ABS)
+            # Rotated boxes stay (cx, cy, w, h, angle): RotatedCOCOEvaluator reads 5-value COCO boxes.
+            rotated = mode == BoxMode.XYWHA_ABS
+            bbox_xywh = bbox if rotated else BoxMode.convert(bbox, mode, BoxMode.XYWH_ABS)
             segm = ann.get("segmentation")
-            if isinstance(segm, list) and segm:
+            if rotated:
+                area = float(bbox[2] * bbox[3])
+            elif isinstance(segm, list) and segm:
                 area = _polygon_area(segm)
             elif isinstance(segm, dict):
                 area = float(mask_util.area(segm))
