@@ -1,3 +1,20 @@
 """detectra: Detectron2-compatible object detection and segmentation in pure Python on PyTorch."""
 
 __version__ = "0.1.0"
+
+import importlib as _importlib
+
+# `import detectra` stays light; `detectra.utils`, `detectra.modeling`, ... import on first attribute access, so
+# code written as `import detectron2; detectron2.utils.comm...` works after the rename.
+_SUBPACKAGES = ("checkpoint", "config", "data", "engine", "evaluation", "export", "layers", "model_zoo", "modeling",
+                "solver", "structures", "tracking", "utils")  # fmt: skip
+
+
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        try:
+            return _importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise  # a real missing dependency inside the submodule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,7 @@ try:  # OmegaConf >= 2.4 keeps Python tuples as TupleConfig, which is not a List
 except ImportError:  # pragma: no cover (older OmegaConf turns tuples into ListConfig)
     _TupleConfig = ListConfig
 
-__all__ = ["instantiate", "locate", "dump_target", "to_detectra_name"]
+__all__ = ["instantiate", "locate", "dump_target", "dump_dataclass", "to_detectra_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,29 @@ def locate(name: str) -> Any:
         except AttributeError as e:
             raise ImportError(f"Cannot locate '{name}': '{attr}' not found in {obj!r}.") from e
     return obj
+
+
+def dump_dataclass(obj: Any) -> dict:
+    """A LazyConfig dict (``_target_`` plus every field) that :func:`instantiate` turns back into ``obj``.
+
+    Args:
+        obj: a dataclass instance; fields that are dataclasses, lists or tuples of them are converted too.
+
+    Raises:
+        TypeError: ``obj`` is not a dataclass instance.
+    """
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError(f"dump_dataclass needs a dataclass instance, got {type(obj).__name__}.")
+    fields = {f.name: _dump_field(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    return {"_target_": dump_target(type(obj)), **fields}
+
+
+def _dump_field(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dump_dataclass(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_dump_field(v) for v in value)
+    return value
 
 
 def instantiate(cfg: Any) -> Any:

@@ -1,18 +1,26 @@
 """Dataset wrappers used by the data loaders: serialised lists, mapping, sampling into an iterable, grouping."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import logging
 import pickle
 import random
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 import numpy as np
 import torch.utils.data as data
 from torch.utils.data.sampler import Sampler
 
-__all__ = ["DatasetFromList", "MapDataset", "ToIterableDataset", "AspectRatioGroupedDataset"]
+__all__ = [
+    "AspectRatioGroupedDataset",
+    "DatasetFromList",
+    "MapDataset",
+    "NumpySerializedList",
+    "ToIterableDataset",
+    "set_default_dataset_from_list_serialize_method",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -20,42 +28,75 @@ logger = logging.getLogger(__name__)
 _MAX_NONE_WARNINGS = 10
 
 
-class DatasetFromList(data.Dataset):
-    """A map-style dataset over a python list.
+class NumpySerializedList:
+    """A read-only list whose items are pickled into one numpy byte buffer plus an offsets array.
 
-    With ``serialize=True`` the items are pickled into one numpy byte buffer plus an offsets array. Reading an
-    item then never touches a python object shared with the parent process, so forked workers do not trigger
-    copy-on-read growth of their memory (refcount writes to millions of small dicts).
+    Reading an item never touches a python object shared with the parent process, so forked data-loader workers
+    do not trigger copy-on-read growth of their memory (refcount writes to millions of small dicts).
     """
 
-    def __init__(self, lst: list, copy: bool = True, serialize: bool = True) -> None:
+    def __init__(self, lst: list) -> None:
+        blobs = [np.frombuffer(pickle.dumps(x, protocol=-1), dtype=np.uint8) for x in lst]
+        self._addr = np.cumsum(np.asarray([len(b) for b in blobs], dtype=np.int64))
+        self._buffer = np.concatenate(blobs) if blobs else np.zeros(0, dtype=np.uint8)
+        logger.info("Serialized dataset takes %.2f MiB", len(self._buffer) / 1024**2)
+
+    def __len__(self) -> int:
+        return len(self._addr)
+
+    def __getitem__(self, idx: int) -> Any:
+        if idx < 0:
+            idx += len(self._addr)
+        if not 0 <= idx < len(self._addr):
+            raise IndexError(f"index {idx} out of range for a dataset of {len(self._addr)} items")
+        start = 0 if idx == 0 else int(self._addr[idx - 1])
+        return pickle.loads(memoryview(self._buffer[start : int(self._addr[idx])]))
+
+
+_DEFAULT_SERIALIZE_METHOD: Callable[[list], Any] = NumpySerializedList
+
+
+@contextlib.contextmanager
+def set_default_dataset_from_list_serialize_method(new: Callable[[list], Any]) -> Iterator[None]:
+    """Within the block, ``DatasetFromList(..., serialize=True)`` stores its list as ``new(lst)``.
+
+    Args:
+        new: takes the list and returns an object with ``__len__`` and ``__getitem__`` (e.g. one backed by shared
+            memory); the default is :class:`NumpySerializedList`.
+    """
+    global _DEFAULT_SERIALIZE_METHOD
+    previous, _DEFAULT_SERIALIZE_METHOD = _DEFAULT_SERIALIZE_METHOD, new
+    try:
+        yield
+    finally:
+        _DEFAULT_SERIALIZE_METHOD = previous
+
+
+class DatasetFromList(data.Dataset):
+    """A map-style dataset over a python list, optionally serialised (see :class:`NumpySerializedList`)."""
+
+    def __init__(self, lst: list, copy: bool = True, serialize: Union[bool, Callable[[list], Any]] = True) -> None:
         """
         Args:
             lst: the items, e.g. dataset dicts.
             copy: without serialisation, return a deep copy of each item (so mappers may modify it in place).
-            serialize: store the list pickled into a byte buffer (recommended with workers).
+            serialize: store the list serialised (recommended with workers): True uses the default method (see
+                :func:`set_default_dataset_from_list_serialize_method`), a callable is used as the method.
         """
         self._copy = copy
-        self._serialize = serialize
+        self._serialize = bool(serialize)
         if serialize:
-            blobs = [np.frombuffer(pickle.dumps(x, protocol=-1), dtype=np.uint8) for x in lst]
-            self._addr = np.cumsum(np.asarray([len(b) for b in blobs], dtype=np.int64))
-            self._buffer = np.concatenate(blobs) if blobs else np.zeros(0, dtype=np.uint8)
-            logger.info("Serialized dataset takes %.2f MiB", len(self._buffer) / 1024**2)
+            method = serialize if callable(serialize) else _DEFAULT_SERIALIZE_METHOD
+            self._lst = method(lst)
         else:
             self._lst = lst
 
     def __len__(self) -> int:
-        return len(self._addr) if self._serialize else len(self._lst)
+        return len(self._lst)
 
     def __getitem__(self, idx: int) -> Any:
         if self._serialize:
-            if idx < 0:
-                idx += len(self._addr)
-            if not 0 <= idx < len(self._addr):
-                raise IndexError(f"index {idx} out of range for a dataset of {len(self._addr)} items")
-            start = 0 if idx == 0 else int(self._addr[idx - 1])
-            return pickle.loads(memoryview(self._buffer[start : int(self._addr[idx])]))
+            return self._lst[idx]
         return copy.deepcopy(self._lst[idx]) if self._copy else self._lst[idx]
 
 

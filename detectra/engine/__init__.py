@@ -11,11 +11,12 @@ from detectra.engine.defaults import (
     default_writers,
 )
 from detectra.engine.hooks import HookBase
-from detectra.engine.launch import launch
+from detectra.engine.launch import DEFAULT_TIMEOUT, launch
 from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
 
 __all__ = [
     "AMPTrainer",
+    "DEFAULT_TIMEOUT",
     "DefaultPredictor",
     "DefaultTrainer",
     "HookBase",

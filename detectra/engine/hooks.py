@@ -24,6 +24,7 @@ from detectra.utils import comm
 from detectra.utils.events import EventWriter
 
 __all__ = [
+    "AutogradProfiler",
     "BestCheckpointer",
     "CallbackHook",
     "EvalHook",
@@ -422,6 +423,17 @@ class TorchProfiler(HookBase):
             out_file = os.path.join(self._output_dir, f"profiler-trace-iter{self.trainer.iter}.json")
             self._profiler.export_chrome_trace(out_file)
         self._profiler = None
+
+
+class AutogradProfiler(TorchProfiler):
+    """:class:`TorchProfiler` writing chrome traces (``profiler-trace-iter{N}.json`` in ``output_dir``), with CPU
+    activity and, when ``use_cuda`` and CUDA is available, CUDA activity: Detectron2's older profiler hook."""
+
+    def __init__(self, enable_predicate: Callable[[Any], bool], output_dir: str, *, use_cuda: bool = True) -> None:
+        activities = [torch.profiler.ProfilerActivity.CPU]
+        if use_cuda and torch.cuda.is_available():
+            activities.append(torch.profiler.ProfilerActivity.CUDA)
+        super().__init__(enable_predicate, output_dir, activities=activities, save_tensorboard=False)
 
 
 class TorchMemoryStats(HookBase):

@@ -7,7 +7,66 @@ from torch import nn
 from torch.nn.modules.utils import _pair
 from torchvision.ops import deform_conv2d
 
-__all__ = ["DeformConv", "ModulatedDeformConv"]
+__all__ = ["DeformConv", "ModulatedDeformConv", "deform_conv", "modulated_deform_conv"]
+
+
+def _check_groups(x: torch.Tensor, weight: torch.Tensor, offset: torch.Tensor, groups: int, deformable_groups: int,
+                  kernel_size: tuple) -> None:  # fmt: skip
+    # torchvision infers both group counts from the tensor shapes; a stated count that disagrees is a caller error
+    if x.shape[1] != weight.shape[1] * groups:
+        raise ValueError(
+            f"groups={groups} does not fit input channels {x.shape[1]} and weight {tuple(weight.shape)} "
+            "(weight must have in_channels / groups input channels)."
+        )
+    if offset.shape[1] != 2 * deformable_groups * kernel_size[0] * kernel_size[1]:
+        raise ValueError(
+            f"offset has {offset.shape[1]} channels; deformable_groups={deformable_groups} with a "
+            f"{tuple(kernel_size)} kernel needs 2 * deformable_groups * kh * kw = "
+            f"{2 * deformable_groups * kernel_size[0] * kernel_size[1]}."
+        )
+
+
+def deform_conv(
+    input: torch.Tensor,
+    offset: torch.Tensor,
+    weight: torch.Tensor,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+    deformable_groups: int = 1,
+    im2col_step: int = 64,
+) -> torch.Tensor:
+    """Deformable convolution v1 as a function (differentiable, via ``torchvision.ops.deform_conv2d``).
+
+    Args:
+        input (Tensor[N, Cin, H, W]), offset (Tensor[N, 2 * deformable_groups * kh * kw, Ho, Wo]),
+        weight (Tensor[Cout, Cin / groups, kh, kw]).
+        im2col_step: accepted for Detectron2 compatibility; torchvision picks its own batching.
+
+    Returns:
+        Tensor[N, Cout, Ho, Wo].
+    """
+    _check_groups(input, weight, offset, groups, deformable_groups, weight.shape[-2:])
+    return deform_conv2d(input, offset, weight, None, _pair(stride), _pair(padding), _pair(dilation))
+
+
+def modulated_deform_conv(
+    input: torch.Tensor,
+    offset: torch.Tensor,
+    mask: torch.Tensor,
+    weight: torch.Tensor,
+    bias: Optional[torch.Tensor] = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+    deformable_groups: int = 1,
+) -> torch.Tensor:
+    """Modulated deformable convolution v2 as a function: :func:`deform_conv` plus a per-sample ``mask`` in [0, 1]
+    (Tensor[N, deformable_groups * kh * kw, Ho, Wo]) and an optional ``bias`` (Tensor[Cout])."""
+    _check_groups(input, weight, offset, groups, deformable_groups, weight.shape[-2:])
+    return deform_conv2d(input, offset, weight, bias, _pair(stride), _pair(padding), _pair(dilation), mask=mask)
 
 
 class _DeformConvBase(nn.Module):

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["paste_masks_in_image", "_do_paste_mask"]
+__all__ = ["paste_masks_in_image", "pad_masks", "_do_paste_mask"]
 
 _BYTES_PER_FLOAT = 4
 # on GPU, paste in chunks so the float masks of a chunk stay under this many bytes
@@ -104,3 +104,19 @@ def paste_masks_in_image(
         masks_chunk, _ = _do_paste_mask(masks[inds, None, :, :], boxes[inds], img_h, img_w, skip_empty=False)
         img_masks[inds] = _binarize(masks_chunk, threshold)
     return img_masks
+
+
+def pad_masks(masks: torch.Tensor, padding: int) -> Tuple[torch.Tensor, float]:
+    """Surround square masks with ``padding`` zero pixels on each side.
+
+    Args:
+        masks (Tensor[N, M, M]): masks.
+        padding: pixels added on each side.
+
+    Returns:
+        (Tensor[N, M + 2 * padding, M + 2 * padding], scale): the padded masks, and ``(M + 2 * padding) / M``, the
+        factor by which a box must grow (about its center) so that the padded mask covers what the mask did.
+    """
+    m = masks.shape[-1]
+    scale = float(m + 2 * padding) / m
+    return F.pad(masks, (padding, padding, padding, padding)), scale

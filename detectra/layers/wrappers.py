@@ -11,7 +11,9 @@ __all__ = [
     "ConvTranspose2d",
     "Linear",
     "cat",
+    "check_if_dynamo_compiling",
     "cross_entropy",
+    "disable_torch_compiler",
     "empty_input_loss_func_wrapper",
     "interpolate",
     "move_device_like",
@@ -102,3 +104,13 @@ def nonzero_tuple(x: torch.Tensor):
 def move_device_like(src: torch.Tensor, dst: torch.Tensor) -> torch.Tensor:
     """Move `src` to `dst`'s device."""
     return src.to(dst.device)
+
+
+def check_if_dynamo_compiling() -> bool:
+    """Whether the code is being traced by ``torch.compile`` (TorchDynamo), for branches that must differ there."""
+    return torch.compiler.is_compiling()
+
+
+def disable_torch_compiler(func: Callable) -> Callable:
+    """Decorator: run ``func`` eagerly even inside a ``torch.compile``-d model (a graph break around it)."""
+    return torch.compiler.disable(func)

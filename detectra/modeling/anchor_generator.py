@@ -10,13 +10,19 @@ from detectra.layers import ShapeSpec, move_device_like
 from detectra.structures import Boxes
 from detectra.utils.registry import Registry
 
-__all__ = ["ANCHOR_GENERATOR_REGISTRY", "DefaultAnchorGenerator", "RotatedAnchorGenerator", "build_anchor_generator"]
+__all__ = [
+    "ANCHOR_GENERATOR_REGISTRY",
+    "BufferList",
+    "DefaultAnchorGenerator",
+    "RotatedAnchorGenerator",
+    "build_anchor_generator",
+]
 
 ANCHOR_GENERATOR_REGISTRY = Registry("ANCHOR_GENERATOR")
 ANCHOR_GENERATOR_REGISTRY.__doc__ = """Anchor generators: ``cls(cfg, input_shape: List[ShapeSpec])``."""
 
 
-class _BufferList(nn.Module):
+class BufferList(nn.Module):
     """Holds tensors as non-persistent buffers so they follow ``.to(device)`` but stay out of checkpoints."""
 
     def __init__(self, buffers: List[torch.Tensor]):
@@ -97,8 +103,8 @@ class DefaultAnchorGenerator(nn.Module):
             "offset": cfg.MODEL.ANCHOR_GENERATOR.OFFSET,
         }
 
-    def _calculate_anchors(self, sizes, aspect_ratios) -> _BufferList:
-        return _BufferList([self.generate_cell_anchors(s, a).float() for s, a in zip(sizes, aspect_ratios)])
+    def _calculate_anchors(self, sizes, aspect_ratios) -> BufferList:
+        return BufferList([self.generate_cell_anchors(s, a).float() for s, a in zip(sizes, aspect_ratios)])
 
     @property
     def num_cell_anchors(self) -> List[int]:
@@ -160,7 +166,7 @@ class RotatedAnchorGenerator(nn.Module):
         sizes = _broadcast_params(sizes, self.num_features, "SIZES")
         aspect_ratios = _broadcast_params(aspect_ratios, self.num_features, "ASPECT_RATIOS")
         angles = _broadcast_params(angles, self.num_features, "ANGLES")
-        self.cell_anchors = _BufferList(
+        self.cell_anchors = BufferList(
             [self.generate_cell_anchors(s, a, r).float() for s, a, r in zip(sizes, aspect_ratios, angles)]
         )
         if not 0.0 <= offset < 1.0:

@@ -1,4 +1,6 @@
 """Optimizers and learning-rate schedules built from ``cfg.SOLVER``."""
+from torch.optim.lr_scheduler import LRScheduler  # the base class of every torch LR scheduler, as Detectron2 exports it
+
 from detectra.solver.build import (
     GradientClipType,
     build_lr_scheduler,

@@ -30,6 +30,7 @@ __all__ = [
     "JSONWriter",
     "TensorboardXWriter",
     "get_event_storage",
+    "has_event_storage",
 ]
 
 _CURRENT_STORAGE_STACK: list["EventStorage"] = []
@@ -47,6 +48,11 @@ def get_event_storage() -> "EventStorage":
             "trainers open one in train(); open one yourself when calling the model outside a trainer."
         )
     return _CURRENT_STORAGE_STACK[-1]
+
+
+def has_event_storage() -> bool:
+    """Whether an `EventStorage` is open, i.e. whether :func:`get_event_storage` would succeed."""
+    return len(_CURRENT_STORAGE_STACK) > 0
 
 
 class HistoryBuffer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Callable, Iterator, Optional
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "locate"]
 
 
 class Registry:
@@ -60,3 +60,11 @@ class Registry:
 
     def __repr__(self) -> str:
         return f"Registry(name={self._name!r}, names={sorted(self._obj_map)})"
+
+
+def locate(name: str) -> Any:
+    """Import the object at the dotted path ``name`` (``"module.sub.Class.attr"``); Detectron2 paths are read as
+    detectra's. See :func:`detectra.config.instantiate.locate`."""
+    from detectra.config.instantiate import locate as _locate  # config imports this module: import on use
+
+    return _locate(name)

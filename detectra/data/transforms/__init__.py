@@ -30,6 +30,7 @@ from .augmentation_impl import (
     ResizeShortestEdge,
 )
 from .base import NoOpTransform, Transform, TransformList
+from .torch_transforms import GridSampleTransform, ScaleTransform
 from .transform import (
     BlendTransform,
     ColorTransform,

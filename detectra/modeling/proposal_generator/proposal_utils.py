@@ -1,4 +1,5 @@
 """Proposal selection after the RPN (`find_top_rpn_proposals`) and ground-truth injection for ROI-head training."""
+import logging
 import math
 from typing import List, Tuple, Union
 
@@ -6,6 +7,8 @@ import torch
 
 from detectra.layers import batched_nms, cat, move_device_like
 from detectra.structures import Boxes, Instances
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["find_top_rpn_proposals", "add_ground_truth_to_proposals"]
 

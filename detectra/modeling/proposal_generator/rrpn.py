@@ -3,6 +3,7 @@
 `RRPN` is `RPN` with rotated anchors (cx, cy, w, h, angle in degrees), 5-d deltas (`Box2BoxTransformRotated`),
 anchor matching by rotated IoU and rotated NMS; everything else (head, sampling, losses) is shared with `RPN`.
 """
+import logging
 from typing import Dict, List, Tuple
 
 import torch
@@ -14,6 +15,8 @@ from detectra.structures import Instances, RotatedBoxes, pairwise_iou_rotated
 from ..box_regression import Box2BoxTransformRotated
 from .build import PROPOSAL_GENERATOR_REGISTRY
 from .rpn import RPN
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["RRPN", "find_top_rrpn_proposals"]
 

@@ -3,6 +3,7 @@
 Boxes are (cx, cy, w, h, angle in degrees); ROI features come from ``ROIAlignRotated``, deltas are 5-d
 (`Box2BoxTransformRotated`), matching and NMS use rotated IoU. Mask and keypoint branches are not supported.
 """
+import logging
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -19,6 +20,8 @@ from ..proposal_generator.proposal_utils import add_ground_truth_to_proposals
 from .box_head import build_box_head
 from .fast_rcnn import FastRCNNOutputLayers
 from .roi_heads import ROI_HEADS_REGISTRY, StandardROIHeads
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "fast_rcnn_inference_rotated",
