@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator, Union
 import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from .instantiate import dump_target, locate
+from .instantiate import dump_target, locate, to_detectra_name
 from .lazy_yaml import load_lazy_yaml
 
 __all__ = ["LazyCall", "LazyConfig"]
@@ -293,7 +293,8 @@ def _replace_target_by_name(node: DictConfig) -> None:
         return
     try:
         name = dump_target(target)
-        importable = locate(name) is target
+        # An fvcore scheduler's name loads back as detectra's equivalent class (see to_detectra_name).
+        importable = locate(name) is target or to_detectra_name(name) != name
     except (AttributeError, ImportError):
         importable = False
     if importable:  # a lambda or a local class has no import path: leave it (save then falls back to pickle)

@@ -5,9 +5,12 @@ written here because fvcore is not a dependency. ``where = iteration / max_iter`
 """
 from __future__ import annotations
 
+import abc
 import bisect
 import math
 from typing import Optional, Sequence
+
+_FVCORE_MODULE = "fvcore.common.param_scheduler"
 
 __all__ = [
     "ParamScheduler",
@@ -23,14 +26,28 @@ __all__ = [
 ]
 
 
-class ParamScheduler:
-    """A schedule: ``scheduler(where) -> value`` for ``where`` in [0, 1]."""
+class ParamScheduler(metaclass=abc.ABCMeta):
+    """A schedule: ``scheduler(where) -> value`` for ``where`` in [0, 1].
+
+    fvcore's schedulers (``fvcore.common.param_scheduler``, which Detectron2 configs import) count as instances,
+    so they are accepted wherever detectra's are (``WarmupParamScheduler``, ``LRMultiplier``, LazyConfig's
+    ``lr_multiplier``).
+    """
 
     # Guards int(where * n) against where = k / n landing just below k / n in floating point.
     WHERE_EPSILON = 1e-6
 
     def __call__(self, where: float) -> float:
         raise NotImplementedError
+
+    @classmethod
+    def __subclasshook__(cls, subclass: type) -> bool:
+        # Only the base class adopts fvcore's: an fvcore scheduler is not, say, detectra's MultiStepParamScheduler.
+        if cls is ParamScheduler and any(
+            base.__module__ == _FVCORE_MODULE and base.__name__ == "ParamScheduler" for base in subclass.__mro__
+        ):
+            return True
+        return NotImplemented
 
 
 class ConstantParamScheduler(ParamScheduler):

@@ -74,6 +74,8 @@ def _hyper_parameters(model: torch.nn.Module) -> dict[str, object]:
 
 @pytest.mark.parametrize("name", PY_CONFIGS)
 def test_every_py_config_loads(name):
+    if name == "Misc/mmdet_mask_rcnn_R_50_FPN_1x.py":
+        pytest.importorskip("detectra.modeling.mmdet_wrapper", reason="detectra.modeling.mmdet_wrapper not there yet")
     cfg = LazyConfig.load(model_zoo.get_config_file(name))
     assert len(cfg) > 0
     if not name.startswith("common/"):
