@@ -13,10 +13,13 @@ REVIEWED = {
         "weights_only=True: tensors and plain containers only",
     ("checkpoint/safe_io.py", "RestrictedUnpickler", "pickle.Unpickler"):
         "the restricted unpickler itself: find_class allows numpy arrays and containers only",
-    ("data/common.py", "DatasetFromList.__getitem__", "pickle.loads"):
+    ("data/common.py", "NumpySerializedList.__getitem__", "pickle.loads"):
         "reads back records this process serialized itself into an in-memory buffer",
     ("data/resumable.py", "_WorkerItem.__reduce__", "pickle.loads"):
         "a sample a loader worker of this run pickled for the main process; never a file",
+    ("utils/serialize.py", "PicklableWrapper.__reduce__", "pickle.loads"):
+        "names pickle.loads as the reconstructor of the wrapper's own bytes; it runs only inside an unpickling "
+        "that the caller started (a pickle is code already), so it adds no new way in",
     ("config/lazy.py", "_exec_config_file", "compile"):
         "a LazyConfig .py file is Python by design (as in Detectron2); YAML configs are never executed",
     ("config/lazy.py", "_exec_config_file", "exec"):
