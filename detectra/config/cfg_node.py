@@ -261,9 +261,9 @@ class CfgNode(dict):
             from .compat import guess_version
 
             return min(guess_version(loaded, cfg_filename), self.VERSION)
-        if not isinstance(loaded_ver, int) or not 1 <= loaded_ver <= self.VERSION:
+        if not isinstance(loaded_ver, int) or not 0 <= loaded_ver <= self.VERSION:
             raise ValueError(
-                f"Config {cfg_filename} has VERSION: {loaded_ver}, but this code reads VERSION 1 to {self.VERSION} "
+                f"Config {cfg_filename} has VERSION: {loaded_ver}, but this code reads VERSION 0 to {self.VERSION} "
                 "configs. A newer VERSION was written for a newer release: upgrade detectra or remove the newer keys."
             )
         return loaded_ver

@@ -1,4 +1,4 @@
-"""Configs of older ``VERSION``s: Detectron2's VERSION 1 key names, upgraded to VERSION 2 (the current one).
+"""Configs of older ``VERSION``s: Detectron2's VERSION 0 and 1 key names, upgraded to VERSION 2 (the current one).
 
 ``CfgNode.merge_from_file`` uses this for a file whose ``VERSION`` is older (or absent and guessed older): the
 defaults are downgraded to the file's version, the file is merged with the key names it was written with, and the
@@ -20,6 +20,8 @@ __all__ = ["upgrade_config", "downgrade_config", "guess_version"]
 
 logger = logging.getLogger(__name__)
 
+# VERSION 0 -> 1: the RPN head's name moved under MODEL.RPN
+_RENAMED_IN_V1 = [("MODEL.RPN_HEAD.NAME", "MODEL.RPN.HEAD_NAME")]
 # VERSION 1 -> 2 (Detectron2's first release): renamed keys, old name first
 _RENAMED_IN_V2 = [
     ("MODEL.WEIGHT", "MODEL.WEIGHTS"),
@@ -87,6 +89,16 @@ def _rename(cfg: CfgNode, old: str, new: str) -> None:
         _put(cfg, new, _pop(cfg, old))
 
 
+def _upgrade_to_v1(cfg: CfgNode) -> None:
+    for old, new in _RENAMED_IN_V1:
+        _rename(cfg, old, new)
+
+
+def _downgrade_to_v0(cfg: CfgNode) -> None:
+    for old, new in reversed(_RENAMED_IN_V1):
+        _rename(cfg, new, old)
+
+
 def _upgrade_to_v2(cfg: CfgNode) -> None:
     for old, new in _RENAMED_IN_V2:
         _rename(cfg, old, new)
@@ -110,8 +122,8 @@ def _downgrade_to_v1(cfg: CfgNode) -> None:
     _put(cfg, "MODEL.RETINANET.ANCHOR_STRIDES", [])  # in VERSION 1's defaults, never read
 
 
-_UPGRADES = {2: _upgrade_to_v2}  # to_version -> step from to_version - 1
-_DOWNGRADES = {2: _downgrade_to_v1}  # from_version -> step to from_version - 1
+_UPGRADES = {1: _upgrade_to_v1, 2: _upgrade_to_v2}  # to_version -> step from to_version - 1
+_DOWNGRADES = {1: _downgrade_to_v0, 2: _downgrade_to_v1}  # from_version -> step to from_version - 1
 _LATEST = max(_UPGRADES)
 
 
@@ -143,7 +155,7 @@ def downgrade_config(cfg: CfgNode, to_version: int) -> CfgNode:
     places. Downgrading and upgrading again gives back the same config.
     """
     cfg = cfg.clone()
-    if to_version > cfg.VERSION or to_version < 1:
+    if to_version > cfg.VERSION or to_version < 0:
         raise ValueError(f"Cannot downgrade a VERSION {cfg.VERSION} config to VERSION {to_version}.")
     cfg.defrost()
     for version in range(cfg.VERSION, to_version, -1):

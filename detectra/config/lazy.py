@@ -18,6 +18,7 @@ import collections.abc as abc
 import contextlib
 import copy
 import dataclasses
+import importlib.util
 import inspect
 import logging
 import os
@@ -104,15 +105,30 @@ def _exec_config_file(filename: str) -> dict:
     return namespace
 
 
+def _importable_module_name(name: str) -> str:
+    """``name``, or detectra's module of the same content when ``name`` is a Detectron2 / fvcore module that is not
+    installed (with the ``detectron2`` compatibility package installed, its own names are used)."""
+    renamed = to_detectra_name(name + ".")[:-1]  # the prefixes end in "." and name may be one: "detectron2"
+    if renamed == name or importlib.util.find_spec(name.partition(".")[0]) is not None:
+        return name
+    return renamed
+
+
 @contextlib.contextmanager
 def _patch_import() -> Iterator[None]:
-    """Let config files import other config files with relative imports (``from .base import model``)."""
+    """Let config files import other config files with relative imports (``from .base import model``).
+
+    Their absolute imports of Detectron2 modules (``from detectron2.config import LazyCall``) and of fvcore's
+    schedulers import detectra's modules where those packages are not installed.
+    """
     old_import = builtins.__import__
 
     def new_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002 (builtin signature)
         package = (globals or {}).get("__package__") or ""
-        if level == 0 or not package.startswith(_CFG_PACKAGE_NAME):
+        if not package.startswith(_CFG_PACKAGE_NAME):
             return old_import(name, globals, locals, fromlist, level)
+        if level == 0:
+            return old_import(_importable_module_name(name), globals, locals, fromlist, level)
         path = _find_relative_file(globals["__file__"], name, level)
         module = types.ModuleType(f"{package}.{os.path.basename(path)[:-3]}")
         module.__dict__.update(_exec_config_file(path))
@@ -260,22 +276,57 @@ class LazyConfig:
 
     @staticmethod
     def to_py(cfg: Any, prefix: str = "cfg.") -> str:
-        """The config as Python assignment lines (``cfg.model.depth = 50``), for reading and diffing."""
+        """The config as Python-like text, in Detectron2's form, for reading and diffing.
+
+        One ``cfg.a.b = value`` line per value outside calls; a dict with ``_target_`` is written as the call it
+        stands for, ``module.Class(arg=value, ...)``. Keys are sorted and interpolations resolved where they can
+        be. The text names what the config builds but is not meant to be run. Formatted with black when black is
+        installed.
+        """
         cfg = copy.deepcopy(cfg)
         _visit_dict_configs(cfg, _replace_target_by_name)
-        container = OmegaConf.to_container(cfg, resolve=False) if OmegaConf.is_config(cfg) else cfg
-        lines: list[str] = []
+        if OmegaConf.is_config(cfg):
+            try:
+                cfg = OmegaConf.to_container(cfg, resolve=True)
+            except Exception:  # noqa: BLE001 (an interpolation that cannot resolve stays as written)
+                cfg = OmegaConf.to_container(cfg, resolve=False)
+        text = "\n".join(_py_assignments(cfg, prefix))
+        try:
+            import black
+        except ImportError:
+            return text
+        try:
+            return black.format_str(text, mode=black.Mode())
+        except black.InvalidInput:
+            return text
 
-        def emit(obj: Any, key: str) -> None:
-            if isinstance(obj, dict) and obj:
-                for k, v in obj.items():
-                    emit(v, f"{key}.{k}")
-            else:
-                lines.append(f"{key} = {obj!r}")
 
-        for k, v in container.items():
-            emit(v, prefix + str(k))
-        return "\n".join(lines)
+def _is_call(obj: Any) -> bool:
+    return isinstance(obj, abc.Mapping) and "_target_" in obj
+
+
+def _py_assignments(obj: abc.Mapping, prefix: str) -> Iterator[str]:
+    for key in sorted(obj, key=str):
+        value = obj[key]
+        if isinstance(value, abc.Mapping) and not _is_call(value):
+            yield from _py_assignments(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key} = {_py_expression(value)}"
+
+
+def _py_expression(obj: Any) -> str:
+    if _is_call(obj):
+        target = obj["_target_"]
+        name = target if isinstance(target, str) else getattr(target, "__qualname__", repr(target))
+        args = ", ".join(f"{k}={_py_expression(obj[k])}" for k in sorted(obj, key=str) if k != "_target_")
+        return f"{name}({args})"
+    if isinstance(obj, abc.Mapping):
+        return "{" + ", ".join(f"{k!r}: {_py_expression(obj[k])}" for k in sorted(obj, key=str)) + "}"
+    if isinstance(obj, list):
+        return "[" + ", ".join(_py_expression(x) for x in obj) + "]"
+    if isinstance(obj, tuple):
+        return "(" + ", ".join(_py_expression(x) for x in obj) + ("," if len(obj) == 1 else "") + ")"
+    return repr(obj)
 
 
 class _ReadableDumper(yaml.SafeDumper):

@@ -1,4 +1,4 @@
-"""VERSION 1 configs (Detectron2's first key names) merge into today's defaults with their values in the new keys."""
+"""VERSION 0 and 1 configs (Detectron2's first key names) merge into today's defaults with their values in the new keys."""
 from __future__ import annotations
 
 import logging
@@ -124,3 +124,28 @@ def test_version1_errors_name_the_old_key_and_a_frozen_config_refuses(tmp_path):
     cfg.defrost()
     cfg.merge_from_file(str(tmp_path / "v1.yaml"))
     assert cfg.SEED == 3 and cfg.VERSION == 2
+
+
+def test_version0_file_merges_through_both_upgrades(tmp_path):
+    # VERSION 0 named the RPN head MODEL.RPN_HEAD.NAME and still had every VERSION 1 name (MODEL.WEIGHT, ...)
+    path = _write(
+        tmp_path / "v0.yaml",
+        "VERSION: 0\nMODEL:\n  WEIGHT: w0.pkl\n  RPN_HEAD:\n    NAME: MyRPNHead\n  ROI_HEADS:\n    SCORE_THRESH: 0.3\n"
+        "  RPN:\n    ANCHOR_SIZES: [[24], [48]]\nTEST:\n  DETECTIONS_PER_IMG: 7\n",
+    )
+    cfg = get_cfg()
+    cfg.merge_from_file(path)
+    assert cfg.VERSION == 2
+    assert _changed(cfg) == {
+        "MODEL.WEIGHTS": "w0.pkl",
+        "MODEL.RPN.HEAD_NAME": "MyRPNHead",
+        "MODEL.ROI_HEADS.SCORE_THRESH_TEST": 0.3,
+        "MODEL.ANCHOR_GENERATOR.SIZES": [[24], [48]],
+        "TEST.DETECTIONS_PER_IMAGE": 7,
+    }
+    assert "RPN_HEAD" not in cfg.MODEL
+    v0 = downgrade_config(get_cfg(), to_version=0)
+    assert v0.VERSION == 0 and v0.MODEL.RPN_HEAD.NAME == "StandardRPNHead" and "HEAD_NAME" not in v0.MODEL.RPN
+    assert upgrade_config(v0) == get_cfg()
+    with pytest.raises(ValueError, match="VERSION 0 to 2"):
+        get_cfg().merge_from_file(_write(tmp_path / "neg.yaml", "VERSION: -1\n"))

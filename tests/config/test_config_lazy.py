@@ -159,10 +159,17 @@ def test_apply_overrides(py_config: str) -> None:
         LazyConfig.apply_overrides(cfg, ["train.max_iter"])
 
 
-def test_to_py_lists_every_value(py_config: str) -> None:
-    text = LazyConfig.to_py(LazyConfig.load(py_config))
-    assert "cfg.train.max_iter = 50" in text.splitlines()
-    assert "cfg.model.layer._target_ = 'torch.nn.Linear'" in text.splitlines()
+def test_to_py_writes_detectron2_form(py_config: str) -> None:
+    cfg = LazyConfig.load(py_config)
+    cfg.train.out_copy = "${.output_dir}"
+    assert LazyConfig.to_py(cfg).splitlines() == [
+        "cfg.model = torch.nn.Sequential(layer=torch.nn.Linear(in_features=4, out_features=2))",
+        "cfg.optimizer = torch.optim.SGD(lr=0.02, momentum=0.9, params=None)",
+        "cfg.train.amp.enabled = False",
+        "cfg.train.max_iter = 50",
+        "cfg.train.out_copy = './output'",  # interpolations resolved
+        "cfg.train.output_dir = './output'",
+    ]
 
 
 def test_lazycall_makes_dictconfig() -> None:
