@@ -115,7 +115,10 @@ def predictions_to_coco(records: list[tuple[dict, dict]], metadata: Any) -> dict
         images.append(dict(info))
         if "instances" not in outputs:
             continue
-        for ann in instances_to_coco_json(outputs["instances"].to("cpu"), info["id"]):
+        track_ids = outputs["instances"].get("ID") if outputs["instances"].has("ID") else None  # from --track
+        for k, ann in enumerate(instances_to_coco_json(outputs["instances"].to("cpu"), info["id"])):
+            if track_ids is not None:
+                ann["track_id"] = int(track_ids[k])
             c = int(ann["category_id"])
             num_classes = max(num_classes, c + 1)
             ann["category_id"] = to_dataset.get(c, c + 1) if to_dataset else c + 1

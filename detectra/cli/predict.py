@@ -36,6 +36,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=4, help="images per model call (default 4)")
     parser.add_argument("--video-stride", type=int, default=1, metavar="K", help="use every K-th video frame")
     parser.add_argument("--max-frames", type=int, default=0, metavar="N", help="at most N frames per video")
+    parser.add_argument("--track", metavar="TRACKER", default=None,
+                        help="give video detections IDs kept across frames (\"track_id\" in predictions.json) with "
+                             "this tracker: BBoxIOUTracker, VanillaHungarianBBoxIOUTracker or "
+                             "IOUWeightedHungarianBBoxIOUTracker")  # fmt: skip
     parser.add_argument("--no-images", action="store_true", help="write only predictions.json")
     parser.add_argument("--verbose", action="store_true", help="log at INFO level")
     add_config_args(parser, opts=False)
@@ -112,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     setup_quiet_logging(args.verbose)
     args.opts = args.opts or []
     images, videos = _collect(args.inputs)
+    tracker_cls = _tracker_class(args.track) if args.track else None
     cfg = load_config(args)
     weights_or_die(cfg)
     if args.batch_size < 1:
@@ -142,7 +147,12 @@ def run(args: argparse.Namespace) -> int:
         stem = out_name(os.path.splitext(os.path.basename(video))[0])
         frames = list(read_video_frames(video, args.video_stride, args.max_frames))
         bgr = [np.ascontiguousarray(f[:, :, ::-1]) for _, f in frames]
+        height, width = frames[0][1].shape[:2] if frames else (0, 0)
+        tracker = tracker_cls(video_height=height, video_width=width) if tracker_cls else None  # one per video
         for (k, outputs), (index, frame) in zip(predictor(bgr), frames):
+            if tracker is not None and "instances" in outputs:
+                instances = outputs["instances"].to("cpu")
+                outputs = {**outputs, "instances": tracker.update(instances[instances.scores >= args.threshold])}
             info = {"id": len(records) + 1, "file_name": f"{os.path.abspath(video)}#frame={index}",
                     "height": frame.shape[0], "width": frame.shape[1], "frame": index}  # fmt: skip
             records.append((info, outputs))
@@ -158,3 +168,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"Annotated images: {os.path.abspath(args.output)}/")
     print(f"COCO-format predictions: {os.path.abspath(json_path)}")
     return 0
+
+
+def _tracker_class(name: str) -> type:
+    """The tracker class registered as ``name`` (checked before any frame is read)."""
+    from detectra.tracking import TRACKER_HEADS_REGISTRY
+
+    try:
+        return TRACKER_HEADS_REGISTRY.get(name)
+    except KeyError as e:
+        raise CLIError(f"--track: {e.args[0]}") from e

@@ -126,3 +126,23 @@ def test_analyze_counts_parameters_and_flops(run_dir, capsys):
 def test_plot(run_dir, tmp_path, capsys):
     assert main(["plot", str(run_dir), "--plot-dir", str(tmp_path)]) == 0
     assert (tmp_path / "losses.png").is_file() and "losses.png" in capsys.readouterr().out
+
+
+def test_predict_video_with_tracker_keeps_ids(run_dir, tiny_shapes, tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    import detectra.cli.predict as predict
+
+    frame = np.asarray(Image.open(sorted(tiny_shapes["val_images"].glob("*"))[0]).convert("RGB"))
+    monkeypatch.setattr(predict, "read_video_frames", lambda path, stride, max_frames: [(i, frame) for i in range(3)])
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00")
+    out = tmp_path / "track"
+    args = [str(video), "--run", str(run_dir), "-o", str(out), "--threshold", "0.0", "--no-images"]
+    assert main(["predict", *args, "--track", "BBoxIOUTracker"]) == 0
+    anns = json.loads((out / "predictions.json").read_text())["annotations"]
+    ids = [sorted(a["track_id"] for a in anns if a["image_id"] == k) for k in (1, 2, 3)]
+    assert ids[0] == list(range(len(ids[0]))) and len(ids[0]) > 0
+    assert ids[0] == ids[1] == ids[2]  # the same frame three times: every track continues, no new ID
+    assert main(["predict", *args, "--track", "NoSuchTracker"]) == 1
