@@ -9,6 +9,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import os
 
 from detectra.cli._common import ArgumentParser, add_config_args, add_dataset_args
 
@@ -16,7 +17,7 @@ from detectra.cli._common import ArgumentParser, add_config_args, add_dataset_ar
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=prog, description="Evaluate trained weights on the config's test datasets.")
     parser.add_argument("--output-dir", default="", metavar="DIR",
-                        help="where to write the results (default: --run DIR, else OUTPUT_DIR)")  # fmt: skip
+                        help="where to write the results (default: RUN/eval with --run, else OUTPUT_DIR)")  # fmt: skip
     parser.add_argument("--num-vis", type=int, default=8, metavar="N", help="annotated predictions on N images")
     parser.add_argument("--vis-threshold", type=float, default=0.5, metavar="S", help="score threshold to draw")
     parser.add_argument("--num-gpus", type=int, default=1, help="processes (one per GPU)")
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from detectra.cli import train
 
     if not args.output_dir and args.run:
-        args.output_dir = args.run
+        args.output_dir = os.path.join(args.run, "eval")  # the run's own results stay as training wrote them
     # the train command's eval-only path, with the flags it expects
     args.eval_only, args.resume, args.no_plots = True, False, True
     args.num_machines, args.machine_rank, args.dist_url = 1, 0, "auto"

@@ -108,8 +108,8 @@ def read_video_frames(path: str, stride: int = 1, max_frames: int = 0) -> Iterat
 
 
 def run(args: argparse.Namespace) -> int:
+    from detectra.cli._classes import prediction_metadata
     from detectra.cli._outputs import draw_predictions, predictions_to_coco
-    from detectra.data import MetadataCatalog
     from detectra.data.detection_utils import read_image
     from detectra.engine.predictor import BatchPredictor
 
@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise CLIError("--batch-size must be >= 1.")
     predictor = BatchPredictor(cfg, batch_size=args.batch_size, num_workers=0, show_progress=is_terminal())
-    metadata = MetadataCatalog.get(cfg.DATASETS.TEST[0]) if len(cfg.DATASETS.TEST) else MetadataCatalog.get("_")
+    metadata = prediction_metadata(cfg, getattr(args, "run", ""))
     os.makedirs(args.output, exist_ok=True)
     records: list[tuple[dict, dict]] = []
     used_names: set[str] = set()

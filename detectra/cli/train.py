@@ -4,7 +4,7 @@ annotated predictions on a few validation images, all in OUTPUT_DIR.
 Example::
 
     detectra train --config-file shapes/faster_rcnn_R_18_FPN --output-dir output/shapes
-    detectra train --config-file COCO-Detection/retinanet_R_50_FPN_1x MODEL.WEIGHTS "" \\
+    detectra train --config-file shapes/faster_rcnn_R_18_FPN \\
         --train-json train.json --train-images images/ --val-json val.json --val-images images/
 """
 from __future__ import annotations
@@ -31,8 +31,10 @@ logger = logging.getLogger("detectra.cli")
 EPILOG = """examples:
   detectra train --config-file shapes/faster_rcnn_R_18_FPN --output-dir output/shapes
   detectra train --config-file my.yaml --num-gpus 8 SOLVER.BASE_LR 0.02
-  detectra train --config-file COCO-Detection/faster_rcnn_R_50_FPN_1x MODEL.WEIGHTS "" \\
+  detectra train --config-file shapes/faster_rcnn_R_18_FPN \\
       --train-json data/train.json --train-images data/images --val-json data/val.json --val-images data/images
+  detectra train --config-file COCO-Detection/faster_rcnn_R_50_FPN_1x --train-json data/train.json \\
+      --train-images data/images MODEL.WEIGHTS "" MODEL.BACKBONE.FREEZE_AT 0 MODEL.RESNETS.NORM BN MODEL.FPN.NORM BN
   detectra train --config-file output/shapes/config.yaml --eval-only MODEL.WEIGHTS output/shapes/model_final.pth
 """
 
@@ -51,6 +53,12 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true",
                         help="boxes training would repair or drop (NaN, empty, outside the image) are errors "
                              "(DATALOADER.STRICT_ANNOTATIONS True)")  # fmt: skip
+    parser.add_argument("--epochs", type=float, default=0, metavar="N",
+                        help="train N passes over DATASETS.TRAIN: sets SOLVER.MAX_ITER from the number of images "
+                             "and SOLVER.IMS_PER_BATCH, and scales SOLVER.STEPS with it")  # fmt: skip
+    parser.add_argument("--verbose", action="store_true",
+                        help="also print the environment, the full config and the model on the console (they "
+                             "always go to OUTPUT_DIR/log.txt)")  # fmt: skip
     add_dataset_args(parser)
     return parser
 
@@ -73,7 +81,9 @@ def _trainer_class():
 def setup(args: argparse.Namespace) -> Any:
     """The frozen config of ``args`` (checked), with OUTPUT_DIR created, logging and seeds set up."""
     from detectra.engine import default_setup
+    from detectra.utils.logger import set_console_verbose
 
+    set_console_verbose(getattr(args, "verbose", False))
     cfg = load_config(args)
     if getattr(args, "output_dir", ""):
         cfg.OUTPUT_DIR = args.output_dir
@@ -82,12 +92,37 @@ def setup(args: argparse.Namespace) -> Any:
     check_datasets(cfg, ("TEST",) if args.eval_only else ("TRAIN", "TEST"))
     if args.eval_only:
         weights_or_die(cfg)
+    elif getattr(args, "epochs", 0):
+        epochs_to_iterations(cfg, args.epochs)
     cfg.freeze()
     # default_setup logs the config file's text: give it the resolved path of a model-zoo name
     setup_args = argparse.Namespace(**vars(args))
     setup_args.config_file = getattr(args, "_config_path", "")
     default_setup(cfg, setup_args)
     return cfg
+
+
+def epochs_to_iterations(cfg: Any, epochs: float) -> int:
+    """Set SOLVER.MAX_ITER to ``epochs`` passes over DATASETS.TRAIN at SOLVER.IMS_PER_BATCH images per iteration,
+    and scale SOLVER.STEPS (and a warmup longer than the run) with it. Returns the new MAX_ITER."""
+    import math
+
+    from detectra.data import DatasetCatalog
+
+    if epochs <= 0:
+        raise CLIError(f"--epochs must be > 0, got {epochs:g}.")
+    num_images = sum(len(DatasetCatalog.get(name)) for name in cfg.DATASETS.TRAIN)
+    if num_images == 0:
+        raise CLIError(f"--epochs: the training datasets {tuple(cfg.DATASETS.TRAIN)} have no images.")
+    old = cfg.SOLVER.MAX_ITER
+    new = max(1, math.ceil(epochs * num_images / cfg.SOLVER.IMS_PER_BATCH))
+    cfg.SOLVER.MAX_ITER = new
+    cfg.SOLVER.STEPS = tuple(max(1, round(s * new / old)) for s in cfg.SOLVER.STEPS if s < old)
+    if cfg.SOLVER.WARMUP_ITERS >= new:
+        cfg.SOLVER.WARMUP_ITERS = max(new // 10, 1)
+    print(f"--epochs {epochs:g}: {num_images} images / {cfg.SOLVER.IMS_PER_BATCH} per batch -> "
+          f"SOLVER.MAX_ITER {new}, SOLVER.STEPS {cfg.SOLVER.STEPS}")  # fmt: skip
+    return new
 
 
 def _main_worker(args: argparse.Namespace) -> Any:
@@ -106,14 +141,48 @@ def _main_worker(args: argparse.Namespace) -> Any:
         results = Trainer.test(cfg, model) if len(cfg.DATASETS.TEST) else {}
     else:
         trainer = Trainer(cfg)
+        _store_classes(trainer, cfg)
         trainer.resume_or_load(resume=args.resume)
-        trainer.train()
+        try:
+            trainer.train()
+        except FloatingPointError as e:
+            raise CLIError(divergence_message(cfg, e)) from e
         results = getattr(trainer, "_last_eval_results", None)
         if results is None and len(cfg.DATASETS.TEST):
             results = Trainer.test(cfg, trainer.model)
     if comm.is_main_process():
         finish(cfg, results or {}, args, time.perf_counter() - start)
     return results
+
+
+def _store_classes(trainer: Any, cfg: Any) -> None:
+    """Class names and the json's category ids of the training data: into every checkpoint and classes.json."""
+    from detectra.cli._classes import CHECKPOINT_KEY, ClassesState, dataset_classes, write_classes_file
+    from detectra.utils import comm
+
+    classes = dataset_classes(cfg.DATASETS.TRAIN[0]) if len(cfg.DATASETS.TRAIN) else None
+    trainer.checkpointer.checkpointables[CHECKPOINT_KEY] = ClassesState(classes)
+    if comm.is_main_process():
+        write_classes_file(cfg.OUTPUT_DIR, classes)
+
+
+def divergence_message(cfg: Any, error: BaseException) -> str:
+    """The likely causes of a NaN / infinite loss for this config, and what to change."""
+    first = str(error).splitlines()[0] if str(error) else "the loss became NaN or infinite"
+    causes = []
+    uses_frozen_bn = "FrozenBN" in (cfg.MODEL.RESNETS.NORM, cfg.MODEL.FPN.NORM)
+    if not cfg.MODEL.WEIGHTS and uses_frozen_bn:
+        causes.append(
+            f"frozen BatchNorm (MODEL.RESNETS.NORM {cfg.MODEL.RESNETS.NORM}) without pretrained weights "
+            "(MODEL.WEIGHTS is empty): its statistics stay at their initial values, so activations explode. Train "
+            "the norms too (MODEL.RESNETS.NORM BN MODEL.FPN.NORM BN MODEL.BACKBONE.FREEZE_AT 0, or GN), or "
+            "start from pretrained weights (keep the config's MODEL.WEIGHTS)")  # fmt: skip
+    causes.append(f"the learning rate: SOLVER.BASE_LR {cfg.SOLVER.BASE_LR:g} for SOLVER.IMS_PER_BATCH "
+                  f"{cfg.SOLVER.IMS_PER_BATCH}; try SOLVER.BASE_LR {cfg.SOLVER.BASE_LR / 4:g} or a longer "
+                  f"SOLVER.WARMUP_ITERS (now {cfg.SOLVER.WARMUP_ITERS})")  # fmt: skip
+    causes.append("boxes in the data that are empty or outside their image (check with 'detectra validate-data')")
+    listed = "; ".join(f"({i}) {c}" for i, c in enumerate(causes, 1))
+    return f"training diverged: {first.rstrip('.!')}. Likely causes: {listed}."
 
 
 def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) -> list[tuple[str, str]]:
@@ -132,6 +201,7 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     weights = os.path.join(out, "model_final.pth")
     add("model_final.pth", "trained weights")
     add("metrics.json", "training metrics, one json line per logged iteration")
+    add("classes.json", "class names and the training json's category ids (also in the checkpoints)")
     if any(f.startswith("events.out.tfevents") for f in os.listdir(out)):
         items.append(("events.out.tfevents.*", f"TensorBoard logs: tensorboard --logdir {out}"))
     add("log.txt", "the full log")
@@ -202,7 +272,9 @@ def _lazy_worker(args: argparse.Namespace) -> None:
     """A LazyConfig (.py) run: Detectron2's lazyconfig_train_net.py loop, then plots. Overrides are key=value."""
     from detectra.engine import default_setup
     from detectra.engine.lazy_train import do_train, eval_only
+    from detectra.utils.logger import set_console_verbose
 
+    set_console_verbose(args.verbose)
     cfg = load_config(args, allow_lazy=True)
     if args.output_dir:
         cfg.train.output_dir = args.output_dir

@@ -26,6 +26,7 @@ from detectra.data.samplers import (
 )
 from detectra.structures.boxes import BoxMode
 from detectra.utils import comm
+from detectra.utils.logger import VERBOSE_ONLY
 
 __all__ = [
     "build_batch_data_loader",
@@ -149,7 +150,7 @@ def print_instances_class_histogram(dataset_dicts: list[dict], class_names: Sequ
         cells += ["total", str(total)] + [""] * (n_cols - 2)
     rows = [cells[i : i + n_cols] for i in range(0, len(cells), n_cols)]
     table = _format_table(rows, ["category", "#instances"] * (n_cols // 2))
-    logger.info("Distribution of instances among all %d categories:\n%s", num_classes, table)
+    logger.info("Distribution of instances among all %d categories:\n%s", num_classes, table, extra=VERBOSE_ONLY)
     return table
 
 

@@ -10,6 +10,7 @@ from PIL import Image, ImageOps
 
 from detectra.config import configurable
 from detectra.structures import Boxes, BoxMode, Instances
+from detectra.utils.logger import VERBOSE_ONLY
 
 from . import detection_utils as utils
 from . import transforms as T
@@ -107,7 +108,7 @@ class DatasetMapper:
         self.recompute_boxes = recompute_boxes
         self.return_transforms = return_transforms
         mode = "training" if is_train else "inference"
-        logger.info(f"[DatasetMapper] Augmentations used in {mode}: {augmentations}")
+        logger.info(f"[DatasetMapper] Augmentations used in {mode}: {augmentations}", extra=VERBOSE_ONLY)
 
     @classmethod
     def from_config(cls, cfg, is_train: bool = True) -> dict:

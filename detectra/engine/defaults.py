@@ -19,11 +19,12 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from detectra.engine import hooks
+from detectra.engine.progress import TrainingProgress
 from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
 from detectra.utils import comm
 from detectra.utils.env import collect_env_info, seed_all_rng
 from detectra.utils.events import CommonMetricPrinter, EventWriter, JSONWriter, TensorboardXWriter
-from detectra.utils.logger import setup_logger
+from detectra.utils.logger import VERBOSE_ONLY, setup_logger
 
 __all__ = [
     "DefaultPredictor",
@@ -153,19 +154,19 @@ def default_setup(cfg: Any, args: argparse.Namespace | None) -> None:
     rank = comm.get_rank()
     log = setup_logger(output_dir, distributed_rank=rank)
 
-    log.info(f"Rank of current process: {rank}. World size: {comm.get_world_size()}")
-    log.info("Environment info:\n" + collect_env_info())
-    log.info("Command line arguments: " + str(args))
+    log.info(f"Rank of current process: {rank}. World size: {comm.get_world_size()}", extra=VERBOSE_ONLY)
+    log.info("Environment info:\n" + collect_env_info(), extra=VERBOSE_ONLY)
+    log.info("Command line arguments: " + str(args), extra=VERBOSE_ONLY)
     config_file = getattr(args, "config_file", "") if args is not None else ""
     if config_file:
         with open(config_file) as f:
-            log.info(f"Contents of args.config_file={config_file}:\n{f.read()}")
+            log.info(f"Contents of args.config_file={config_file}:\n{f.read()}", extra=VERBOSE_ONLY)
 
     if comm.is_main_process() and output_dir:
         path = os.path.join(output_dir, "config.yaml")
         if hasattr(cfg, "dump"):
             text = cfg.dump()
-            log.info(f"Running with full config:\n{text}")
+            log.info(f"Running with full config:\n{text}", extra=VERBOSE_ONLY)
             with open(path, "w") as f:
                 f.write(text)
         else:
@@ -184,16 +185,21 @@ def default_setup(cfg: Any, args: argparse.Namespace | None) -> None:
                                                            default=False))  # fmt: skip
 
 
-def default_writers(output_dir: str, max_iter: int | None = None) -> list[EventWriter]:
+def default_writers(
+    output_dir: str, max_iter: int | None = None, *, progress_bar: bool | None = None, console: bool = True
+) -> list[EventWriter]:
     """Console printer (+ progress bar on a terminal), ``OUTPUT_DIR/metrics.json`` and tensorboard files.
 
     Args:
         output_dir: where ``metrics.json`` and the tensorboard files go.
         max_iter: total iterations, for the ETA and progress bar.
+        progress_bar: the printer's own bar (updated at each write); None: on a terminal.
+        console: print the periodic metric lines on the console too (else only in log files, and on the console
+            when it is verbose); False when a `TrainingProgress` bar shows the same numbers.
     """
     os.makedirs(output_dir, exist_ok=True)
     writers: list[EventWriter] = [
-        CommonMetricPrinter(max_iter),
+        CommonMetricPrinter(max_iter, progress_bar=progress_bar, console=console),
         JSONWriter(os.path.join(output_dir, "metrics.json")),
     ]
     try:
@@ -252,6 +258,7 @@ class DefaultTrainer(TrainerBase):
         self.start_iter = 0
         self.max_iter = cfg.SOLVER.MAX_ITER
         self.cfg = cfg
+        self._progress = self.build_progress_bar(cfg)
 
         self.register_hooks(self.build_hooks())
 
@@ -278,6 +285,8 @@ class DefaultTrainer(TrainerBase):
             )
             if cfg.TEST.PRECISE_BN.ENABLED and hooks.get_bn_modules(self.model)
             else None,
+            # The bar closes after the last iteration, before the final save and evaluation log their lines.
+            self._progress,
             # On every rank: each sends its RNG state to rank 0 before a save; only rank 0 writes files.
             hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD),
         ]
@@ -308,7 +317,16 @@ class DefaultTrainer(TrainerBase):
 
     def build_writers(self) -> list[EventWriter]:
         """The event writers; see `default_writers`."""
-        return default_writers(self.cfg.OUTPUT_DIR, self.max_iter)
+        bar = self._progress is not None
+        return default_writers(self.cfg.OUTPUT_DIR, self.max_iter, progress_bar=False if bar else None, console=not bar)
+
+    @classmethod
+    def build_progress_bar(cls, cfg: Any) -> TrainingProgress | None:
+        """A per-iteration `TrainingProgress` bar when stderr is a terminal (main process only), else None."""
+        if not (sys.stderr.isatty() and comm.is_main_process()):
+            return None
+        return TrainingProgress(cfg.SOLVER.MAX_ITER, ims_per_batch=cfg.SOLVER.IMS_PER_BATCH,
+                                eval_period=cfg.TEST.EVAL_PERIOD)  # fmt: skip
 
     def train(self) -> Any:
         """Train from ``start_iter`` to ``cfg.SOLVER.MAX_ITER``; returns the last evaluation results when
@@ -350,7 +368,7 @@ class DefaultTrainer(TrainerBase):
         from detectra.modeling import build_model
 
         model = build_model(cfg)
-        logging.getLogger(__name__).info(f"Model:\n{model}")
+        logging.getLogger(__name__).info(f"Model:\n{model}", extra=VERBOSE_ONLY)
         return model
 
     @classmethod

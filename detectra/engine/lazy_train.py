@@ -19,6 +19,7 @@ from detectra.engine import hooks
 from detectra.engine.defaults import create_ddp_model, default_writers
 from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
 from detectra.utils import comm
+from detectra.utils.logger import VERBOSE_ONLY
 
 __all__ = ["lazy_device", "do_test", "do_train", "eval_only"]
 
@@ -49,7 +50,7 @@ def do_test(cfg: Any, model: torch.nn.Module) -> dict | None:
 def do_train(args: argparse.Namespace, cfg: Any) -> TrainerBase:
     """Train ``cfg.model`` for ``cfg.train.max_iter`` iterations (resuming with ``args.resume``)."""
     model = instantiate(cfg.model)
-    logger.info(f"Model:\n{model}")
+    logger.info(f"Model:\n{model}", extra=VERBOSE_ONLY)
     model.to(lazy_device(cfg))
 
     cfg.optimizer.params.model = model

@@ -22,6 +22,8 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
+from detectra.utils.logger import VERBOSE_ONLY
+
 __all__ = [
     "CommonMetricPrinter",
     "EventStorage",
@@ -366,13 +368,18 @@ class CommonMetricPrinter(EventWriter):
     garble the bar. Off a terminal there is no bar, only log lines.
     """
 
-    def __init__(self, max_iter: int | None = None, window_size: int = 20, progress_bar: bool | None = None) -> None:
+    def __init__(
+        self, max_iter: int | None = None, window_size: int = 20, progress_bar: bool | None = None, console: bool = True
+    ) -> None:
         """
         Args:
             max_iter: total iterations, for the ETA; None disables the ETA.
             window_size: window of the medians / means that are printed.
             progress_bar: show a tqdm bar; None: only when stderr is a terminal and this is rank 0.
+            console: also print the lines on the console; False: log files only (and a verbose console), for when
+                a per-iteration bar shows the same numbers.
         """
+        self._console = console
         self.logger = logging.getLogger("detectra.utils.events")
         self._max_iter = max_iter
         self._window_size = window_size
@@ -456,7 +463,7 @@ class CommonMetricPrinter(EventWriter):
             + f"lr: {lr}"
             + (f"  {memory}" if memory else "")
         )
-        self.logger.info(msg)
+        self.logger.info(msg, extra=None if self._console else VERBOSE_ONLY)
         if self._use_bar:
             self._update_bar(storage, eta, lr)
 

@@ -13,15 +13,33 @@ from collections import Counter
 from typing import Any, Iterable, Sequence
 
 __all__ = [
+    "VERBOSE_ONLY",
     "create_small_table",
     "create_table",
     "log_every_n",
     "log_every_n_seconds",
     "log_first_n",
+    "set_console_verbose",
     "setup_logger",
 ]
 
 _ANSI = {"red": "\x1b[31m", "green": "\x1b[32m", "reset": "\x1b[0m", "blink_red": "\x1b[5;31m"}
+
+
+# Pass as ``extra=VERBOSE_ONLY`` for long dumps (environment table, full config, model printout): log files always
+# get them, the console only while `set_console_verbose(True)` (the default; the `detectra` command turns it off).
+VERBOSE_ONLY = {"verbose_only": True}
+_CONSOLE = {"verbose": True}
+
+
+def set_console_verbose(verbose: bool) -> None:
+    """Show (True) or hide (False) records logged with ``extra=VERBOSE_ONLY`` on the console."""
+    _CONSOLE["verbose"] = bool(verbose)
+
+
+class _ConsoleFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _CONSOLE["verbose"] or not getattr(record, "verbose_only", False)
 
 
 class _ColorfulFormatter(logging.Formatter):
@@ -33,7 +51,10 @@ class _ColorfulFormatter(logging.Formatter):
         super().__init__(*args, **kwargs)
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.name = record.name.replace(self._root_name, self._abbrev_name)
+        if self._root_name != self._abbrev_name:
+            # a copy: the same record goes on to the log file's handler, which must keep the full name
+            record = logging.makeLogRecord(record.__dict__)
+            record.name = record.name.replace(self._root_name, self._abbrev_name, 1)
         log = super().formatMessage(record)
         if record.levelno == logging.WARNING:
             prefix = f"{_ANSI['red']}WARNING{_ANSI['reset']}"
@@ -80,7 +101,8 @@ def setup_logger(
         distributed_rank: rank of this process; only rank 0 logs to the console.
         color: colour the console output (only when stdout is a terminal).
         name: the root logger name to configure.
-        abbrev_name: short form of ``name`` in console lines; default "d2" for "detectra", else ``name``.
+        abbrev_name: short form of ``name`` in console lines; default ``name`` itself, so the console and the log
+            file name loggers alike.
         enable_propagation: also pass records to parent loggers.
         configure_stdout: add the console handler.
 
@@ -91,7 +113,7 @@ def setup_logger(
     logger.setLevel(logging.DEBUG)
     logger.propagate = enable_propagation
     if abbrev_name is None:
-        abbrev_name = "d2" if name == "detectra" else name
+        abbrev_name = name
 
     plain_formatter = logging.Formatter(
         "[%(asctime)s] %(name)s %(levelname)s: %(message)s", datefmt="%m/%d %H:%M:%S"
@@ -99,6 +121,7 @@ def setup_logger(
     if configure_stdout and distributed_rank == 0:
         handler = _TqdmStreamHandler(stream=sys.stdout)
         handler.setLevel(logging.DEBUG)
+        handler.addFilter(_ConsoleFilter())
         if color and _is_terminal(sys.stdout):
             formatter: logging.Formatter = _ColorfulFormatter(
                 f"{_ANSI['green']}[%(asctime)s %(name)s]: {_ANSI['reset']}%(message)s",
