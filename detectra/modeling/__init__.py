@@ -21,6 +21,7 @@ from .backbone import (
     make_stage,
 )
 from .backbone import RegNet
+from .backbone import MViT, SimpleFeaturePyramid, SwinTransformer, ViT, get_vit_lr_decay_rate
 from .meta_arch import FCOS
 from .box_regression import Box2BoxTransform, Box2BoxTransformLinear, Box2BoxTransformRotated
 from .matcher import Matcher

@@ -1,4 +1,5 @@
-"""Backbones: `Backbone` contract, ResNet / ResNeXt, RegNet, FPN, and `BACKBONE_REGISTRY`."""
+"""Backbones: `Backbone` contract, ResNet / ResNeXt, RegNet, FPN, ViT (+ SimpleFeaturePyramid), Swin, MViTv2,
+and `BACKBONE_REGISTRY`."""
 from .backbone import Backbone
 from .build import BACKBONE_REGISTRY, build_backbone
 from .fpn import FPN, LastLevelMaxPool, LastLevelP6P7, build_resnet_fpn_backbone, build_retinanet_resnet_fpn_backbone
@@ -13,5 +14,8 @@ from .resnet import (
     make_stage,
 )
 from .regnet import RegNet
+from .mvit import MViT
+from .swin import SwinTransformer
+from .vit import SimpleFeaturePyramid, ViT, get_vit_lr_decay_rate
 
 __all__ = [k for k in globals().keys() if not k.startswith("_")]
