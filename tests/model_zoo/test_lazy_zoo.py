@@ -78,7 +78,7 @@ def test_every_py_config_loads(name):
         pytest.importorskip("detectra.modeling.mmdet_wrapper", reason="detectra.modeling.mmdet_wrapper not there yet")
     cfg = LazyConfig.load(model_zoo.get_config_file(name))
     assert len(cfg) > 0
-    if not name.startswith("common/"):
+    if not name.startswith("common/") and "/common/" not in name:  # shared pieces, e.g. ViTDet/common/
         assert set(cfg.keys()) == TOP_LEVEL
         assert cfg.train.max_iter > 0 and cfg.optimizer.lr > 0
     # a config round-trips through LazyConfig.save as YAML (default_setup writes it to the output dir)
