@@ -57,22 +57,19 @@ def _by_module(counts: dict[str, int], depth: int) -> dict[str, int]:
 
 
 def flop_count(model: Any, batches: list[list[dict]], depth: int) -> dict[str, float]:
-    """Average FLOPs per image (as GFLOPs; one multiply-add = 2 FLOPs) by module, over the given batches."""
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
+    """Average FLOPs per image (as GFLOPs; one multiply-add = 2 FLOPs) by module, over the given batches.
+
+    Counted by :class:`detectra.utils.analysis.FlopCountAnalysis`, whose unit is one multiply-add (Detectron2's).
+    """
+    from detectra.utils.analysis import FlopCountAnalysis
 
     totals: dict[str, float] = defaultdict(float)
     images = 0
     for batch in batches:
-        counter = FlopCounterMode(display=False, depth=depth)
-        with torch.no_grad(), counter:
-            model(batch)
-        top = type(model).__name__
-        for module, per_op in counter.get_flop_counts().items():
-            if module == "Global":  # the same total as the top module
-                continue
-            name = "model" + module[len(top) :] if module.startswith(top) else module
-            totals[name] += sum(per_op.values())
+        analysis = FlopCountAnalysis(model, batch).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        for module, multiply_adds in analysis.by_module().items():
+            if multiply_adds and (module == "" or module.count(".") < depth):
+                totals["model" + (f".{module}" if module else "")] += 2 * multiply_adds
         images += len(batch)
     return {k: v / images / 1e9 for k, v in sorted(totals.items())}
 
