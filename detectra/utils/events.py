@@ -321,7 +321,11 @@ class JSONWriter(EventWriter):
 
 
 class TensorboardXWriter(EventWriter):
-    """Write scalars, images and histograms to tensorboard event files (via ``torch.utils.tensorboard``)."""
+    """Write scalars, images and histograms to tensorboard event files (via ``torch.utils.tensorboard``).
+
+    The event file is created at the first value written, so a writer that never writes (a run that fails
+    before its first log period, an evaluation-only process) leaves no empty file behind.
+    """
 
     def __init__(self, log_dir: str, window_size: int = 20, **kwargs: Any) -> None:
         """
@@ -330,11 +334,19 @@ class TensorboardXWriter(EventWriter):
             window_size: window of the median for smoothed scalars.
             kwargs: passed to ``torch.utils.tensorboard.SummaryWriter``.
         """
-        from torch.utils.tensorboard import SummaryWriter  # optional dependency: import only when used
+        from torch.utils.tensorboard import SummaryWriter  # optional dependency: fails here, not at the first write
 
         self._window_size = window_size
-        self._writer = SummaryWriter(log_dir, **kwargs)
+        self._summary_writer_class = SummaryWriter
+        self._writer_args = {"log_dir": log_dir, **kwargs}
+        self._summary_writer: Any = None
         self._last_write = -1
+
+    @property
+    def _writer(self) -> Any:
+        if self._summary_writer is None:
+            self._summary_writer = self._summary_writer_class(**self._writer_args)
+        return self._summary_writer
 
     def write(self) -> None:
         storage = get_event_storage()
@@ -354,10 +366,12 @@ class TensorboardXWriter(EventWriter):
             for params in storage._histograms:
                 self._writer.add_histogram_raw(**params)
             storage.clear_histograms()
-        self._writer.flush()
+        if self._summary_writer is not None:
+            self._summary_writer.flush()
 
     def close(self) -> None:
-        self._writer.close()
+        if self._summary_writer is not None:
+            self._summary_writer.close()
 
 
 class CommonMetricPrinter(EventWriter):

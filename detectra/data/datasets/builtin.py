@@ -1,8 +1,8 @@
 """Registration of the builtin dataset names (COCO, LVIS, Pascal VOC, Cityscapes, shapes).
 
-Files are expected under ``$DETECTRA_DATASETS`` (default ``./datasets``) in Detectron2's layout (e.g.
-``coco/annotations/instances_val2017.json`` + ``coco/val2017/``). Registration is lazy: nothing is read at import;
-using a dataset whose files are missing raises an error naming the path it looked for.
+Files are expected under ``$DETECTRA_DATASETS`` (else ``$DETECTRON2_DATASETS``, else ``./datasets``) in
+Detectron2's layout (e.g. ``coco/annotations/instances_val2017.json`` + ``coco/val2017/``). Registration is lazy:
+nothing is read at import; using a dataset whose files are missing raises an error naming the path it looked for.
 """
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ __all__ = ["register_all_coco", "register_all_lvis", "register_all_pascal_voc", 
 
 
 def datasets_root() -> str:
-    """``$DETECTRA_DATASETS`` or ``datasets`` (relative to the working directory)."""
-    return os.path.expanduser(os.environ.get("DETECTRA_DATASETS", "datasets"))
+    """``$DETECTRA_DATASETS``, else Detectron2's ``$DETECTRON2_DATASETS``, else ``datasets`` (relative to the
+    working directory)."""
+    root = os.environ.get("DETECTRA_DATASETS") or os.environ.get("DETECTRON2_DATASETS") or "datasets"
+    return os.path.expanduser(root)
 
 
 def _checked(paths: list[str], name: str, loader: Callable[[], Any]) -> Callable[[], Any]:
@@ -35,8 +37,8 @@ def _checked(paths: list[str], name: str, loader: Callable[[], Any]) -> Callable
             if not os.path.exists(p):
                 raise FileNotFoundError(
                     f"Dataset '{name}' needs '{p}', which does not exist. Put the dataset under "
-                    f"$DETECTRA_DATASETS (now '{datasets_root()}') in Detectron2's layout, or set DETECTRA_DATASETS "
-                    "to the folder that holds it."
+                    f"$DETECTRA_DATASETS or $DETECTRON2_DATASETS (now '{datasets_root()}') in Detectron2's layout, "
+                    "or set DETECTRA_DATASETS to the folder that holds it."
                 )
         return loader()
 

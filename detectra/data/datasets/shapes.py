@@ -370,8 +370,11 @@ def generate_shapes(
 
 
 def shapes_root() -> str:
-    """Cache folder of the builtin shapes splits: ``$DETECTRA_DATASETS/shapes`` (default ``./datasets/shapes``)."""
-    return os.path.join(os.environ.get("DETECTRA_DATASETS", "datasets"), "shapes")
+    """Cache folder of the builtin shapes splits: ``$DETECTRA_DATASETS/shapes`` (default ``./datasets/shapes``;
+    Detectron2's ``$DETECTRON2_DATASETS`` is read when ``DETECTRA_DATASETS`` is unset)."""
+    from detectra.data.datasets.builtin import datasets_root  # builtin imports this module
+
+    return os.path.join(datasets_root(), "shapes")
 
 
 @contextlib.contextmanager

@@ -61,6 +61,12 @@ class RandomApply(Augmentation):
             return self.aug.get_transform(*args)
         return NoOpTransform()
 
+    def __repr__(self) -> str:
+        prob = "" if self.prob == 0.5 else f", prob={self.prob}"
+        return f"RandomApply({self.aug!r}{prob})"
+
+    __str__ = __repr__
+
     def __call__(self, aug_input) -> Transform:
         if self._rand_range() < self.prob:
             return self.aug(aug_input)
@@ -310,6 +316,7 @@ class RandomCrop_CategoryAreaConstraint(Augmentation):
         self, crop_type: str, crop_size: Sequence[float], single_category_max_area: float = 1.0,
         ignored_category: Optional[int] = None,
     ) -> None:
+        self.crop_type, self.crop_size = crop_type, crop_size  # for the repr
         self.crop_aug = RandomCrop(crop_type, crop_size)
         self.single_category_max_area = single_category_max_area
         self.ignored_category = ignored_category
