@@ -7,6 +7,7 @@ import difflib
 import json
 import logging
 import os
+import re
 import sys
 from typing import Any, Optional
 
@@ -29,6 +30,10 @@ logger = logging.getLogger("detectra.cli")
 DATASETS_FILE = "datasets.json"
 
 
+# A config key of a KEY VALUE override: upper-case dotted words (MODEL.ROI_HEADS.NUM_CLASSES).
+_CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Za-z0-9_]+)+$")
+
+
 class CLIError(Exception):
     """A mistake in the command line or its inputs; printed as one line, without a traceback."""
 
@@ -48,11 +53,17 @@ def describe_error(e: BaseException) -> str:
 class ArgumentParser(argparse.ArgumentParser):
     """argparse with one-line usage errors."""
 
+    # Positionals may come between options (`predict a.jpg --run R b.jpg MODEL.X 1`); for parsers without the
+    # REMAINDER overrides, which then arrive among the positionals (see split_trailing_overrides).
+    intermixed: bool = False
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
+        if self.intermixed:
+            return super().parse_intermixed_args(args, namespace)
         ns = super().parse_args(args, namespace)
         # Options written after the first KEY VALUE override land in `opts` (argparse.REMAINDER): parse them.
         head: list[str] = []
@@ -83,7 +94,7 @@ def add_config_args(parser: argparse.ArgumentParser, *, opts: bool = True) -> No
                             help="config overrides as KEY VALUE pairs, e.g. SOLVER.MAX_ITER 100")  # fmt: skip
 
 
-def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True) -> None:
+def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True, dataset_help: str = "") -> None:
     """The shortcut that registers one's own COCO-format json + image folder for this run."""
     group = parser.add_argument_group(
         "own COCO dataset", "register COCO-format datasets for this run (no Python needed); NUM_CLASSES follows "
@@ -93,8 +104,34 @@ def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True) -> 
         group.add_argument("--train-images", default="", metavar="DIR", help="image folder of --train-json")
     group.add_argument("--val-json", default="", metavar="FILE", help="COCO instances json for evaluation")
     group.add_argument("--val-images", default="", metavar="DIR", help="image folder of --val-json")
-    group.add_argument("--dataset-name", default="custom", metavar="NAME",
-                       help="registered as NAME_train / NAME_val (default: custom)")  # fmt: skip
+    group.add_argument("--dataset-name", default=None, metavar="NAME",
+                       help=dataset_help or "registered as NAME_train / NAME_val (default: custom)")  # fmt: skip
+
+
+def add_hidden_alias(parser: argparse.ArgumentParser, flag: str, dest: str, **kwargs: Any) -> None:
+    """An old spelling of an option, still accepted but not shown by --help."""
+    parser.add_argument(flag, dest=dest, help=argparse.SUPPRESS, **kwargs)
+
+
+def add_output_dir_arg(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--output-dir DIR`` (``-o DIR``; ``--output`` is the old spelling), stored as ``args.output``."""
+    parser.add_argument("--output-dir", "-o", dest="output", default="", metavar="DIR", help=help)
+    add_hidden_alias(parser, "--output", "output", default="", metavar="DIR")
+
+
+def output_dir_or_die(args: argparse.Namespace) -> str:
+    if not args.output:
+        raise CLIError("no output folder: pass --output-dir DIR (or -o DIR).")
+    return args.output
+
+
+def split_trailing_overrides(words: list[str]) -> tuple[list[str], list[str]]:
+    """(positional arguments, KEY VALUE overrides): the overrides start at the first word that looks like a config
+    key (``MODEL.WEIGHTS``, ``SOLVER.BASE_LR``) and is not an existing path."""
+    for i, w in enumerate(words):
+        if _CONFIG_KEY.match(w) and not os.path.exists(w):
+            return words[:i], words[i:]
+    return words, []
 
 
 def setup_quiet_logging(verbose: bool = False) -> None:
@@ -222,7 +259,7 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
     from detectra.data import DatasetCatalog
     from detectra.data.datasets import register_coco_instances
 
-    prefix = getattr(args, "dataset_name", "custom")
+    prefix = getattr(args, "dataset_name", None) or "custom"
     registered, num_classes = [], None
     for split, key in (("train", "TRAIN"), ("val", "TEST")):
         json_file = getattr(args, f"{split}_json", "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from detectra.cli._common import ArgumentParser, add_config_args, add_dataset_args
+from detectra.cli._common import ArgumentParser, add_config_args, add_dataset_args, add_hidden_alias
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -19,7 +19,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--output-dir", default="", metavar="DIR",
                         help="where to write the results (default: RUN/eval with --run, else OUTPUT_DIR)")  # fmt: skip
     parser.add_argument("--num-vis", type=int, default=8, metavar="N", help="annotated predictions on N images")
-    parser.add_argument("--vis-threshold", type=float, default=0.5, metavar="S", help="score threshold to draw")
+    parser.add_argument("--threshold", type=float, default=0.5, metavar="S",
+                        help="score threshold of the annotated predictions (default 0.5)")  # fmt: skip
+    add_hidden_alias(parser, "--vis-threshold", "threshold", type=float, metavar="S")  # the old spelling
     parser.add_argument("--num-gpus", type=int, default=1, help="processes (one per GPU)")
     add_dataset_args(parser, train=False)
     add_config_args(parser)

@@ -19,9 +19,12 @@ from detectra.cli._common import (
     ArgumentParser,
     CLIError,
     add_config_args,
+    add_output_dir_arg,
     is_terminal,
     load_config,
+    output_dir_or_die,
     setup_quiet_logging,
+    split_trailing_overrides,
     weights_or_die,
 )
 
@@ -29,9 +32,11 @@ VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".m
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0].split(": ", 1)[1])
+    parser = ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+                            epilog="Trailing KEY VALUE pairs override the config, e.g. MODEL.DEVICE cpu.")  # fmt: skip
+    parser.intermixed = True
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders of images, video files")
-    parser.add_argument("--output", "-o", required=True, metavar="DIR", help="where to write the results")
+    add_output_dir_arg(parser, "where to write the results")
     parser.add_argument("--threshold", type=float, default=0.5, help="score threshold to draw (default 0.5)")
     parser.add_argument("--batch-size", type=int, default=4, help="images per model call (default 4)")
     parser.add_argument("--video-stride", type=int, default=1, metavar="K", help="use every K-th video frame")
@@ -43,7 +48,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--no-images", action="store_true", help="write only predictions.json")
     parser.add_argument("--verbose", action="store_true", help="log at INFO level")
     add_config_args(parser, opts=False)
-    parser.add_argument("--opts", nargs="*", default=[], metavar="KEY VALUE", help="config overrides")
+    # the old spelling of the trailing overrides
+    parser.add_argument("--opts", nargs="*", default=[], metavar="KEY VALUE", help=argparse.SUPPRESS)
     return parser
 
 
@@ -114,7 +120,11 @@ def run(args: argparse.Namespace) -> int:
     from detectra.engine.predictor import BatchPredictor
 
     setup_quiet_logging(args.verbose)
-    args.opts = args.opts or []
+    args.inputs, overrides = split_trailing_overrides(args.inputs)
+    args.opts = list(args.opts or []) + overrides
+    if not args.inputs:
+        raise CLIError("no input: pass image files, folders of images or videos before the KEY VALUE overrides.")
+    output_dir_or_die(args)
     images, videos = _collect(args.inputs)
     tracker_cls = _tracker_class(args.track) if args.track else None
     cfg = load_config(args)

@@ -19,6 +19,7 @@ from detectra.cli._common import (
     ArgumentParser,
     CLIError,
     add_dataset_args,
+    add_hidden_alias,
     check_datasets,
     load_config,
     print_kv,
@@ -48,7 +49,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--output-dir", default="", metavar="DIR", help="OUTPUT_DIR (default: the config's)")
     parser.add_argument("--num-vis", type=int, default=8, metavar="N",
                         help="annotated predictions on the first N test images (default 8; 0 = none)")  # fmt: skip
-    parser.add_argument("--vis-threshold", type=float, default=0.5, metavar="S", help="score threshold to draw")
+    parser.add_argument("--threshold", type=float, default=0.5, metavar="S",
+                        help="score threshold of the annotated predictions (default 0.5)")  # fmt: skip
+    add_hidden_alias(parser, "--vis-threshold", "threshold", type=float, metavar="S")  # the old spelling
     parser.add_argument("--no-plots", action="store_true", help="do not write plots")
     parser.add_argument("--strict", action="store_true",
                         help="boxes training would repair or drop (NaN, empty, outside the image) are errors "
@@ -226,9 +229,9 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     if args.num_vis > 0 and test_sets:
         if not os.path.isfile(weights):
             weights = cfg.MODEL.WEIGHTS
-        n = _visualize_test_images(cfg, weights, os.path.join(out, "predictions"), args.num_vis, args.vis_threshold)
+        n = _visualize_test_images(cfg, weights, os.path.join(out, "predictions"), args.num_vis, args.threshold)
         if n:
-            items.append(("predictions/", f"{n} annotated {test_sets[0]} images (score >= {args.vis_threshold})"))
+            items.append(("predictions/", f"{n} annotated {test_sets[0]} images (score >= {args.threshold})"))
     minutes, secs = divmod(int(round(seconds)), 60)
     print(f"\nFinished in {minutes}m{secs:02d}s." + (f" {headline} on {test_sets[0]}." if headline else ""))
     print_kv(f"Everything is in {os.path.abspath(out)}/:", items)

@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import argparse
 
-from detectra.cli._common import ArgumentParser, CLIError, add_config_args, add_dataset_args, load_config
+from detectra.cli._common import (
+    ArgumentParser,
+    CLIError,
+    add_config_args,
+    add_dataset_args,
+    add_hidden_alias,
+    load_config,
+)
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=prog, description="Check datasets for problems; exit status 1 if any.")
     parser.add_argument("--json", default="", metavar="FILE", help="a COCO json to check (with --images)")
     parser.add_argument("--images", default="", metavar="DIR", help="image folder of --json")
-    parser.add_argument("--dataset", action="append", default=[], metavar="NAME",
-                        help="a registered dataset (repeatable)")  # fmt: skip
+    add_hidden_alias(parser, "--dataset", "dataset", action="append", default=[], metavar="NAME")  # old spelling
     parser.add_argument("--no-decode", action="store_true", help="only check image headers (faster)")
-    add_dataset_args(parser)
+    add_dataset_args(parser, dataset_help="a registered dataset to check; with --train-json / --val-json, the name "
+                                          "to register them under (NAME_train / NAME_val)")  # fmt: skip
     add_config_args(parser)
     return parser
 
@@ -43,8 +50,10 @@ def run(args: argparse.Namespace) -> int:
             list(dict.fromkeys(list(cfg.DATASETS.TRAIN) + list(cfg.DATASETS.TEST)))
         targets += [(n, {}) for n in names]
     targets += [(n, {}) for n in args.dataset]
+    if args.dataset_name and not getattr(args, "_registered", []):
+        targets.append((args.dataset_name, {}))
     if not targets:
-        raise CLIError("nothing to check: pass --json/--images, --dataset NAME, --config-file, or --train-json.")
+        raise CLIError("nothing to check: pass --json/--images, --dataset-name NAME, --config-file, or --train-json.")
     from detectra.data import DatasetCatalog
 
     total = 0

@@ -16,8 +16,11 @@ from detectra.cli._common import (
     CLIError,
     add_config_args,
     add_dataset_args,
+    add_hidden_alias,
+    add_output_dir_arg,
     check_datasets,
     load_config,
+    output_dir_or_die,
     setup_quiet_logging,
 )
 
@@ -27,11 +30,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--source", choices=["annotation", "dataloader"], default="annotation",
                         help="annotation: the dataset's ground truth; dataloader: training inputs after "
                              "augmentation (default annotation)")  # fmt: skip
-    parser.add_argument("--output", "-o", required=True, metavar="DIR", help="where to write the images")
+    add_output_dir_arg(parser, "where to write the images")
     parser.add_argument("--num", type=int, default=16, metavar="N", help="number of images (default 16)")
-    parser.add_argument("--dataset", default="", metavar="NAME",
-                        help="for --source annotation (default: the first of DATASETS.TRAIN)")  # fmt: skip
-    add_dataset_args(parser)
+    add_hidden_alias(parser, "--dataset", "dataset_name", metavar="NAME")  # the old spelling
+    add_dataset_args(parser, dataset_help="a registered dataset to draw (default: the first of DATASETS.TRAIN); "
+                                          "with --train-json, the name to register it under (NAME_train)")  # fmt: skip
     add_config_args(parser)
     return parser
 
@@ -47,12 +50,13 @@ def run(args: argparse.Namespace) -> int:
     if not (args.config_file or args.run):
         args.config_file = "shapes/faster_rcnn_R_18_FPN"  # input size / format / augmentations of a sane default
     cfg = load_config(args)
-    os.makedirs(args.output, exist_ok=True)
+    os.makedirs(output_dir_or_die(args), exist_ok=True)
     written = 0
     if args.source == "annotation":
-        name = args.dataset or (cfg.DATASETS.TRAIN[0] if len(cfg.DATASETS.TRAIN) else "")
+        chosen = None if getattr(args, "_registered", []) else args.dataset_name  # else it named the shortcut's
+        name = chosen or (cfg.DATASETS.TRAIN[0] if len(cfg.DATASETS.TRAIN) else "")
         if not name:
-            raise CLIError("no dataset: pass --dataset NAME, --train-json/--train-images, or a config with one.")
+            raise CLIError("no dataset: pass --dataset-name NAME, --train-json/--train-images, or a config with one.")
         if name not in DatasetCatalog.list():
             raise CLIError(f"dataset '{name}' is not registered.")
         metadata = MetadataCatalog.get(name)

@@ -56,6 +56,15 @@ def test_predict_folder_writes_images_and_coco_json(run_dir, tiny_shapes, tmp_pa
     assert all(a["category_id"] in ids and 0 <= a["score"] <= 1 for a in coco["annotations"])
 
 
+def test_predict_takes_trailing_overrides(run_dir, tiny_shapes, tmp_path):
+    out = tmp_path / "pred"
+    argv = ["predict", str(tiny_shapes["val_images"]), "--run", str(run_dir), "--output-dir", str(out),
+            "--threshold", "0.0", "--no-images", "TEST.DETECTIONS_PER_IMAGE", "2", "MODEL.DEVICE", "cpu"]  # fmt: skip
+    assert main(argv) == 0
+    coco = json.loads((out / "predictions.json").read_text())
+    assert len(coco["images"]) == 3 and 0 < len(coco["annotations"]) <= 6
+
+
 def test_predict_video_without_decoder_says_so(run_dir, tmp_path, capsys):
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"\x00" * 16)

@@ -1,0 +1,54 @@
+"""One spelling per option across sub-commands; the old spellings still parse but are not shown."""
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from detectra.cli._common import split_trailing_overrides
+
+
+def _parser(command: str):
+    return importlib.import_module(f"detectra.cli.{command}").build_parser(f"detectra {command}")
+
+
+@pytest.mark.parametrize("command", ["train", "eval"])
+def test_threshold_flag_and_its_old_spelling(command):
+    parser = _parser(command)
+    assert parser.parse_args(["--threshold", "0.3"]).threshold == 0.3
+    assert parser.parse_args(["--vis-threshold", "0.2"]).threshold == 0.2
+    assert "--vis-threshold" not in parser.format_help() and "--threshold" in parser.format_help()
+
+
+@pytest.mark.parametrize("command", ["predict", "visualize-data"])
+def test_output_dir_flag_and_its_old_spellings(command):
+    parser = _parser(command.replace("-", "_"))
+    extra = ["a.jpg"] if command == "predict" else []
+    for flag in ("--output-dir", "-o", "--output"):
+        assert parser.parse_args([*extra, flag, "out"]).output == "out"
+    text = parser.format_help()
+    assert "--output-dir" in text and "--output " not in text
+
+
+@pytest.mark.parametrize("command", ["train", "eval", "visualize_data", "validate_data"])
+def test_one_dataset_name_flag(command):
+    parser = _parser(command)
+    assert parser.parse_args(["--dataset-name", "mine"]).dataset_name == "mine"
+    assert "--dataset-name" in parser.format_help() and "--dataset " not in parser.format_help()
+
+
+def test_old_dataset_flags_still_parse():
+    assert _parser("visualize_data").parse_args(["--dataset", "x_train"]).dataset_name == "x_train"
+    assert _parser("validate_data").parse_args(["--dataset", "a", "--dataset", "b"]).dataset == ["a", "b"]
+
+
+def test_predict_takes_trailing_overrides_among_its_inputs(tmp_path):
+    args = _parser("predict").parse_args(["a.jpg", "--run", "r", "b.jpg", "-o", "out", "MODEL.DEVICE", "cpu",
+                                          "TEST.DETECTIONS_PER_IMAGE", "5"])  # fmt: skip
+    assert split_trailing_overrides(args.inputs) == (["a.jpg", "b.jpg"],
+                                                     ["MODEL.DEVICE", "cpu", "TEST.DETECTIONS_PER_IMAGE", "5"])
+    # an existing file whose name looks like a key is an input
+    odd = tmp_path / "MODEL.JPG"
+    odd.write_bytes(b"")
+    assert split_trailing_overrides([str(odd)])[0] == [str(odd)]
+    assert split_trailing_overrides(["MODEL.JPG"]) == ([], ["MODEL.JPG"])
