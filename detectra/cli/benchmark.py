@@ -83,17 +83,21 @@ def _bench_train(cfg: Any, iters: int, warmup: int) -> dict:
 
 
 def _bench_data(cfg: Any, iters: int, warmup: int) -> dict:
-    from detectra.data import build_detection_train_loader
+    """The training loader of the config, and its stages alone (dataset, mapper), with DataLoaderBenchmark."""
+    from detectra.data.benchmark import DataLoaderBenchmark
+    from detectra.data.build import _train_loader_from_config
 
-    data = iter(build_detection_train_loader(cfg))
-    for _ in range(warmup):
-        next(data)
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        next(data)
-    per_iter = (time.perf_counter() - t0) / iters
-    return {"seconds_per_batch": per_iter, "images_per_second": cfg.SOLVER.IMS_PER_BATCH / per_iter,
-            "batch_size": cfg.SOLVER.IMS_PER_BATCH, "num_workers": cfg.DATALOADER.NUM_WORKERS}
+    kwargs = _train_loader_from_config(cfg)
+    bench = DataLoaderBenchmark(kwargs["dataset"], mapper=kwargs["mapper"], sampler=kwargs["sampler"],
+                                total_batch_size=kwargs["total_batch_size"], num_workers=kwargs["num_workers"])  # fmt: skip
+    loader = bench.benchmark_distributed(iters, warmup)[0]  # the loader as configured (rank 0 when distributed)
+    mapper = bench.benchmark_mapper(iters, warmup)
+    dataset = bench.benchmark_dataset(iters, warmup)
+    return {"seconds_per_batch": loader["seconds_per_batch"],
+            "images_per_second": cfg.SOLVER.IMS_PER_BATCH * loader["batch_per_second"],
+            "batch_size": cfg.SOLVER.IMS_PER_BATCH, "num_workers": cfg.DATALOADER.NUM_WORKERS,
+            "mapper_images_per_second_one_process": mapper["item_per_second"],
+            "dataset_items_per_second": dataset["item_per_second"]}  # fmt: skip
 
 
 def _test_model(cfg: Any):
