@@ -232,12 +232,16 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
 
 
 def _fix_device(cfg: Any) -> None:
-    """Model-zoo configs say MODEL.DEVICE "cuda"; run them on the CPU where there is no GPU."""
+    """Model-zoo configs say MODEL.DEVICE "cuda"; run them on the CPU where there is no GPU. "auto" becomes the
+    device it picks (cuda, then mps, then cpu), so everything downstream sees a real device name."""
     import torch
+
+    from detectra.utils.device import resolve_device
 
     if str(cfg.MODEL.DEVICE).startswith("cuda") and not torch.cuda.is_available():
         logger.warning(f"MODEL.DEVICE is '{cfg.MODEL.DEVICE}' but CUDA is not available: using the CPU.")
         cfg.MODEL.DEVICE = "cpu"
+    cfg.MODEL.DEVICE = str(resolve_device(cfg.MODEL.DEVICE))
 
 
 # ------------------------------------------------------------------------------------------ datasets

@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from detectra.utils.device import resolve_device
+
 __all__ = ["DefaultPredictor", "BatchPredictor", "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -39,7 +41,7 @@ class _ModelRunner:
         if cfg.MODEL.WEIGHTS:
             DetectionCheckpointer(self.model).load(cfg.MODEL.WEIGHTS)
         self.aug = T.ResizeShortestEdge([cfg.INPUT.MIN_SIZE_TEST, cfg.INPUT.MIN_SIZE_TEST], cfg.INPUT.MAX_SIZE_TEST)
-        self.device = torch.device(cfg.MODEL.DEVICE)
+        self.device = resolve_device(cfg.MODEL.DEVICE)
 
     def _prepare(self, original_image: np.ndarray) -> dict[str, Any]:
         """BGR (H, W, C) uint8 -> the model's input dict, resized, in cfg.INPUT.FORMAT, on the model's device."""

@@ -52,3 +52,15 @@ def test_predict_takes_trailing_overrides_among_its_inputs(tmp_path):
     odd.write_bytes(b"")
     assert split_trailing_overrides([str(odd)])[0] == [str(odd)]
     assert split_trailing_overrides(["MODEL.JPG"]) == ([], ["MODEL.JPG"])
+
+
+def test_cli_resolves_model_device_auto(monkeypatch):
+    import torch
+
+    from detectra.cli._common import load_config
+    from detectra.utils import device as device_module
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(device_module, "_mps_available", lambda: False)
+    args = _parser("analyze").parse_args(["--config-file", "shapes/faster_rcnn_R_18_FPN", "MODEL.DEVICE", "auto"])
+    assert load_config(args).MODEL.DEVICE == "cpu"
