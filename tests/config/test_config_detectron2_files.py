@@ -34,12 +34,13 @@ lr_multiplier = L(WarmupParamScheduler)(
 
 
 @pytest.fixture()
-def without_fvcore(monkeypatch):
-    monkeypatch.setitem(sys.modules, "fvcore", None)  # as on a machine without fvcore
+def without_detectron2_or_fvcore(monkeypatch):
+    # As on a machine with neither the detectron2 compatibility package nor fvcore installed.
+    monkeypatch.setitem(sys.modules, "detectron2", None)
+    monkeypatch.setitem(sys.modules, "fvcore", None)
 
 
-def test_py_config_written_for_detectron2_loads_without_it(tmp_path, without_fvcore):
-    assert "detectron2" not in sys.modules
+def test_py_config_written_for_detectron2_loads_without_it(tmp_path, without_detectron2_or_fvcore):
     zoo_common = Path(model_zoo.get_config_file("common/train.py")).parent
     (tmp_path / "configs").mkdir()
     (tmp_path / "common").symlink_to(zoo_common, target_is_directory=True)
@@ -47,7 +48,7 @@ def test_py_config_written_for_detectron2_loads_without_it(tmp_path, without_fvc
     path.write_text(textwrap.dedent(_D2_STYLE_CONFIG))
 
     cfg = LazyConfig.load(str(path))
-    assert "detectron2" not in sys.modules  # nothing was registered under Detectron2's name
+    assert sys.modules["detectron2"] is None  # nothing was registered under Detectron2's name
     assert cfg.lr_multiplier.scheduler._target_ is detectra_schedulers.MultiStepParamScheduler
     schedule = instantiate(cfg.lr_multiplier)
     assert schedule(0.0) == pytest.approx(0.001) and schedule(0.5) == 1.0 and schedule(0.7) == pytest.approx(0.1)
