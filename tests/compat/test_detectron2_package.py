@@ -30,6 +30,11 @@ try:
     missing = None
 except ModuleNotFoundError as e:
     missing = str(e)
+try:
+    from detectron2 import _C
+    compiled = None
+except ImportError as e:
+    compiled = str(e)
 boxes = pickle.loads(pickle.dumps(Boxes(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))))
 print(json.dumps({
     "file": detectron2.__file__,
@@ -39,6 +44,7 @@ print(json.dumps({
     "isinstance": isinstance(boxes, detectra.structures.Boxes),
     "attr_access": detectron2.model_zoo is sys.modules["detectra.model_zoo"],
     "missing": missing,
+    "compiled": compiled,
     "copies": sorted(k for k in sys.modules if k.startswith("detectron2.")
                      and sys.modules[k] is not sys.modules.get("detectra" + k[len("detectron2"):])),
 }))
@@ -75,6 +81,7 @@ def test_fresh_venv_client_runs_through_import_detectron2(tmp_path):
 
     checks = json.loads(_run([python, "-c", _IDENTITY_CHECKS], env, tmp_path).strip().splitlines()[-1])
     assert Path(checks.pop("file")).is_relative_to(venv_dir)  # the installed copy, not the source tree
+    assert "detectra has none" in checks.pop("compiled")
     assert checks == {
         "same_module": True,
         "name": "detectra.modeling.backbone.resnet",

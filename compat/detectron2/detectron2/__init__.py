@@ -60,6 +60,14 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
     ) -> Optional[importlib.machinery.ModuleSpec]:
         if not fullname.startswith(_ALIAS + "."):
             return None
+        if fullname == f"{_ALIAS}._C":
+            # ImportError, not ModuleNotFoundError: `from detectron2 import _C` would turn the latter into a bare
+            # "cannot import name".
+            raise ImportError(
+                "detectron2._C is Detectron2's compiled extension; detectra has none. Its operators are in "
+                "detectron2.layers (nms, ROIAlign, deform conv, ... on torchvision.ops): import them from there.",
+                name=fullname,
+            )
         real = _target_name(fullname)
         try:
             real_spec = importlib.util.find_spec(real)
