@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 import types
 from typing import IO, Any, Union
 
 import yaml
 
-from .instantiate import to_detectra_name
+from .instantiate import locate, to_detectra_name
 
 __all__ = ["UnsafeYAMLTagError", "load_lazy_yaml"]
 
@@ -66,26 +65,10 @@ class _LazyConfigLoader(yaml.SafeLoader):
         parts = name.split(".")
         if not _in_allowed_root(name) or any(not p or p.startswith("_") for p in parts):
             raise self._refuse(node, f"'{name}' is not a public name inside {', '.join(_ALLOWED_ROOTS)}")
-        obj: Any = None
-        for i in range(len(parts), 0, -1):  # longest importable module prefix, then attributes
-            module_name = ".".join(parts[:i])
-            try:
-                obj = importlib.import_module(module_name)
-            except ModuleNotFoundError as e:
-                if e.name is not None and not module_name.startswith(e.name):
-                    raise
-                continue
-            break
-        else:  # pragma: no cover (the root package is always importable)
-            raise self._refuse(node, f"'{name}' cannot be imported")
-        for attr in parts[i:]:
-            try:
-                obj = getattr(obj, attr)
-            except AttributeError:
-                raise self._refuse(
-                    node, f"'{name}' does not exist in this version of detectra ('{attr}' not found in {obj!r})",
-                    missing=True,
-                ) from None
+        try:
+            obj = locate(name)  # imports only modules under the allowed roots: the name starts with one
+        except ImportError as e:
+            raise self._refuse(node, f"'{name}' does not exist in this version of detectra ({e})", missing=True) from None
         # An attribute path may leave the allowed packages (``torch.os.system``): check where the result lives.
         home = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
         if not isinstance(home, str) or not _in_allowed_root(home):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import numpy as np
+import pytest
 import torch
 from pycocotools import mask as mask_util
 from torchvision.ops import box_iou
@@ -47,6 +48,16 @@ class ParityRun:
     features: Dict[str, torch.Tensor]
     proposals: Optional[Instances] = None
     extras: Dict = field(default_factory=dict)
+
+
+@pytest.fixture(autouse=True)
+def float32_determinism():
+    """The fixtures were computed in float32: make sure no earlier test left low-precision matmuls on. Autouse in
+    every test module that imports it."""
+    prev = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")
+    yield
+    torch.set_float32_matmul_precision(prev)
 
 
 def _load_module(path: Path, name: str):

@@ -6,20 +6,10 @@ cores; C4 runs res5 on 1000 ROIs), hence `slow`. Each model uses a different fix
 cover all three (landscape, portrait-ish, square).
 """
 import pytest
-import torch
 
-from .parity_utils import ParityFixture
+from .parity_utils import ParityFixture, float32_determinism  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def _float32_determinism():
-    # the fixtures were computed in float32; make sure no test left autocast / low-precision matmul on
-    prev = torch.get_float32_matmul_precision()
-    torch.set_float32_matmul_precision("highest")
-    yield
-    torch.set_float32_matmul_precision(prev)
 
 
 def test_faster_rcnn_R_50_FPN(shared_dir):

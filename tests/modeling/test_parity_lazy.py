@@ -5,20 +5,11 @@ targets and Python tags included) through ``LazyConfig.load`` + ``instantiate``,
 ``DetectionCheckpointer`` and runs one 800-px image (5-10 s each on 2 cores, hence ``slow``).
 """
 import pytest
-import torch
 
-from .parity_utils import ParityFixture
+from .parity_utils import ParityFixture, float32_determinism  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.slow
 IMAGE = 0  # the landscape image, padded to 800x1216 (images 1 and 2 also match: checked when this test was written)
-
-
-@pytest.fixture(autouse=True)
-def _float32_determinism():
-    prev = torch.get_float32_matmul_precision()
-    torch.set_float32_matmul_precision("highest")
-    yield
-    torch.set_float32_matmul_precision(prev)
 
 
 def test_mask_rcnn_regnetx_4gf_dds_FPN(shared_dir, image=IMAGE):

@@ -183,6 +183,24 @@ def test_inference(arch):
             assert tuple(inst.pred_masks.shape[1:]) == (inp["height"], inp["width"])
 
 
+@pytest.mark.parametrize("arch", sorted(BUILDERS))
+def test_bf16_autocast(arch, shapes_dicts):
+    """A training step and an inference pass under CPU bf16 autocast; detections come out in float32."""
+    model = _build(arch)
+    batch = _mapped(shapes_dicts, empty=False)
+    with EventStorage(), torch.autocast("cpu", dtype=torch.bfloat16):
+        losses = model(batch)
+    assert all(math.isfinite(v.item()) for v in losses.values()), losses
+    sum(losses.values()).backward()
+    model.eval()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        outputs = model([{"image": x["image"]} for x in batch])
+    for out in outputs:
+        inst = out["instances"]
+        assert inst.pred_boxes.tensor.dtype == torch.float32 and inst.scores.dtype == torch.float32
+        assert torch.isfinite(inst.pred_boxes.tensor).all()
+
+
 def test_fcos_matching_and_centerness_targets():
     """One 64x64 box on a 128x128 image: matched locations lie inside it, within 1.5 strides of its center, on the
     level whose range (4-8 strides) holds its largest side distance; centerness is 1 at the center."""

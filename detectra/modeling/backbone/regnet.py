@@ -53,13 +53,18 @@ def _init_weights(m: nn.Module) -> None:
         nn.init.zeros_(m.bias)
 
 
-class _Sequence(CNNBlockBase):
-    """A block whose forward runs its registered children in order (absent optional children are skipped)."""
+def _run_children(self: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``forward`` of modules that apply their registered children in order (an optional child set to None is not
+    registered, hence skipped)."""
+    for layer in self.children():
+        x = layer(x)
+    return x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer in self.children():
-            x = layer(x)
-        return x
+
+class _Sequence(CNNBlockBase):
+    """A block whose forward runs its children in order."""
+
+    forward = _run_children
 
 
 class ResStem(_Sequence):
@@ -123,7 +128,7 @@ class BasicTransform(nn.Module):
         if self.b_bn is not None:
             self.b_bn.final_bn = True  # marks the branch's last norm (pycls can zero-initialise it)
 
-    forward = _Sequence.forward
+    forward = _run_children
 
 
 class BottleneckTransform(nn.Module):
@@ -146,7 +151,7 @@ class BottleneckTransform(nn.Module):
         if self.c_bn is not None:
             self.c_bn.final_bn = True
 
-    forward = _Sequence.forward
+    forward = _run_children
 
 
 class _ResidualBlock(CNNBlockBase):
@@ -199,7 +204,7 @@ class AnyStage(nn.Module):
             self.add_module(f"b{i + 1}", block_class(w_in, w_out, stride, norm, activation_class, params))
             stride, w_in = 1, w_out
 
-    forward = _Sequence.forward
+    forward = _run_children
 
 
 class AnyNet(Backbone):

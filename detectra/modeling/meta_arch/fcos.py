@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from detectra.layers import ShapeSpec, batched_nms, sigmoid_focal_loss_jit
+from detectra.layers import ShapeSpec, sigmoid_focal_loss_jit
 from detectra.structures import Boxes, ImageList, Instances, pairwise_point_box_distance
 from detectra.utils.events import get_event_storage
 
@@ -18,7 +18,7 @@ from ..anchor_generator import DefaultAnchorGenerator
 from ..backbone import Backbone
 from ..box_regression import Box2BoxTransformLinear, _dense_box_regression_loss
 from .dense_detector import DenseDetector
-from .retinanet import RetinaNetHead
+from .retinanet import RetinaNet, RetinaNetHead
 
 __all__ = ["FCOS", "FCOSHead"]
 
@@ -219,26 +219,8 @@ class FCOS(DenseDetector):
             results.append(self.inference_single_image(anchors, scores, deltas, image_size))
         return results
 
-    def inference_single_image(
-        self,
-        anchors: List[Boxes],
-        box_cls: List[torch.Tensor],
-        box_delta: List[torch.Tensor],
-        image_size: Tuple[int, int],
-    ) -> Instances:
-        """Per-level top-k, then class-wise NMS over all levels, then the ``max_detections_per_image`` best.
-
-        Args:
-            anchors: per level, Boxes.
-            box_cls: per level, Tensor[R_i, K] scores.
-            box_delta: per level, Tensor[R_i, 4].
-            image_size: (h, w) of the input image.
-        """
-        pred = self._decode_multi_level_predictions(
-            anchors, box_cls, box_delta, self.test_score_thresh, self.test_topk_candidates, image_size
-        )
-        keep = batched_nms(pred.pred_boxes.tensor, pred.scores, pred.pred_classes, self.test_nms_thresh)
-        return pred[keep[: self.max_detections_per_image]]
+    # Per-level top-k, class-wise NMS over all levels, then the max_detections_per_image best: as RetinaNet.
+    inference_single_image = RetinaNet.inference_single_image
 
 
 class FCOSHead(RetinaNetHead):

@@ -1,29 +1,13 @@
-"""Mask R-CNN with a RegNetX-4GF backbone (pycls' DDS baseline weights) and FPN, 1x schedule."""
-from detectra.config import LazyCall as L
-from detectra.modeling.backbone import RegNet
-from detectra.modeling.backbone.regnet import ResBottleneckBlock, SimpleStem
-
+"""Mask R-CNN with a RegNetX-4GF backbone (pycls' DDS baseline ImageNet weights) and FPN, 1x schedule."""
 from ..common.coco_schedule import lr_multiplier_1x as lr_multiplier
 from ..common.data.coco import dataloader
 from ..common.models.mask_rcnn_fpn import model
+from ..common.models.regnet import pixel_std as _pixel_std, regnetx_4gf as _regnetx_4gf  # private: not config keys
 from ..common.optim import SGD as optimizer
 from ..common.train import train
 
-# RegNetX-4.0GF as in pycls' dds_baselines/regnetx/RegNetX-4.0GF_dds_8gpu.yaml.
-model.backbone.bottom_up = L(RegNet)(
-    stem_class=SimpleStem,
-    stem_width=32,
-    block_class=ResBottleneckBlock,
-    depth=23,
-    w_a=38.65,
-    w_0=96,
-    w_m=2.43,
-    group_width=40,
-    freeze_at=2,
-    norm="FrozenBN",
-    out_features=["s1", "s2", "s3", "s4"],
-)
-model.pixel_std = [57.375, 57.120, 58.395]  # pycls normalises by the pixel std as well
+model.backbone.bottom_up = _regnetx_4gf
+model.pixel_std = _pixel_std
 
 optimizer.weight_decay = 5e-5
 train.init_checkpoint = "https://dl.fbaipublicfiles.com/pycls/dds_baselines/160906383/RegNetX-4.0GF_dds_8gpu.pyth"

@@ -1,25 +1,10 @@
-"""The 100-epoch LSJ recipe (mask_rcnn_R_50_FPN_100ep_LSJ.py) with a RegNetX-4GF backbone in SyncBN, from scratch.
-
-The backbone is the one of COCO-InstanceSegmentation/mask_rcnn_regnetx_4gf_dds_fpn_1x.py, with nothing frozen.
-"""
-from detectra.config import LazyCall as L
-from detectra.modeling.backbone import RegNet
-from detectra.modeling.backbone.regnet import ResBottleneckBlock, SimpleStem
-
+"""The 100-epoch LSJ recipe (mask_rcnn_R_50_FPN_100ep_LSJ.py) with a RegNetX-4GF backbone in SyncBN, from scratch."""
+from ..common.models.regnet import pixel_std as _pixel_std, regnetx_4gf as _regnetx_4gf  # private: not config keys
 from .mask_rcnn_R_50_FPN_100ep_LSJ import dataloader, lr_multiplier, model, optimizer, train
 
-model.backbone.bottom_up = L(RegNet)(
-    stem_class=SimpleStem,
-    stem_width=32,
-    block_class=ResBottleneckBlock,
-    depth=23,
-    w_a=38.65,
-    w_0=96,
-    w_m=2.43,
-    group_width=40,
-    norm="SyncBN",
-    out_features=["s1", "s2", "s3", "s4"],
-)
-model.pixel_std = [57.375, 57.120, 58.395]
+model.backbone.bottom_up = _regnetx_4gf
+model.backbone.bottom_up.norm = "SyncBN"
+del model.backbone.bottom_up.freeze_at  # from scratch: nothing frozen (RegNet's default)
+model.pixel_std = _pixel_std
 
 train.cudnn_benchmark = True

@@ -1,26 +1,10 @@
-"""The 100-epoch LSJ recipe (mask_rcnn_R_50_FPN_100ep_LSJ.py) with a RegNetY-4GF backbone in SyncBN, from scratch.
-
-The backbone is the one of COCO-InstanceSegmentation/mask_rcnn_regnety_4gf_dds_fpn_1x.py, with nothing frozen.
-"""
-from detectra.config import LazyCall as L
-from detectra.modeling.backbone import RegNet
-from detectra.modeling.backbone.regnet import ResBottleneckBlock, SimpleStem
-
+"""The 100-epoch LSJ recipe (mask_rcnn_R_50_FPN_100ep_LSJ.py) with a RegNetY-4GF backbone in SyncBN, from scratch."""
+from ..common.models.regnet import pixel_std as _pixel_std, regnety_4gf as _regnety_4gf  # private: not config keys
 from .mask_rcnn_R_50_FPN_100ep_LSJ import dataloader, lr_multiplier, model, optimizer, train
 
-model.backbone.bottom_up = L(RegNet)(
-    stem_class=SimpleStem,
-    stem_width=32,
-    block_class=ResBottleneckBlock,
-    depth=22,
-    w_a=31.41,
-    w_0=96,
-    w_m=2.24,
-    group_width=64,
-    se_ratio=0.25,
-    norm="SyncBN",
-    out_features=["s1", "s2", "s3", "s4"],
-)
-model.pixel_std = [57.375, 57.120, 58.395]
+model.backbone.bottom_up = _regnety_4gf
+model.backbone.bottom_up.norm = "SyncBN"
+del model.backbone.bottom_up.freeze_at  # from scratch: nothing frozen (RegNet's default)
+model.pixel_std = _pixel_std
 
 train.cudnn_benchmark = True
