@@ -75,6 +75,10 @@ class Conv2d(nn.Conv2d):
         activation (callable(Tensor) -> Tensor, optional): e.g. `F.relu`.
     """
 
+    # At inference, a FrozenBN / eval-mode BN after the convolution is folded into its weights (see fold_norm.py).
+    # Class-wide switch, e.g. to compare against the unfolded computation.
+    fold_norm_at_inference: bool = True
+
     def __init__(self, *args, **kwargs):
         norm = kwargs.pop("norm", None)
         activation = kwargs.pop("activation", None)
@@ -86,12 +90,44 @@ class Conv2d(nn.Conv2d):
         if not torch.jit.is_scripting():
             if x.numel() == 0 and self.training and isinstance(self.norm, nn.SyncBatchNorm):
                 raise ValueError("SyncBatchNorm does not support empty inputs; use another norm or skip empty batches.")
+            if self._fold_norm_now(x):
+                x = self._conv_folded(x)
+                return self.activation(x) if self.activation is not None else x
         x = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         if self.norm is not None:
             x = self.norm(x)
         if self.activation is not None:
             x = self.activation(x)
         return x
+
+    def _fold_norm_now(self, x: torch.Tensor) -> bool:
+        """Fold only at inference: eval mode, no gradient wanted for the weights, not while tracing or compiling."""
+        if not self.fold_norm_at_inference or self.training or self.norm is None or x.dim() != 4:
+            return False
+        if torch.is_grad_enabled() and self.weight.requires_grad:
+            return False
+        if torch.jit.is_tracing() or torch.compiler.is_compiling():
+            return False
+        from .fold_norm import foldable_norm
+
+        return foldable_norm(self.norm)
+
+    def _conv_folded(self, x: torch.Tensor) -> torch.Tensor:
+        from .fold_norm import folded_conv_weights
+
+        dtype = self.weight.dtype
+        if torch.is_autocast_enabled(x.device.type):
+            dtype = torch.get_autocast_dtype(x.device.type)
+        channels_last = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+        weight, bias = folded_conv_weights(self, self.norm, dtype, channels_last)
+        return F.conv2d(x, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def train(self, mode: bool = True) -> "Conv2d":
+        if mode:  # back to training: the folded copy is stale from the first step on
+            from .fold_norm import drop_folded_weights
+
+            drop_folded_weights(self)
+        return super().train(mode)
 
 
 def nonzero_tuple(x: torch.Tensor):
