@@ -37,7 +37,9 @@ def do_test(cfg, model):
     results = OrderedDict()
     for dataset_name in cfg.DATASETS.TEST:
         data_loader = build_detection_test_loader(cfg, dataset_name)
-        results[dataset_name] = inference_on_dataset(model, data_loader, get_evaluator(cfg, dataset_name))
+        results[dataset_name] = inference_on_dataset(
+            model, data_loader, get_evaluator(cfg, dataset_name), precision=cfg.TEST.PRECISION
+        )
         if comm.is_main_process():
             logger.info(f"Evaluation results for {dataset_name} in csv format:")
             print_csv_format(results[dataset_name])

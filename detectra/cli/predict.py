@@ -47,6 +47,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                              "IOUWeightedHungarianBBoxIOUTracker")  # fmt: skip
     parser.add_argument("--no-images", action="store_true", help="write only predictions.json")
     parser.add_argument("--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument("--precision", choices=["float32", "bfloat16", "float16"], default=None,
+                        help="compute dtype (TEST.PRECISION; default: the config's, float32)")  # fmt: skip
     add_config_args(parser, opts=False)
     # the old spelling of the trailing overrides
     parser.add_argument("--opts", nargs="*", default=[], metavar="KEY VALUE", help=argparse.SUPPRESS)
@@ -129,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
     tracker_cls = _tracker_class(args.track) if args.track else None
     cfg = load_config(args)
     weights_or_die(cfg)
+    if args.precision:
+        cfg.TEST.PRECISION = args.precision
     if args.batch_size < 1:
         raise CLIError("--batch-size must be >= 1.")
     predictor = BatchPredictor(cfg, batch_size=args.batch_size, num_workers=0, show_progress=is_terminal())

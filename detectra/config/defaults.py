@@ -354,6 +354,9 @@ _C.TEST.EVAL_PERIOD = 0  # evaluate every this many iterations during training; 
 # Per-keypoint OKS sigmas for COCO keypoint evaluation; [] uses COCO's person-keypoint sigmas.
 _C.TEST.KEYPOINT_OKS_SIGMAS = []
 _C.TEST.DETECTIONS_PER_IMAGE = 100  # max detections kept per image
+# detectra addition: compute dtype at inference ("float32", "bfloat16", "float16"; autocast), used by the predictors,
+# inference_on_dataset via DefaultTrainer.test, `detectra eval` / `detectra predict`. Outputs are float32 regardless.
+_C.TEST.PRECISION = "float32"
 
 # Test-time augmentation: resize to each of MIN_SIZES (and flip), then merge the detections.
 _C.TEST.AUG = CN({"ENABLED": False})

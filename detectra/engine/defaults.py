@@ -457,7 +457,7 @@ class DefaultTrainer(TrainerBase):
                     )
                     results[dataset_name] = {}
                     continue
-            results_i = inference_on_dataset(model, data_loader, evaluator)
+            results_i = inference_on_dataset(model, data_loader, evaluator, precision=cfg.TEST.PRECISION)
             results[dataset_name] = results_i
             if comm.is_main_process():
                 if not isinstance(results_i, dict):

@@ -11,6 +11,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from detectra.utils.device import resolve_device
+from detectra.utils.precision import inference_autocast, outputs_to_float32, precision_dtype
 
 __all__ = ["DefaultPredictor", "BatchPredictor", "IMAGE_EXTENSIONS"]
 
@@ -42,6 +43,14 @@ class _ModelRunner:
             DetectionCheckpointer(self.model).load(cfg.MODEL.WEIGHTS)
         self.aug = T.ResizeShortestEdge([cfg.INPUT.MIN_SIZE_TEST, cfg.INPUT.MIN_SIZE_TEST], cfg.INPUT.MAX_SIZE_TEST)
         self.device = resolve_device(cfg.MODEL.DEVICE)
+        self.precision = cfg.TEST.PRECISION
+        precision_dtype(self.precision)  # a bad value fails here, not at the first image
+
+    def _run_model(self, inputs: list[dict]) -> list[dict]:
+        """The model on a batch, under `cfg.TEST.PRECISION`, with float32 outputs."""
+        with torch.no_grad(), inference_autocast(self.precision, self.device):
+            outputs = self.model(inputs)
+        return outputs_to_float32(outputs)
 
     def _prepare(self, original_image: np.ndarray) -> dict[str, Any]:
         """BGR (H, W, C) uint8 -> the model's input dict, resized, in cfg.INPUT.FORMAT, on the model's device."""
@@ -62,7 +71,8 @@ class DefaultPredictor(_ModelRunner):
     """Build the model of `cfg`, load `cfg.MODEL.WEIGHTS`, and predict on single BGR images.
 
     The image is converted to `cfg.INPUT.FORMAT`, resized with `ResizeShortestEdge(MIN_SIZE_TEST,
-    MAX_SIZE_TEST)`, and the outputs come back in the original image's coordinates.
+    MAX_SIZE_TEST)`, and the outputs come back in the original image's coordinates. The model runs in
+    `cfg.TEST.PRECISION` (autocast for bfloat16 / float16); outputs are float32 either way.
 
     Example:
         >>> predictor = DefaultPredictor(cfg)
@@ -81,8 +91,7 @@ class DefaultPredictor(_ModelRunner):
         Returns:
             The model's output dict for this one image ("instances", "sem_seg", "panoptic_seg", ...).
         """
-        with torch.no_grad():
-            return self.model([self._prepare(original_image)])[0]
+        return self._run_model([self._prepare(original_image)])[0]
 
 
 class _ImageSource(Dataset):
@@ -166,6 +175,6 @@ class BatchPredictor(_ModelRunner):
             for batch in loader:
                 keys = [key for key, _ in batch]
                 inputs = [dict(x, image=x["image"].to(self.device, non_blocking=True)) for _, x in batch]
-                outputs = self.model(inputs)
+                outputs = self._run_model(inputs)
                 bar.update(len(batch))
                 yield from zip(keys, outputs)

@@ -13,6 +13,8 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import nn
 
+from detectra.utils.precision import inference_autocast, outputs_to_float32, precision_dtype
+
 __all__ = ["DatasetEvaluator", "DatasetEvaluators", "inference_on_dataset", "inference_context"]
 
 logger = logging.getLogger(__name__)
@@ -114,11 +116,20 @@ class _Progress:
             self._bar.close()
 
 
+def _model_device(model: nn.Module | Callable) -> torch.device:
+    """Where `model` computes (its first parameter's device); CPU for callables without parameters."""
+    if isinstance(model, nn.Module):
+        for param in model.parameters():
+            return param.device
+    return torch.device("cpu")
+
+
 def inference_on_dataset(
     model: nn.Module | Callable,
     data_loader: abc.Iterable,
     evaluator: DatasetEvaluator | list[DatasetEvaluator] | None,
     callbacks: dict[str, Callable[[], None]] | None = None,
+    precision: str = "float32",
 ) -> dict:
     """Run `model` on every batch of `data_loader` and evaluate its outputs with `evaluator`.
 
@@ -132,6 +143,8 @@ def inference_on_dataset(
         evaluator: an evaluator, a list of them, or None to only run the model (and time it).
         callbacks: optional functions without arguments under the keys "on_start", "before_inference",
             "after_inference", "on_end".
+        precision: compute dtype of the model calls, "float32", "bfloat16" or "float16" (autocast on the model's
+            device; `cfg.TEST.PRECISION` in the trainers). The evaluator always sees float32 outputs.
 
     Returns:
         The evaluator's results on the main process (`{}` when there is nothing to report).
@@ -139,6 +152,8 @@ def inference_on_dataset(
     from detectra.utils import comm
 
     num_devices = comm.get_world_size()
+    precision_dtype(precision)  # fail before the first batch on a bad value
+    device = _model_device(model)
     try:
         total = len(data_loader)  # type: ignore[arg-type]
     except TypeError:
@@ -178,7 +193,8 @@ def inference_on_dataset(
 
             start_compute_time = time.perf_counter()
             callbacks.get("before_inference", lambda: None)()
-            outputs = model(inputs)
+            with inference_autocast(precision, device):
+                outputs = outputs_to_float32(model(inputs))
             callbacks.get("after_inference", lambda: None)()
             _synchronize_device()
             total_compute_time += time.perf_counter() - start_compute_time
