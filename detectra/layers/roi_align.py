@@ -5,6 +5,7 @@ import torch
 from torch import nn
 from torchvision.ops import roi_align
 
+from .roi_align_forward import roi_align_separable_forward, use_separable_forward
 from .roi_align_grad import roi_align_separable_grad, use_separable_backward
 
 __all__ = ["ROIAlign", "roi_align"]
@@ -48,9 +49,15 @@ class ROIAlign(nn.Module):
         if input.is_quantized:
             input = input.dequantize()
         out_dtype = input.dtype
+        if rois.dtype in (torch.bfloat16, torch.float16):
+            rois = rois.float()  # 8-11 mantissa bits would move box coordinates by pixels
+        # CPU inference: dense products in the features' dtype where cheaper than torchvision's kernel
+        if use_separable_forward(input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio):
+            return roi_align_separable_forward(
+                input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio, self.aligned
+            )
         if out_dtype == torch.bfloat16:
-            # bf16 keeps 8 mantissa bits: box coordinates would move by pixels; pool in float32 instead
-            input = input.float()
+            input = input.float()  # torchvision's CPU kernel has no bf16 path here; its boxes need float32 anyway
         # CPU training on small feature maps: same forward, a backward that is several times faster
         fast = use_separable_backward(input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio)
         pool = roi_align_separable_grad if fast else roi_align

@@ -141,6 +141,18 @@ def _grad_rows_first(
     return grad_in.view(n, h, c, w).permute(0, 2, 1, 3).contiguous()
 
 
+def _torchvision_samples(
+    rois: torch.Tensor, output_size: Tuple[int, int], spatial_scale: float, sampling_ratio: int
+) -> float:
+    """Bilinear samples per bin, summed over the RoIs: torchvision's kernel does this much work per channel and bin."""
+    if sampling_ratio > 0:
+        return float(rois.shape[0] * sampling_ratio * sampling_ratio)
+    ph, pw = output_size
+    size = (rois[:, 3:5] - rois[:, 1:3]).detach().float() * spatial_scale  # (R, 2) width, height
+    grid = torch.ceil(size / torch.tensor([pw, ph], dtype=size.dtype, device=size.device)).clamp(min=1)
+    return float(grid.prod(dim=1).sum())
+
+
 def use_separable_backward(
     input: torch.Tensor,
     rois: torch.Tensor,
@@ -159,13 +171,7 @@ def use_separable_backward(
         return False
     _, c, h, w = input.shape
     ph, pw = output_size
-    if sampling_ratio > 0:
-        samples = float(rois.shape[0] * sampling_ratio * sampling_ratio)
-    else:
-        size = (rois[:, 3:5] - rois[:, 1:3]).detach().float() * spatial_scale  # (R, 2) width, height
-        grid = torch.ceil(size / torch.tensor([pw, ph], dtype=size.dtype, device=size.device)).clamp(min=1)
-        samples = float(grid.prod(dim=1).sum())
-    torchvision_work = c * ph * pw * samples
+    torchvision_work = c * ph * pw * _torchvision_samples(rois, output_size, spatial_scale, sampling_ratio)
     short, long = sorted((h, w))
     separable_work = rois.shape[0] * c * short * ph * (pw + long)
     return separable_work <= _WORK_RATIO * torchvision_work
