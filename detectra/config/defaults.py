@@ -24,6 +24,9 @@ _C.MODEL.META_ARCHITECTURE = "GeneralizedRCNN"
 # Checkpoint to initialise from: a path or a URL (detectron2:// and catalog:// prefixes are resolved by the
 # checkpointer).
 _C.MODEL.WEIGHTS = ""
+# torch.compile the backbone and ROI-head parts (training and inference); falls back to eager mode with a warning
+# where the platform cannot compile. See detectra/modeling/compile.py.
+_C.MODEL.COMPILE = False  # detectra addition
 # Per-channel pixel mean / std in INPUT.FORMAT channel order (BGR by default, 0-255 range). With the
 # MSRA-style (Caffe2) ResNet weights std is 1; torchvision-style weights use [57.375, 57.120, 58.395].
 _C.MODEL.PIXEL_MEAN = [103.530, 116.280, 123.675]
@@ -354,9 +357,9 @@ _C.TEST.EVAL_PERIOD = 0  # evaluate every this many iterations during training; 
 # Per-keypoint OKS sigmas for COCO keypoint evaluation; [] uses COCO's person-keypoint sigmas.
 _C.TEST.KEYPOINT_OKS_SIGMAS = []
 _C.TEST.DETECTIONS_PER_IMAGE = 100  # max detections kept per image
-# detectra addition: compute dtype at inference ("float32", "bfloat16", "float16"; autocast), used by the predictors,
+# Compute dtype at inference ("float32", "bfloat16", "float16"; autocast), used by the predictors,
 # inference_on_dataset via DefaultTrainer.test, `detectra eval` / `detectra predict`. Outputs are float32 regardless.
-_C.TEST.PRECISION = "float32"
+_C.TEST.PRECISION = "float32"  # detectra addition
 
 # Test-time augmentation: resize to each of MIN_SIZES (and flip), then merge the detections.
 _C.TEST.AUG = CN({"ENABLED": False})
