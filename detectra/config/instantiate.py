@@ -57,12 +57,24 @@ def dump_target(obj: Any) -> str:
 def locate(name: str) -> Any:
     """Import the object at the dotted path ``name`` (``"module.sub.Class.attr"``).
 
-    Detectron2 paths (``"detectron2.modeling.FCOS"``) are read as detectra's, see :func:`to_detectra_name`.
+    Detectron2 paths (``"detectron2.modeling.FCOS"``) are read as detectra's; fvcore's LR schedulers are fvcore's
+    where fvcore is installed and detectra's equivalents otherwise (see :func:`to_detectra_name`).
 
     Raises:
         ImportError: no prefix of ``name`` is an importable module, or an attribute is missing.
     """
-    name = to_detectra_name(name)
+    if name.startswith("detectron2."):
+        return _locate(to_detectra_name(name))
+    try:
+        return _locate(name)
+    except ImportError:
+        renamed = to_detectra_name(name)
+        if renamed == name:
+            raise
+        return _locate(renamed)
+
+
+def _locate(name: str) -> Any:
     parts = name.split(".")
     module = None
     # Longest importable module prefix, then attribute lookups for the rest.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import sys
 import textwrap
 from pathlib import Path
 
@@ -56,10 +57,12 @@ def test_detectron2_saved_configs_load(shared_dir: Path, name: str) -> None:
         assert decay.keywords == {"lr_decay_rate": 0.7, "num_layers": 12}
 
 
-def test_detectron2_target_strings_locate_detectra_objects() -> None:
+def test_detectron2_target_strings_locate_detectra_objects(monkeypatch) -> None:
     assert to_detectra_name("detectron2.modeling.GeneralizedRCNN") == "detectra.modeling.GeneralizedRCNN"
     assert to_detectra_name("torch.optim.SGD") == "torch.optim.SGD"
     assert locate("detectron2.config.LazyConfig") is LazyConfig
+    for module in [m for m in sys.modules if m == "fvcore" or m.startswith("fvcore.")] + ["fvcore"]:
+        monkeypatch.setitem(sys.modules, module, None)  # as on a machine without fvcore: detectra's schedulers
     sched = instantiate(
         {
             "_target_": "fvcore.common.param_scheduler.MultiStepParamScheduler",
