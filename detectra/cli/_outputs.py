@@ -11,7 +11,9 @@ import numpy as np
 from detectra.evaluation.by_type import build_evaluator  # noqa: F401  (re-exported for the sub-commands)
 
 __all__ = [
+    "annotated_name",
     "build_evaluator",
+    "diagnostic_plots",
     "draw_predictions",
     "format_results",
     "predictions_to_coco",
@@ -75,10 +77,18 @@ def headline(results: dict, datasets: Iterable[str]) -> str:
     return ", ".join(parts)
 
 
+def annotated_name(input_path: str) -> str:
+    """The file name of an input's annotated copy: same stem, same format (JPEG in, JPEG out); PNG for formats
+    other than JPEG and PNG."""
+    stem, ext = os.path.splitext(os.path.basename(input_path))
+    return stem + (ext if ext.lower() in (".jpg", ".jpeg", ".png") else ".png")
+
+
 def draw_predictions(
     image_rgb: np.ndarray, outputs: dict, metadata: Any, path: str, threshold: float = 0.5
-) -> None:
-    """Draw one model output (instances above ``threshold``, else sem_seg / panoptic) on the image; save a PNG."""
+) -> np.ndarray:
+    """Draw one model output (instances above ``threshold``, else sem_seg / panoptic) on the image and save it in
+    the format of ``path``'s extension. Returns the drawing (RGB)."""
     from detectra.utils.visualizer import Visualizer
 
     vis = Visualizer(image_rgb, metadata)
@@ -96,6 +106,28 @@ def draw_predictions(
         out = vis.get_output()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     out.save(path)
+    return out.get_image()
+
+
+def diagnostic_plots(cfg: Any, output_dir: str, plot_dir: str) -> list[Any]:
+    """Confusion matrix and P/R/F1 curves on the first test set (from the evaluator's detections) and label
+    statistics of the first training set, in ``plot_dir``; the plots whose inputs are missing are skipped."""
+    from detectra.cli._classes import dataset_classes
+    from detectra.data import DatasetCatalog
+    from detectra.utils.eval_plots import diagnostic_plots as draw
+
+    test = cfg.DATASETS.TEST[0] if len(cfg.DATASETS.TEST) else None
+    train = cfg.DATASETS.TRAIN[0] if len(cfg.DATASETS.TRAIN) else None
+    classes = dataset_classes(test or train) if (test or train) else None
+    if not classes:
+        return []
+    ids = {d: i for i, d in enumerate(classes["thing_dataset_ids"])}
+    results = os.path.join(output_dir, "inference", "coco_instances_results.json")
+    test_dicts = DatasetCatalog.get(test) if test else None
+    train_dicts = DatasetCatalog.get(train) if train and os.path.isfile(os.path.join(output_dir, "metrics.json")) \
+        else None  # label statistics only for a training run
+    return draw(plot_dir, test_dicts=test_dicts, results_file=results, train_dicts=train_dicts,
+                class_names=classes["thing_classes"], dataset_id_to_contiguous=ids)  # fmt: skip
 
 
 def predictions_to_coco(records: list[tuple[dict, dict]], metadata: Any) -> dict:

@@ -117,7 +117,7 @@ def read_video_frames(path: str, stride: int = 1, max_frames: int = 0) -> Iterat
 
 def run(args: argparse.Namespace) -> int:
     from detectra.cli._classes import prediction_metadata
-    from detectra.cli._outputs import draw_predictions, predictions_to_coco
+    from detectra.cli._outputs import annotated_name, draw_predictions, predictions_to_coco
     from detectra.data.detection_utils import read_image
     from detectra.engine.predictor import BatchPredictor
 
@@ -156,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
                 "width": image.shape[1]}  # fmt: skip
         records.append((info, outputs))
         if not args.no_images:
-            draw_predictions(image, outputs, metadata, os.path.join(args.output, name + ".png"), args.threshold)
+            ext = os.path.splitext(annotated_name(path))[1]  # JPEG in, JPEG out
+            draw_predictions(image, outputs, metadata, os.path.join(args.output, name + ext), args.threshold)
     for video in videos:
         stem = out_name(os.path.splitext(os.path.basename(video))[0])
         frames = list(read_video_frames(video, args.video_stride, args.max_frames))

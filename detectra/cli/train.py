@@ -15,6 +15,8 @@ import os
 import time
 from typing import Any
 
+import numpy as np
+
 from detectra.cli._common import (
     ArgumentParser,
     CLIError,
@@ -223,24 +225,33 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
             from detectra.utils.plots import plot_training
 
             written = plot_training(out)
-            items.append(("plots/", ", ".join(p.name for p in written)))
         except (FileNotFoundError, ValueError) as e:
             logger.warning(f"No plots: {e}")
+            written = []
+        written += _outputs.diagnostic_plots(cfg, out, os.path.join(out, "plots"))
     if args.num_vis > 0 and test_sets:
         if not os.path.isfile(weights):
             weights = cfg.MODEL.WEIGHTS
-        n = _visualize_test_images(cfg, weights, os.path.join(out, "predictions"), args.num_vis, args.threshold)
-        if n:
-            items.append(("predictions/", f"{n} annotated {test_sets[0]} images (score >= {args.threshold})"))
+        pairs = _visualize_test_images(cfg, weights, os.path.join(out, "predictions"), args.num_vis, args.threshold)
+        if pairs:
+            items.append(("predictions/", f"{len(pairs)} annotated {test_sets[0]} images (score >= {args.threshold})"))
+        if pairs and not args.no_plots:
+            from detectra.utils.eval_plots import plot_gt_vs_pred_grid
+
+            written.append(plot_gt_vs_pred_grid(pairs[:4], os.path.join(out, "plots", "val_gt_vs_pred.jpg")))
+    if not args.no_plots and written:
+        items.append(("plots/", ", ".join(p.name for p in written)))
     minutes, secs = divmod(int(round(seconds)), 60)
     print(f"\nFinished in {minutes}m{secs:02d}s." + (f" {headline} on {test_sets[0]}." if headline else ""))
     print_kv(f"Everything is in {os.path.abspath(out)}/:", items)
     return items
 
 
-def _visualize_test_images(cfg: Any, weights: str, folder: str, num: int, threshold: float) -> int:
-    """Predictions of the trained model on the first ``num`` images of the first test dataset."""
-    from detectra.cli._outputs import draw_predictions
+def _visualize_test_images(cfg: Any, weights: str, folder: str, num: int, threshold: float) -> list:
+    """Predictions of the trained model on the first ``num`` images of the first test dataset, saved in their
+    input format. Returns (ground truth drawing, prediction drawing) RGB pairs."""
+    from detectra.cli._outputs import annotated_name, draw_predictions
+    from detectra.utils.visualizer import Visualizer
     from detectra.data import DatasetCatalog, MetadataCatalog
     from detectra.data.detection_utils import read_image
     from detectra.engine.predictor import DefaultPredictor
@@ -252,12 +263,15 @@ def _visualize_test_images(cfg: Any, weights: str, folder: str, num: int, thresh
     dataset = cfg.DATASETS.TEST[0]
     metadata = MetadataCatalog.get(dataset)
     dicts = DatasetCatalog.get(dataset)[:num]
+    pairs = []
     for d in dicts:
         image = read_image(d["file_name"], format="BGR")
         outputs = predictor(image)
-        name = os.path.splitext(os.path.basename(d["file_name"]))[0] + ".png"
-        draw_predictions(image[:, :, ::-1], outputs, metadata, os.path.join(folder, name), threshold)
-    return len(dicts)
+        path = os.path.join(folder, annotated_name(d["file_name"]))
+        drawn = draw_predictions(image[:, :, ::-1], outputs, metadata, path, threshold)
+        truth = Visualizer(np.ascontiguousarray(image[:, :, ::-1]), metadata).draw_dataset_dict(d).get_image()
+        pairs.append((truth, drawn))
+    return pairs
 
 
 def run(args: argparse.Namespace) -> int:

@@ -24,10 +24,12 @@ def run_dir(tiny_shapes, tmp_path_factory):
 
 def test_train_writes_everything(run_dir, capsys):
     for name in ("config.yaml", "metrics.json", "model_final.pth", "eval_results.txt", "eval_results.json",
-                 "datasets.json", "inference/coco_instances_results.json", "plots/losses.png"):  # fmt: skip
+                 "datasets.json", "inference/coco_instances_results.json", "plots/losses.png",
+                 "plots/confusion_matrix.png", "plots/prf1_curves.png", "plots/labels.png",
+                 "plots/inference_pr_curves_bbox_50-95.png", "plots/val_gt_vs_pred.jpg"):  # fmt: skip
         assert (run_dir / name).is_file(), name
     assert any(f.startswith("events.out.tfevents") for f in os.listdir(run_dir))
-    assert len(list((run_dir / "predictions").glob("*.png"))) == 2
+    assert len(list((run_dir / "predictions").glob("*.jpg"))) == 2  # JPEG in, JPEG out
     results = json.loads((run_dir / "eval_results.json").read_text())
     assert set(results) == {"custom_val"} and "AP" in results["custom_val"]["bbox"]
     # NUM_CLASSES followed the json's 4 categories
@@ -50,7 +52,7 @@ def test_predict_folder_writes_images_and_coco_json(run_dir, tiny_shapes, tmp_pa
     images = str(tiny_shapes["val_images"])
     assert main(["predict", images, "--run", str(run_dir), "-o", str(out), "--threshold", "0.0"]) == 0
     coco = json.loads((out / "predictions.json").read_text())
-    assert len(coco["images"]) == 3 and len(list(out.glob("*.png"))) == 3
+    assert len(coco["images"]) == 3 and len(list(out.glob("*.jpg"))) == 3
     assert [c["name"] for c in coco["categories"]] == ["circle", "square", "triangle", "star"]
     ids = {c["id"] for c in coco["categories"]}
     assert all(a["category_id"] in ids and 0 <= a["score"] <= 1 for a in coco["annotations"])

@@ -54,4 +54,4 @@ def test_train_eval_predict_raccoon(shared_dir, tmp_path):
     assert main(["predict", str(image), "--run", str(out), "-o", str(pred), "--threshold", "0.0"]) == 0
     coco = json.loads((pred / "predictions.json").read_text())
     assert coco["categories"] == [{"id": 1, "name": gt.loadCats(gt.getCatIds())[0]["name"]}]
-    assert len(list(pred.glob("*.png"))) == 1
+    assert len(list(pred.glob("*.jpg"))) == 1

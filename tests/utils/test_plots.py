@@ -55,7 +55,8 @@ def test_plot_training_writes_all_pngs(tmp_path):
     _pr_npz(tmp_path / "inference" / "coco_eval_bbox_precision.npz")
     written = plot_training(tmp_path)
     names = sorted(p.name for p in written)
-    assert names == ["eval_metrics.png", "inference_pr_curves_bbox.png", "losses.png", "lr.png"]
+    assert names == ["eval_metrics.png", "inference_pr_curves_bbox.png", "inference_pr_curves_bbox_50-95.png",
+                     "losses.png", "lr.png", "train_stats.png"]  # fmt: skip
     for p in written:
         assert p.parent == tmp_path / "plots"
         with Image.open(p) as im:
@@ -67,7 +68,7 @@ def test_plot_training_writes_all_pngs(tmp_path):
 def test_plot_training_without_val_or_eval(tmp_path):
     _write_metrics(tmp_path / "metrics.json", with_val=False, with_eval=False)
     names = sorted(p.name for p in plot_training(tmp_path, plot_dir=tmp_path / "out"))
-    assert names == ["losses.png", "lr.png"]
+    assert names == ["losses.png", "lr.png", "train_stats.png"]
 
 
 def test_plot_training_nothing_to_plot(tmp_path):
@@ -79,3 +80,35 @@ def test_pr_curve_two_classes(tmp_path):
     _pr_npz(tmp_path / "coco_eval_segm_precision.npz", n_classes=2)
     out = plot_pr_curves(tmp_path / "coco_eval_segm_precision.npz", tmp_path / "pr.png")
     assert out.is_file() and out.stat().st_size > 5000
+
+
+def test_eval_metrics_need_two_real_evaluations_and_head_statistics_plot_apart(tmp_path):
+    lines = [{"iteration": i, "total_loss": 1.0, "roi_head/num_fg_samples": 5.0 + i, "time": 0.1} for i in range(5)]
+    lines.append({"iteration": 4, "bbox/AP": float("nan"), "bbox/AP50": 3.0})  # one final evaluation
+    (tmp_path / "metrics.json").write_text("\n".join(json.dumps(r) for r in lines))
+    names = sorted(p.name for p in plot_training(tmp_path))
+    assert "eval_metrics.png" not in names and "train_stats.png" in names
+    from detectra.utils.plots import _is_eval_key
+
+    assert _is_eval_key("bbox/AP") and _is_eval_key("ds_val/segm/AP-cat")
+    assert not _is_eval_key("roi_head/num_fg_samples") and not _is_eval_key("fast_rcnn/cls_accuracy")
+
+
+def test_pr_curves_over_iou_thresholds_average_the_precision(tmp_path):
+    npz = tmp_path / "coco_eval_bbox_precision.npz"
+    _pr_npz(npz)
+    data = np.load(npz)
+    precision = data["precision"].copy()
+    precision[5:, :, 0] = 0.0  # class a: no precision at IoU >= 0.75
+    np.savez(npz, **{**{k: data[k] for k in data.files}, "precision": precision})
+    out = plot_pr_curves(npz, tmp_path / "pr_50-95.png", iou=None)
+    with Image.open(out) as im:
+        assert im.size == (700, 600)
+    from detectra.utils.plots import pr_curves
+
+    # the curve of class a at 0.5:0.95 is the mean over the 10 thresholds: half of its IoU=0.5 curve
+    _, at50, names, _ = pr_curves(npz, 0.5)
+    _, mean, _, label = pr_curves(npz, None)
+    np.testing.assert_allclose(mean[:, 0], at50[:, 0] / 2)
+    np.testing.assert_allclose(mean[:, 1], at50[:, 1])
+    assert (mean[:, 2] == -1).all() and names == ["a", "b", "c"] and label == "IoU=0.50:0.95"
