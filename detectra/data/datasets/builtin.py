@@ -10,16 +10,17 @@ import os
 from typing import Any, Callable
 
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
-from detectra.data.datasets.builtin_meta import _get_builtin_metadata
+from detectra.data.datasets.builtin_meta import ADE20K_SEM_SEG_CATEGORIES, _get_builtin_metadata
 from detectra.data.datasets.cityscapes import load_cityscapes_instances, load_cityscapes_semantic
-from detectra.data.datasets.coco import load_coco_json
+from detectra.data.datasets.cityscapes_panoptic import register_all_cityscapes_panoptic
+from detectra.data.datasets.coco import load_coco_json, load_sem_seg
 from detectra.data.datasets.coco_panoptic import register_coco_panoptic, register_coco_panoptic_separated
 from detectra.data.datasets.lvis import get_lvis_instances_meta, register_lvis_instances
 from detectra.data.datasets.pascal_voc import register_pascal_voc
 from detectra.data.datasets.shapes import register_shapes
 
 __all__ = ["register_all_coco", "register_all_lvis", "register_all_pascal_voc", "register_all_cityscapes",
-           "datasets_root"]  # fmt: skip
+           "register_all_cityscapes_panoptic", "register_all_ade20k", "datasets_root"]  # fmt: skip
 
 
 def datasets_root() -> str:
@@ -168,12 +169,29 @@ def register_all_cityscapes(root: str) -> None:
                                          ignore_label=255, **meta)  # fmt: skip
 
 
+def register_all_ade20k(root: str) -> None:
+    """Register ADE20K scene parsing (150 classes) as ade20k_sem_seg_{train,val}, from
+    ``ADEChallengeData2016/images/{training,validation}`` and the 0..149 / 255-ignore label pngs in
+    ``ADEChallengeData2016/annotations_detectron2/`` (the official annotations minus 1, as Detectron2 prepares them)."""
+    root = os.path.join(root, "ADEChallengeData2016")
+    for name, dirname in (("train", "training"), ("val", "validation")):
+        image_dir = os.path.join(root, "images", dirname)
+        gt_dir = os.path.join(root, "annotations_detectron2", dirname)
+        key = f"ade20k_sem_seg_{name}"
+        DatasetCatalog.register(key, _checked([image_dir, gt_dir], key, lambda x=image_dir, y=gt_dir:
+                                load_sem_seg(y, x, gt_ext="png", image_ext="jpg")))  # fmt: skip
+        MetadataCatalog.get(key).set(stuff_classes=ADE20K_SEM_SEG_CATEGORIES[:], image_root=image_dir,
+                                     sem_seg_root=gt_dir, evaluator_type="sem_seg", ignore_label=255)  # fmt: skip
+
+
 def _register_all() -> None:
     root = datasets_root()
     register_all_coco(root)
     register_all_lvis(root)
     register_all_cityscapes(root)
+    register_all_cityscapes_panoptic(root)
     register_all_pascal_voc(root)
+    register_all_ade20k(root)
     register_shapes("shapes", os.path.join(root, "shapes"))
 
 

@@ -10,6 +10,7 @@ __all__ = [
     "COCO_PERSON_KEYPOINT_FLIP_MAP",
     "KEYPOINT_CONNECTION_RULES",
     "CITYSCAPES_CATEGORIES",
+    "ADE20K_SEM_SEG_CATEGORIES",
 ]
 
 # One category per line: "id isthing r,g,b name".
@@ -147,6 +148,34 @@ def _get_coco_panoptic_standard_meta() -> dict[str, Any]:
         "stuff_dataset_id_to_contiguous_id": {k["id"]: i for i, k in enumerate(COCO_CATEGORIES) if not k["isthing"]},
         "_num_stuff_only": len(stuff),
     }
+
+
+# The 150 classes of ADE20K's scene-parsing benchmark (ADEChallengeData2016), in label order 0..149 once its
+# annotations are shifted by -1 (255 = ignore); "window " keeps the trailing space of Detectron2's list.
+ADE20K_SEM_SEG_CATEGORIES = [
+    "wall", "building", "sky", "floor", "tree", "ceiling", "road, route", "bed", "window ", "grass", "cabinet",
+    "sidewalk, pavement", "person", "earth, ground", "door", "table", "mountain, mount", "plant", "curtain", "chair",
+    "car", "water", "painting, picture", "sofa", "shelf", "house", "sea", "mirror", "rug", "field", "armchair",
+    "seat", "fence", "desk", "rock, stone", "wardrobe, closet, press", "lamp", "tub", "rail", "cushion",
+    "base, pedestal, stand", "box", "column, pillar", "signboard, sign", "chest of drawers, chest, bureau, dresser",
+    "counter", "sand", "sink", "skyscraper", "fireplace", "refrigerator, icebox", "grandstand, covered stand", "path",
+    "stairs", "runway", "case, display case, showcase, vitrine", "pool table, billiard table, snooker table",
+    "pillow", "screen door, screen", "stairway, staircase", "river", "bridge, span", "bookcase", "blind, screen",
+    "coffee table", "toilet, can, commode, crapper, pot, potty, stool, throne", "flower", "book", "hill", "bench",
+    "countertop", "stove", "palm, palm tree", "kitchen island", "computer", "swivel chair", "boat", "bar",
+    "arcade machine", "hovel, hut, hutch, shack, shanty", "bus", "towel", "light", "truck", "tower", "chandelier",
+    "awning, sunshade, sunblind", "street lamp", "booth", "tv", "plane", "dirt track", "clothes", "pole",
+    "land, ground, soil", "bannister, banister, balustrade, balusters, handrail",
+    "escalator, moving staircase, moving stairway", "ottoman, pouf, pouffe, puff, hassock", "bottle",
+    "buffet, counter, sideboard", "poster, posting, placard, notice, bill, card", "stage", "van", "ship",
+    "fountain", "conveyer belt, conveyor belt, conveyer, conveyor, transporter", "canopy",
+    "washer, automatic washer, washing machine", "plaything, toy", "pool", "stool", "barrel, cask",
+    "basket, handbasket", "falls", "tent", "bag", "minibike, motorbike", "cradle", "oven", "ball",
+    "food, solid food", "step, stair", "tank, storage tank", "trade name", "microwave", "pot", "animal", "bicycle",
+    "lake", "dishwasher", "screen", "blanket, cover", "sculpture", "hood, exhaust hood", "sconce", "vase",
+    "traffic light", "tray", "trash can", "fan", "pier", "crt screen", "plate", "monitor", "bulletin board",
+    "shower", "radiator", "glass, drinking glass", "clock", "flag",
+]  # fmt: skip
 
 
 def _get_builtin_metadata(dataset_name: str) -> dict[str, Any]:

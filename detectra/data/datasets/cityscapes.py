@@ -13,7 +13,7 @@ from PIL import Image
 from detectra.data.datasets.builtin_meta import CITYSCAPES_CATEGORIES
 from detectra.structures.boxes import BoxMode
 
-__all__ = ["load_cityscapes_instances", "load_cityscapes_semantic"]
+__all__ = ["load_cityscapes_instances", "load_cityscapes_semantic", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -128,3 +128,40 @@ def load_cityscapes_semantic(image_dir: str, gt_dir: str) -> list[dict]:
             record["height"], record["width"] = js["imgHeight"], js["imgWidth"]
         ret.append(record)
     return ret
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m detectra.data.datasets.cityscapes IMAGE_DIR GT_DIR [--type semantic] [--output DIR]``: load a
+    Cityscapes split, print what was found and, with ``--output``, draw every image's annotations there."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__.split(":", 1)[1].strip())
+    parser.add_argument("image_dir", help='e.g. "cityscapes/leftImg8bit/train"')
+    parser.add_argument("gt_dir", help='e.g. "cityscapes/gtFine/train"')
+    parser.add_argument("--type", choices=("instance", "semantic"), default="instance")
+    parser.add_argument("--output", default="", help="folder for the drawn annotations")
+    args = parser.parse_args(argv)
+    if args.type == "instance":
+        dicts = load_cityscapes_instances(args.image_dir, args.gt_dir, from_json=True, to_polygons=True)
+        print(f"{len(dicts)} images, {sum(len(d['annotations']) for d in dicts)} instances")
+    else:
+        dicts = load_cityscapes_semantic(args.image_dir, args.gt_dir)
+        print(f"{len(dicts)} images with semantic labels")
+    if args.output:
+        from detectra.data.catalog import Metadata
+        from detectra.data.datasets.builtin_meta import _get_builtin_metadata
+        from detectra.utils.visualizer import Visualizer
+
+        meta = Metadata(**_get_builtin_metadata("cityscapes"))
+        os.makedirs(args.output, exist_ok=True)
+        for d in dicts:
+            image = np.asarray(Image.open(d["file_name"]).convert("RGB"))
+            vis = Visualizer(image, metadata=meta)
+            out = os.path.join(args.output, os.path.basename(d["file_name"]))
+            vis.draw_dataset_dict(d).save(out)
+        print(f"Drawn annotations: {os.path.abspath(args.output)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
