@@ -17,8 +17,11 @@ def shared_dir() -> Path:
 @pytest.fixture(autouse=True)
 def _detectra_logs_reach_caplog():
     """`setup_logger` (called by some tests) stops the `detectra` logger from propagating to the root logger, as
-    Detectron2 does; restore propagation so that later tests can read log records with `caplog`."""
+    Detectron2 does, and CLI commands raise its level; restore both so that later tests can read log records with
+    `caplog`."""
     import logging
 
-    logging.getLogger("detectra").propagate = True
+    logger = logging.getLogger("detectra")
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)  # the CLI's quiet mode sets WARNING, which would hide INFO records from caplog
     yield

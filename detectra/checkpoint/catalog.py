@@ -25,7 +25,9 @@ D2_PREFIX = "https://dl.fbaipublicfiles.com/detectron2/"
 
 
 class ModelCatalog:
-    """Published Caffe2 ImageNet-pretrained backbones, as Detectron2's ``ModelCatalog`` names them."""
+    """Published Caffe2 Detectron weights, as Detectron2's ``ModelCatalog`` names them: ImageNet-pretrained
+    backbones (``ImageNetPretrained/MSRA/R-50``) and Detectron (v1) COCO baselines
+    (``Caffe2Detectron/COCO/35857345/e2e_faster_rcnn_R-50-FPN_1x``), loadable through the C2 name conversion."""
 
     S3_C2_DETECTRON_PREFIX = "https://dl.fbaipublicfiles.com/detectron"
     C2_IMAGENET_MODELS = {
@@ -37,16 +39,46 @@ class ModelCatalog:
         "FAIR/X-101-64x4d": "ImageNetPretrained/FBResNeXt/X-101-64x4d.pkl",
         "FAIR/X-152-32x8d-IN5k": "ImageNetPretrained/25093814/X-152-32x8d-IN5k.pkl",
     }
+    C2_DETECTRON_PATH_FORMAT = "{prefix}/{url}/output/train/{dataset}/{type}/model_final.pkl"
+    C2_DATASET_COCO = "coco_2014_train%3Acoco_2014_valminusminival"
+    C2_DATASET_COCO_KEYPOINTS = "keypoints_coco_2014_train%3Akeypoints_coco_2014_valminusminival"
+    # model name -> the part of its URL under S3_C2_DETECTRON_PREFIX
+    C2_DETECTRON_MODELS = {
+        "35857197/e2e_faster_rcnn_R-50-C4_1x": "35857197/12_2017_baselines/e2e_faster_rcnn_R-50-C4_1x.yaml.01_33_49.iAX0mXvW",
+        "35857345/e2e_faster_rcnn_R-50-FPN_1x": "35857345/12_2017_baselines/e2e_faster_rcnn_R-50-FPN_1x.yaml.01_36_30.cUF7QR7I",
+        "35857890/e2e_faster_rcnn_R-101-FPN_1x": "35857890/12_2017_baselines/e2e_faster_rcnn_R-101-FPN_1x.yaml.01_38_50.sNxI7sX7",
+        "36761737/e2e_faster_rcnn_X-101-32x8d-FPN_1x": "36761737/12_2017_baselines/e2e_faster_rcnn_X-101-32x8d-FPN_1x.yaml.06_31_39.5MIHi1fZ",
+        "35858791/e2e_mask_rcnn_R-50-C4_1x": "35858791/12_2017_baselines/e2e_mask_rcnn_R-50-C4_1x.yaml.01_45_57.ZgkA7hPB",
+        "35858933/e2e_mask_rcnn_R-50-FPN_1x": "35858933/12_2017_baselines/e2e_mask_rcnn_R-50-FPN_1x.yaml.01_48_14.DzEQe4wC",
+        "35861795/e2e_mask_rcnn_R-101-FPN_1x": "35861795/12_2017_baselines/e2e_mask_rcnn_R-101-FPN_1x.yaml.02_31_37.KqyEK4tT",
+        "36761843/e2e_mask_rcnn_X-101-32x8d-FPN_1x": "36761843/12_2017_baselines/e2e_mask_rcnn_X-101-32x8d-FPN_1x.yaml.06_35_59.RZotkLKI",
+        "48616381/e2e_mask_rcnn_R-50-FPN_2x_gn": "GN/48616381/04_2018_gn_baselines/e2e_mask_rcnn_R-50-FPN_2x_gn_0416.13_23_38.bTlTI97Q",
+        "37697547/e2e_keypoint_rcnn_R-50-FPN_1x": "37697547/12_2017_baselines/e2e_keypoint_rcnn_R-50-FPN_1x.yaml.08_42_54.kdzV35ao",
+        "35998355/rpn_R-50-C4_1x": "35998355/12_2017_baselines/rpn_R-50-C4_1x.yaml.08_00_43.njH5oD9L",
+        "35998814/rpn_R-50-FPN_1x": "35998814/12_2017_baselines/rpn_R-50-FPN_1x.yaml.08_06_03.Axg0r179",
+        "36225147/fast_R-50-FPN_1x": "36225147/12_2017_baselines/fast_rcnn_R-50-FPN_1x.yaml.08_39_09.L3obSdQ2",
+    }  # fmt: skip
 
     @staticmethod
     def get(name: str) -> str:
-        """URL of a catalog name such as ``ImageNetPretrained/MSRA/R-50``."""
-        if name.startswith("ImageNetPretrained/"):
-            short = name[len("ImageNetPretrained/") :]
-            if short in ModelCatalog.C2_IMAGENET_MODELS:
-                return f"{ModelCatalog.S3_C2_DETECTRON_PREFIX}/{ModelCatalog.C2_IMAGENET_MODELS[short]}"
-        known = ", ".join(f"ImageNetPretrained/{k}" for k in ModelCatalog.C2_IMAGENET_MODELS)
-        raise KeyError(f"Model '{name}' is not in the catalog. Known names: {known}.")
+        """URL of a catalog name (``ImageNetPretrained/...`` or ``Caffe2Detectron/COCO/...``).
+
+        Raises:
+            KeyError: the name is not in the catalog (the message lists the known names).
+        """
+        cat = ModelCatalog
+        if name.startswith("ImageNetPretrained/") and name[len("ImageNetPretrained/") :] in cat.C2_IMAGENET_MODELS:
+            return f"{cat.S3_C2_DETECTRON_PREFIX}/{cat.C2_IMAGENET_MODELS[name[len('ImageNetPretrained/') :]]}"
+        if name.startswith("Caffe2Detectron/COCO/") and name[len("Caffe2Detectron/COCO/") :] in cat.C2_DETECTRON_MODELS:
+            short = name[len("Caffe2Detectron/COCO/") :]
+            dataset = cat.C2_DATASET_COCO_KEYPOINTS if "keypoint_rcnn" in short else cat.C2_DATASET_COCO
+            kind = "rpn" if short == "35998355/rpn_R-50-C4_1x" else "generalized_rcnn"  # as it was published
+            return cat.C2_DETECTRON_PATH_FORMAT.format(
+                prefix=cat.S3_C2_DETECTRON_PREFIX, url=cat.C2_DETECTRON_MODELS[short], dataset=dataset, type=kind
+            )
+        known = [f"ImageNetPretrained/{k}" for k in cat.C2_IMAGENET_MODELS]
+        known += [f"Caffe2Detectron/COCO/{k}" for k in cat.C2_DETECTRON_MODELS]
+        raise KeyError(f"Model '{name}' is not in the catalog. Known names: {', '.join(known)}.")
 
 
 class ModelCatalogHandler(HTTPURLHandler):

@@ -144,6 +144,18 @@ class Checkpointer:
         self.save_to_disk = comm.is_main_process() if save_to_disk is None else save_to_disk
 
     # ---------------------------------------------------------------- saving
+    def add_checkpointable(self, key: str, checkpointable: Any) -> None:
+        """Save and load ``checkpointable`` (an object with ``state_dict`` / ``load_state_dict``) under ``key``.
+
+        Raises:
+            KeyError: ``key`` is taken. TypeError: the object has no ``state_dict``.
+        """
+        if key in self.checkpointables or key == "model":
+            raise KeyError(f"Checkpointer already has a checkpointable named '{key}'; pick another key.")
+        if not (hasattr(checkpointable, "state_dict") and hasattr(checkpointable, "load_state_dict")):
+            raise TypeError(f"'{key}' ({type(checkpointable).__name__}) has no state_dict() / load_state_dict().")
+        self.checkpointables[key] = checkpointable
+
     def save(self, name: str, **kwargs: Any) -> None:
         """Write ``{save_dir}/{name}.pth`` atomically, then point ``last_checkpoint`` at it.
 

@@ -61,6 +61,18 @@ class CfgNode(dict):
         new_allowed: whether merges may add keys that this node does not have.
     """
 
+    # where each node keeps its flags (in __dict__, out of the dict's keys), under yacs' names
+    IMMUTABLE = _IMMUTABLE
+    DEPRECATED_KEYS = _DEPRECATED_KEYS
+    RENAMED_KEYS = _RENAMED_KEYS
+    NEW_ALLOWED = _NEW_ALLOWED
+
+    @classmethod
+    def load_yaml_with_base(cls, filename: str, allow_unsafe: bool = False) -> dict:
+        """The mapping of a YAML config file with its ``_BASE_`` chain merged in (see the module function);
+        ``allow_unsafe`` is accepted for Detectron2 compatibility (YAML is always read with the safe loader)."""
+        return load_yaml_with_base(filename)
+
     def __init__(
         self,
         init_dict: Optional[dict] = None,

@@ -133,7 +133,7 @@ class SemSegEvaluator(DatasetEvaluator):
                 (n + 1) * pred.reshape(-1) + gt.reshape(-1), minlength=(n + 1) ** 2
             ).reshape(n + 1, n + 1)
             if self._output_dir:
-                self._predictions.extend(self._encode_json_sem_seg(pred, input["file_name"]))
+                self._predictions.extend(self.encode_json_sem_seg(pred, input["file_name"]))
 
     def evaluate(self) -> dict | None:
         if self._distributed:
@@ -158,7 +158,7 @@ class SemSegEvaluator(DatasetEvaluator):
         logger.info("Semantic segmentation results:\n" + small_table({k: v for k, v in res.items() if "-" not in k}))
         return OrderedDict({"sem_seg": res})
 
-    def _encode_json_sem_seg(self, sem_seg: np.ndarray, input_file_name: str) -> list[dict]:
+    def encode_json_sem_seg(self, sem_seg: np.ndarray, input_file_name: str) -> list[dict]:
         """One COCO-stuff-style record (RLE mask) per predicted class."""
         records = []
         for label in np.unique(sem_seg):

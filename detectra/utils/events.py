@@ -212,6 +212,13 @@ class EventStorage:
             result[k] = (self._history[k].median(window_size) if self._smoothing_hints[k] else v, itr)
         return result
 
+    def count_samples(self, name: str, window_size: int = 20) -> int:
+        """How many values of scalar ``name`` were put during the last ``window_size`` iterations (up to the
+        latest one), e.g. to average a metric that is not logged every iteration."""
+        values = self.history(name).values()
+        last_iter = values[-1][1]
+        return sum(1 for _, itr in values if itr > last_iter - window_size)
+
     def smoothing_hints(self) -> dict[str, bool]:
         """name -> smoothing hint given when the scalar was put."""
         return self._smoothing_hints

@@ -184,6 +184,8 @@ class VideoVisualizer:
         vis.overlay_instances(masks=masks, labels=labels, assigned_colors=colors, alpha=alpha)
         return vis.output
 
+    draw_panoptic_seg_predictions = draw_panoptic_seg  # Detectron2's older name
+
     # ---- colour tracking ----------------------------------------------------------------------------------
 
     def _assign_colors(self, instances: list[_DetectedInstance]) -> list[tuple[float, float, float]]:

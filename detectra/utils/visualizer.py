@@ -314,6 +314,8 @@ class Visualizer(_PrimitivesMixin):
             self.overlay_instances(masks=masks, labels=labels, assigned_colors=colors, alpha=alpha)
         return self.output
 
+    draw_panoptic_seg_predictions = draw_panoptic_seg  # Detectron2's older name
+
     def overlay_instances(
         self,
         *,

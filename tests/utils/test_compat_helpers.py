@@ -124,3 +124,33 @@ def test_serialize_develop_memory_version_tracing_registry():
 
     assert "add" in str(torch.fx.symbolic_trace(M()).graph)  # traced with is_fx_tracing() == True
     assert locate("detectra.utils.registry.locate") is locate
+
+
+def test_detectron2_members(tmp_path):
+    from detectra.checkpoint import Checkpointer
+    from detectra.checkpoint.catalog import ModelCatalog
+    from detectra.config import CfgNode
+
+    model = torch.nn.Linear(2, 2)
+    ckpt = Checkpointer(model, str(tmp_path))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ckpt.add_checkpointable("optimizer", opt)
+    ckpt.save("m")
+    assert "optimizer" in torch.load(tmp_path / "m.pth", weights_only=False)
+    with pytest.raises(KeyError, match="already has"):
+        ckpt.add_checkpointable("optimizer", opt)
+
+    with EventStorage() as storage:
+        for i in range(30):
+            storage.iter = i
+            if i % 3 == 0:
+                storage.put_scalar("x", float(i))
+        assert storage.count_samples("x", window_size=10) == 4  # iterations 18, 21, 24, 27: the 10 up to 27
+
+    url = ModelCatalog.get("Caffe2Detectron/COCO/37697547/e2e_keypoint_rcnn_R-50-FPN_1x")
+    assert "keypoints_coco_2014_train" in url and url.endswith("/generalized_rcnn/model_final.pkl")
+
+    (tmp_path / "base.yaml").write_text("A: 1\nB: 2\n")
+    (tmp_path / "child.yaml").write_text("_BASE_: base.yaml\nB: 3\n")
+    assert CfgNode.load_yaml_with_base(str(tmp_path / "child.yaml")) == {"A": 1, "B": 3}
+    assert CfgNode.IMMUTABLE == "__immutable__"

@@ -458,9 +458,10 @@ class RotationTransform(Transform):
             bound_w, bound_h = w, h
         self._set_attributes(locals())
         self.bound_w, self.bound_h = int(bound_w), int(bound_h)
-        self.rm_coords = self._create_rotation_matrix()
+        self.rm_coords = self.create_rotation_matrix()
 
-    def _create_rotation_matrix(self) -> np.ndarray:
+    def create_rotation_matrix(self) -> np.ndarray:
+        """The 2x3 affine matrix of this rotation (about ``center``, shifted onto the enlarged canvas if expand)."""
         rm = _rotation_matrix((float(self.center[0]), float(self.center[1])), self.angle)
         if self.expand:
             # Shift so the rotated image centre lands at the centre of the enlarged canvas.

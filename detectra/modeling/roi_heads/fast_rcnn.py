@@ -233,6 +233,13 @@ class FastRCNNOutputLayers(nn.Module):
             "fed_loss_num_classes": box_head.FED_LOSS_NUM_CLASSES,
         }
 
+    def get_fed_loss_classes(
+        self, gt_classes: torch.Tensor, num_fed_loss_classes: int, num_classes: int, weight: torch.Tensor
+    ) -> torch.Tensor:
+        """The classes the federated loss covers in this batch: every ground-truth class, plus negatives sampled
+        with probability ``weight`` (Tensor[K]) up to ``num_fed_loss_classes``. Override to change the sampling."""
+        return _get_fed_loss_classes(gt_classes, num_fed_loss_classes, num_classes, weight)
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Args: x: Tensor[N, ...] per-ROI features. Returns: scores Tensor[N, K + 1], deltas Tensor[N, R * 4]."""
         if x.dim() > 2:
@@ -291,7 +298,7 @@ class FastRCNNOutputLayers(nn.Module):
         target = target[:, :k]
         cls_loss = F.binary_cross_entropy_with_logits(pred_class_logits[:, :-1], target, reduction="none")
         if self.use_fed_loss:
-            fed_loss_classes = _get_fed_loss_classes(
+            fed_loss_classes = self.get_fed_loss_classes(
                 gt_classes, self.fed_loss_num_classes, num_classes=k, weight=self.fed_loss_cls_weights
             )
             fed_loss_classes_mask = fed_loss_classes.new_zeros(k + 1)
