@@ -68,6 +68,7 @@ from .roi_heads import (
     MaskRCNNConvUpsampleHead,
 )
 from .sampling import subsample_labels
+from .mmdet_wrapper import MMDetBackbone, MMDetDetector
 from .test_time_augmentation import DatasetMapperTTA, GeneralizedRCNNWithTTA
 
 import types as _types
