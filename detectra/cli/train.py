@@ -152,7 +152,7 @@ def _main_worker(args: argparse.Namespace) -> Any:
             trainer.train()
         except FloatingPointError as e:
             raise CLIError(divergence_message(cfg, e)) from e
-        results = getattr(trainer, "_last_eval_results", None)
+        results = trainer.last_eval_results
         if results is None and len(cfg.DATASETS.TEST):
             results = Trainer.test(cfg, trainer.model)
     if comm.is_main_process():

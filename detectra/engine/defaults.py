@@ -245,7 +245,7 @@ class DefaultTrainer(TrainerBase):
         else:
             self._trainer = SimpleTrainer(model, data_loader, optimizer)
         # The inner trainer calls after_backward() itself (inside run_step): share the hook list with it.
-        self._trainer._hooks = self._hooks
+        self._trainer.attach_hooks(self._hooks)
 
         self.scheduler = self.build_lr_scheduler(cfg, optimizer)
         from detectra.checkpoint import DetectionCheckpointer
@@ -258,6 +258,8 @@ class DefaultTrainer(TrainerBase):
         self.start_iter = 0
         self.max_iter = cfg.SOLVER.MAX_ITER
         self.cfg = cfg
+        # The results of the latest evaluation during training (None until one ran).
+        self.last_eval_results: dict[str, Any] | None = None
         self._progress = self.build_progress_bar(cfg)
 
         self.register_hooks(self.build_hooks())
@@ -292,8 +294,8 @@ class DefaultTrainer(TrainerBase):
         ]
 
         def test_and_save_results():
-            self._last_eval_results = self.test(self.cfg, self.model)
-            return self._last_eval_results
+            self.last_eval_results = self.test(self.cfg, self.model)
+            return self.last_eval_results
 
         # Do evaluation after checkpointer, because then if it fails, we can use the saved checkpoint to debug.
         ret.append(hooks.EvalHook(cfg.TEST.EVAL_PERIOD, test_and_save_results))
@@ -333,12 +335,12 @@ class DefaultTrainer(TrainerBase):
         ``TEST.EXPECTED_RESULTS`` is set (and checks them)."""
         super().train(self.start_iter, self.max_iter)
         if len(self.cfg.TEST.EXPECTED_RESULTS) and comm.is_main_process():
-            if not hasattr(self, "_last_eval_results"):
+            if self.last_eval_results is None:
                 raise RuntimeError("TEST.EXPECTED_RESULTS is set but no evaluation ran during training.")
             from detectra.evaluation import verify_results
 
-            verify_results(self.cfg, self._last_eval_results)
-            return self._last_eval_results
+            verify_results(self.cfg, self.last_eval_results)
+            return self.last_eval_results
         return None
 
     def run_step(self) -> None:
@@ -531,8 +533,7 @@ class _PerRankLoaderState:
         self._loader = loader
 
     def state_dict(self) -> dict[str, Any]:
-        gathered = getattr(self._trainer, "_loader_states_all_ranks", None)
-        return {"per_rank": gathered or [self._loader.state_dict()]}
+        return {"per_rank": self._trainer.resume_state()["loader_states"] or [self._loader.state_dict()]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if "per_rank" not in state:  # a single loader's state, as saved by a plain Checkpointer

@@ -163,19 +163,10 @@ class PeriodicCheckpointer(_PeriodicCheckpointer, HookBase):
         iteration = self.trainer.iter
         if not self._save_due(iteration):
             return
-        if comm.get_world_size() > 1:
-            from detectra.checkpoint.rng import get_rng_states
-
-            # Collective: every rank takes part, only rank 0 keeps the result for the checkpoint. Each rank reads its
-            # own shard of the data and draws its own random numbers, so a resume needs every rank's state.
-            self.trainer._rng_states_all_ranks = comm.all_gather(get_rng_states())
-            loader = getattr(self.trainer, "data_loader", None)
-            if hasattr(loader, "state_dict"):
-                self.trainer._loader_states_all_ranks = comm.all_gather(loader.state_dict())
-        if self.checkpointer.save_to_disk:
-            self.step(iteration)
-        self.trainer._rng_states_all_ranks = None
-        self.trainer._loader_states_all_ranks = None
+        # Collective: every rank sends its RNG states and loader position; only rank 0 writes them.
+        with self.trainer.gathered_resume_state():
+            if self.checkpointer.save_to_disk:
+                self.step(iteration)
 
     def after_train(self) -> None:
         # A trainer stopped early (e.g. by ValidationLoss) saves its own final checkpoint.
@@ -279,7 +270,7 @@ class EvalHook(HookBase):
 
     def after_train(self) -> None:
         # The trainer may have stopped on an exception: evaluate only a run that completed or stopped early on purpose.
-        completed = self.trainer.iter + 1 >= self.trainer.max_iter or getattr(self.trainer, "_stop_requested", False)
+        completed = self.trainer.iter + 1 >= self.trainer.max_iter or self.trainer.stop_requested
         if self._eval_after_train and completed:
             self._do_eval()
         # The eval function often closes over the trainer: drop it to break the cycle.
@@ -360,7 +351,7 @@ class BestCheckpointer(HookBase):
 
     def after_train(self) -> None:
         # As EvalHook: the final evaluation also happens after an early stop.
-        if self.trainer.iter + 1 >= self.trainer.max_iter or getattr(self.trainer, "_stop_requested", False):
+        if self.trainer.iter + 1 >= self.trainer.max_iter or self.trainer.stop_requested:
             self._best_checking()
 
     def state_dict(self) -> dict[str, Any]:

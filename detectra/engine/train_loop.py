@@ -4,15 +4,17 @@ iteration) and `AMPTrainer` (the same under ``torch.amp`` autocast)."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import time
 import weakref
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import torch
 from torch import nn
 
+from detectra.checkpoint.rng import get_rng_states, set_rng_states
 from detectra.utils import comm
 from detectra.utils.events import EventStorage, get_event_storage
 
@@ -81,6 +83,9 @@ class TrainerBase:
         self._stop_requested = False
         self._pending_storage_state: dict[str, Any] | None = None
         self._pending_rng_states: dict[str, Any] | None = None
+        # Every rank's states, gathered by `gathered_resume_state` while a checkpoint is written.
+        self._gathered_rng_states: list[dict[str, Any]] | None = None
+        self._gathered_loader_states: list[Any] | None = None
 
     def register_hooks(self, hooks: Iterable[HookBase | None]) -> None:
         """Append hooks (None entries are skipped); they run in registration order.
@@ -93,6 +98,20 @@ class TrainerBase:
                 raise TypeError(f"register_hooks: {type(h).__name__} is not a HookBase; subclass HookBase.")
             h.trainer = weakref.proxy(self)
         self._hooks.extend(hooks)
+
+    def attach_hooks(self, hooks: list[HookBase]) -> None:
+        """Run ``hooks`` (the same list object, not a copy) as this trainer's hooks.
+
+        For a trainer driven by an outer one (`DefaultTrainer` wraps a `SimpleTrainer`): the inner trainer calls
+        ``after_backward`` inside its ``run_step``, so it must see the hooks registered on the outer trainer, which
+        stay bound to the outer trainer.
+        """
+        self._hooks = hooks
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether `request_stop` was called during the current `train`."""
+        return self._stop_requested
 
     def request_stop(self) -> None:
         """Ask the loop to stop after the current iteration (e.g. early stopping); `after_train` still runs."""
@@ -161,10 +180,52 @@ class TrainerBase:
         """Apply RNG states loaded from a checkpoint, right before the first resumed iteration."""
         if self._pending_rng_states is None:
             return
-        from detectra.checkpoint.rng import set_rng_states
-
         set_rng_states(self._pending_rng_states)
         self._pending_rng_states = None
+
+    @contextlib.contextmanager
+    def gathered_resume_state(self) -> Iterator[None]:
+        """Within this context `resume_state` holds every rank's states, for a checkpoint written on rank 0.
+
+        Collective under DDP: every rank must enter it at the same iteration (`hooks.PeriodicCheckpointer` does). Each
+        rank reads its own shard of the data and draws its own random numbers, so a resume needs every rank's state.
+        """
+        if comm.get_world_size() > 1:
+            self._gathered_rng_states = comm.all_gather(get_rng_states())
+            loader = getattr(self, "data_loader", None)
+            if hasattr(loader, "state_dict"):
+                self._gathered_loader_states = comm.all_gather(loader.state_dict())
+        try:
+            yield
+        finally:
+            self._gathered_rng_states = None
+            self._gathered_loader_states = None
+
+    def resume_state(self) -> dict[str, list[Any] | None]:
+        """What a checkpoint carries, beyond weights and hooks, so that a resumed run repeats an uninterrupted one.
+
+        Returns:
+            ``{"rng_states": [...], "loader_states": [...] | None}``: one entry per rank inside
+            `gathered_resume_state` under DDP, else this process's only. ``loader_states`` is None when the
+            data loader has no ``state_dict``.
+        """
+        loader = getattr(self, "data_loader", None)
+        loader_states = self._gathered_loader_states
+        if loader_states is None and hasattr(loader, "state_dict"):
+            loader_states = [loader.state_dict()]
+        return {"rng_states": self._gathered_rng_states or [get_rng_states()], "loader_states": loader_states}
+
+    def load_resume_state(self, rng_states: list[dict[str, Any]]) -> None:
+        """Keep this rank's entry of a checkpoint's per-rank RNG states; they are applied when `train` starts."""
+        rank, world = comm.get_rank(), comm.get_world_size()
+        if len(rng_states) == world:
+            self._pending_rng_states = rng_states[rank]
+        else:
+            logger.warning(
+                f"Checkpoint holds RNG states of {len(rng_states)} processes but this run has {world}; "
+                "every process restores rank 0's state, so random draws will not repeat the original run."
+            )
+            self._pending_rng_states = rng_states[0]
 
     def state_dict(self) -> dict[str, Any]:
         """Iteration, hooks' states, the event storage's histories and every rank's RNG states."""
@@ -182,7 +243,7 @@ class TrainerBase:
             ret["hooks"] = hooks_state
         if self.storage is not None:
             ret["storage"] = self.storage.state_dict()
-        ret["rng_states"] = getattr(self, "_rng_states_all_ranks", None) or [_current_rng_states()]
+        ret["rng_states"] = self.resume_state()["rng_states"]
         return ret
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -199,21 +260,7 @@ class TrainerBase:
             self._pending_storage_state = dict(state_dict["storage"])
         rng_states = state_dict.get("rng_states")
         if rng_states:
-            rank, world = comm.get_rank(), comm.get_world_size()
-            if len(rng_states) == world:
-                self._pending_rng_states = rng_states[rank]
-            else:
-                logger.warning(
-                    f"Checkpoint holds RNG states of {len(rng_states)} processes but this run has {world}; "
-                    "every process restores rank 0's state, so random draws will not repeat the original run."
-                )
-                self._pending_rng_states = rng_states[0]
-
-
-def _current_rng_states() -> dict[str, Any]:
-    from detectra.checkpoint.rng import get_rng_states
-
-    return get_rng_states()
+            self.load_resume_state(rng_states)
 
 
 class SimpleTrainer(TrainerBase):
