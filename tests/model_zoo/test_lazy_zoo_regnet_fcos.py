@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 
 from detectra import model_zoo
 from detectra.config import LazyConfig, instantiate
-from detectra.config.instantiate import locate
+from detectra.config.instantiate import locate, to_detectra_name
 from detectra.modeling.backbone.regnet import SE, RegNet
 
 
@@ -19,7 +19,7 @@ def _comparable(x, key: str = ""):
     if isinstance(x, (list, tuple)):
         return [_comparable(v) for v in x]
     if key == "_target_" and isinstance(x, str):
-        return locate(x)  # detectron2.* -> detectra.*
+        return locate(to_detectra_name(x))  # detectron2.* and fvcore's schedulers -> detectra's
     return float(x) if isinstance(x, int) and not isinstance(x, bool) else x
 
 
