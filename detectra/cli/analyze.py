@@ -16,13 +16,19 @@ from detectra.cli._common import ArgumentParser, CLIError, add_config_args, load
 
 TASKS = ("flop", "parameter", "structure")
 
+# What the FLOP numbers count, printed with them: tools that report "FLOPs" disagree by a factor of 2.
+FLOP_UNIT = ("FLOPs, counting one multiply-add as 2 FLOPs (Detectron2's analyze_model and fvcore report "
+             "multiply-adds, i.e. half these numbers)")  # fmt: skip
+
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=prog, description="FLOPs, parameter counts and structure of a model.")
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=["flop", "parameter"], help="what to report")
     parser.add_argument("--num-inputs", type=int, default=2, metavar="N",
                         help="flop: average over N test images (default 2; else a blank image)")  # fmt: skip
-    parser.add_argument("--depth", type=int, default=2, help="module depth of the per-module tables (default 2)")
+    parser.add_argument("--depth", type=int, default=2,
+                        help="module depth of the parameter and FLOP tables: 0 = the whole model, 1 = its children "
+                             "(backbone, proposal_generator, roi_heads), ... (default 2)")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     add_config_args(parser)
     return parser
@@ -81,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     setup_quiet_logging()
     if args.num_inputs < 1:
         raise CLIError("--num-inputs must be >= 1.")
+    if args.depth < 0:
+        raise CLIError("--depth must be >= 0.")
     cfg = load_config(args)
     model = build_model(cfg)
     if cfg.MODEL.WEIGHTS:
@@ -93,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         report["trainable_parameters"] = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if "flop" in args.tasks:
         report["gflops_per_image"] = flop_count(model, _inputs(cfg, args.num_inputs), args.depth)
+        report["flop_unit"] = FLOP_UNIT
     if "structure" in args.tasks:
         report["structure"] = str(model)
     if args.json:
@@ -109,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'module':<{width}}  GFLOPs/image (inference)")
         for k, v in report["gflops_per_image"].items():
             print(f"{k:<{width}}  {v:9.3f}")
-        print()
+        print(f"Unit: {FLOP_UNIT}.\n")
     if "structure" in report:
         print(report["structure"])
     return 0

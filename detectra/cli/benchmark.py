@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from typing import Any
 
@@ -166,6 +165,31 @@ def _bench_eval(cfg: Any, max_images: int) -> dict:
     return {"seconds": seconds, "images": n, "results": results}
 
 
+def _conditions(cfg: Any, task: str) -> dict:
+    """What a timing depends on besides the code: the CPU (model and instruction sets), the GPU, the input size
+    and the numeric precision."""
+    import torch
+
+    from detectra.utils.env import cpu_info
+
+    cpu = cpu_info()
+    on_gpu = torch.device(cfg.MODEL.DEVICE).type == "cuda"
+    if task in ("train", "data"):
+        size = {"min_size": list(cfg.INPUT.MIN_SIZE_TRAIN), "max_size": cfg.INPUT.MAX_SIZE_TRAIN}
+        precision = cfg.SOLVER.AMP.get("PRECISION", "float16") if cfg.SOLVER.AMP.ENABLED else "float32"
+    else:
+        size = {"min_size": cfg.INPUT.MIN_SIZE_TEST, "max_size": cfg.INPUT.MAX_SIZE_TEST}
+        precision = cfg.TEST.get("PRECISION", "float32")
+    return {
+        "cpu": cpu["model"],
+        "cpu_flags": cpu["flags"],
+        "cpu_capability": cpu["torch_capability"],
+        "gpu": torch.cuda.get_device_name(torch.device(cfg.MODEL.DEVICE)) if on_gpu else None,
+        "input_size": size,
+        "precision": precision,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -192,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
         "device": str(cfg.MODEL.DEVICE),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
-        "cpu": platform.processor() or platform.machine(),
+        **_conditions(cfg, args.task),
         **result,
     }
     text = json.dumps(record, indent=2, default=float)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["TORCH_VERSION", "collect_env_info", "seed_all_rng"]
+__all__ = ["TORCH_VERSION", "collect_env_info", "cpu_info", "seed_all_rng"]
 
 TORCH_VERSION = tuple(int(x) for x in torch.__version__.split(".")[:2])
 
@@ -59,6 +59,28 @@ def _cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+# The instruction sets that decide CPU speed of convolutions and matrix products (x86 and ARM names).
+_SPEED_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "avx_vnni", "avx512_vnni",
+                "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve", "sve2", "bf16", "i8mm")  # fmt: skip
+
+
+def cpu_info() -> dict[str, object]:
+    """The CPU's model name, logical core count, the speed-relevant instruction sets it has (from
+    ``/proc/cpuinfo`` where readable) and the vector code torch dispatches to (``get_cpu_capability``)."""
+    flags: set[str] = set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    capability = getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")()
+    return {"model": _cpu_name(), "logical_cores": os.cpu_count(), "flags": [f for f in _SPEED_FLAGS if f in flags],
+            "torch_capability": capability}  # fmt: skip
 
 
 def _nvidia_driver() -> str | None:

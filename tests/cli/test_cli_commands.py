@@ -113,6 +113,11 @@ def test_benchmark_train_and_inference_json(run_dir, tiny_shapes, tmp_path, caps
     assert main(args) == 0
     record = json.loads(out.read_text())
     assert record["task"] == "train" and record["seconds_per_iter"] > 0 and record["batch_size"] == 2
+    from detectra.utils.env import cpu_info
+
+    assert record["cpu"] == cpu_info()["model"] and isinstance(record["cpu_flags"], list)
+    assert record["input_size"] == {"min_size": [96], "max_size": 128} and record["precision"] == "float32"
+    assert record["gpu"] is None and record["cpu_capability"]
     capsys.readouterr()
     assert main(["benchmark", "--run", str(run_dir), "--task", "inference", "--iters", "2", "--warmup", "1"]) == 0
     record = json.loads(capsys.readouterr().out)
@@ -132,6 +137,18 @@ def test_analyze_counts_parameters_and_flops(run_dir, capsys):
     assert report["parameters"]["model"] == expected
     assert report["parameters"]["model.backbone"] + report["parameters"]["model.roi_heads"] < expected
     assert report["gflops_per_image"]["model"] > report["gflops_per_image"].get("model.backbone", 0) > 0
+
+
+def test_analyze_depth_applies_to_both_tables_and_names_the_unit(run_dir, capsys):
+    assert main(["analyze", "--run", str(run_dir), "--num-inputs", "1", "--depth", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for table in ("parameters", "gflops_per_image"):
+        assert max(k.count(".") for k in report[table]) == 1, table
+        assert "model.backbone" in report[table]
+    assert "multiply-add as 2 FLOPs" in report["flop_unit"]
+    assert main(["analyze", "--run", str(run_dir), "--num-inputs", "1", "--depth", "0", "--tasks", "flop"]) == 0
+    text = capsys.readouterr().out
+    assert "model.backbone" not in text and "Unit: FLOPs, counting one multiply-add as 2 FLOPs" in text
 
 
 def test_plot(run_dir, tmp_path, capsys):
