@@ -65,3 +65,16 @@ def test_register_coco_module():
     from detectra.data.datasets.coco import register_coco_instances
 
     assert register_coco.register_coco_instances is register_coco_instances
+
+
+def test_lvis_v1_image_counts_give_the_published_frequency_groups():
+    from detectra.data.datasets.lvis import get_lvis_instances_meta
+    from detectra.data.datasets.lvis_v1_category_image_count import LVIS_CATEGORY_IMAGE_COUNT
+
+    counts = [c["image_count"] for c in LVIS_CATEGORY_IMAGE_COUNT]
+    assert [c["id"] for c in LVIS_CATEGORY_IMAGE_COUNT] == list(range(1, 1204))
+    # LVIS v1's 337 rare (1-10 training images), 461 common (11-100) and 405 frequent categories
+    assert (sum(n <= 10 for n in counts), sum(10 < n <= 100 for n in counts), sum(n > 100 for n in counts)) == (
+        337, 461, 405)  # fmt: skip
+    assert counts[0] == 64 and counts[-1] == 81  # aerosol_can, zucchini
+    assert get_lvis_instances_meta("lvis_v1_train")["class_image_count"] is LVIS_CATEGORY_IMAGE_COUNT

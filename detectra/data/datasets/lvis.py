@@ -15,10 +15,15 @@ logger = logging.getLogger(__name__)
 
 
 def get_lvis_instances_meta(dataset_name: str) -> dict[str, Any]:
-    """Metadata known before loading. LVIS's 1203 (v1) / 1230 (v0.5) category names are not shipped with detectra:
-    ``load_lvis_json`` sets thing_classes and class_image_count from the json's "categories" when it loads."""
+    """Metadata known before loading: for LVIS v1, ``class_image_count`` (the training-set image count of each
+    category, as Detectron2 sets it). Category names are read from the json: ``load_lvis_json`` sets
+    thing_classes (and class_image_count for v0.5) from its "categories" when it loads."""
     if "lvis" not in dataset_name:
         raise ValueError(f"No builtin LVIS metadata for dataset '{dataset_name}'.")
+    if "lvis_v1" in dataset_name:
+        from detectra.data.datasets.lvis_v1_category_image_count import LVIS_CATEGORY_IMAGE_COUNT
+
+        return {"class_image_count": LVIS_CATEGORY_IMAGE_COUNT}
     return {}
 
 
@@ -55,6 +60,7 @@ def load_lvis_json(
         id_map = meta.get("thing_dataset_id_to_contiguous_id")
         if cats and "thing_classes" not in meta.as_dict():
             meta.thing_classes = [(c.get("synonyms") or [c["name"]])[0] for c in cats]
+        if cats and "class_image_count" not in meta.as_dict():
             meta.class_image_count = [
                 {"id": c["id"], "image_count": c.get("image_count", 0), "frequency": c.get("frequency")} for c in cats
             ]
