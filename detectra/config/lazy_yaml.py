@@ -68,7 +68,8 @@ class _LazyConfigLoader(yaml.SafeLoader):
         try:
             obj = locate(name)  # imports only modules under the allowed roots: the name starts with one
         except ImportError as e:
-            raise self._refuse(node, f"'{name}' does not exist in this version of detectra ({e})", missing=True) from None
+            why = f"'{name}' does not exist in this version of detectra ({e})"
+            raise self._refuse(node, why, missing=True) from None
         # An attribute path may leave the allowed packages (``torch.os.system``): check where the result lives.
         home = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
         if not isinstance(home, str) or not _in_allowed_root(home):

@@ -71,5 +71,6 @@ def test_regnety_and_lsj_variants():
             assert longer.train.max_iter == 184375 * factor
             assert list(longer.lr_multiplier.scheduler.milestones) == [163889 * factor, 177546 * factor]
             assert longer.lr_multiplier.scheduler.num_updates == longer.train.max_iter
-        trained = model_zoo.get_config(f"new_baselines/mask_rcnn_regnet{variant}_4gf_dds_FPN_100ep_LSJ.py", trained=True)
+        name = f"new_baselines/mask_rcnn_regnet{variant}_4gf_dds_FPN_100ep_LSJ.py"
+        trained = model_zoo.get_config(name, trained=True)
         assert trained.train.init_checkpoint.startswith("https://dl.fbaipublicfiles.com/detectron2/new_baselines/")

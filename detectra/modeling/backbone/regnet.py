@@ -1,10 +1,10 @@
 """RegNet and AnyNet backbones ("Designing Network Design Spaces", Radosavovic et al., 2020).
 
-Same class names, constructor arguments and parameter names as Detectron2's ``modeling/backbone/regnet.py``, so its
-RegNetX / RegNetY configs (``new_baselines/*regnet*``, ``COCO-InstanceSegmentation/*regnet*``) and checkpoints load
-unchanged: stem ``stem.conv`` / ``stem.bn``, stages ``s1``..``s4`` of blocks ``b1``, ``b2``, … whose residual branch is
-``f.a`` / ``f.a_bn`` / ``f.b`` / ``f.b_bn`` (``f.se.f_ex.0`` / ``f.se.f_ex.2``) / ``f.c`` / ``f.c_bn`` and whose shortcut
-projection is ``proj`` / ``bn``.
+Same class names, constructor arguments and parameter names as Detectron2's ``modeling/backbone/regnet.py``, so
+its RegNetX / RegNetY configs (``new_baselines/*regnet*``, ``COCO-InstanceSegmentation/*regnet*``) and checkpoints
+load unchanged: stem ``stem.conv`` / ``stem.bn``, stages ``s1``..``s4`` of blocks ``b1``, ``b2``, … whose residual
+branch is ``f.a`` / ``f.a_bn`` / ``f.b`` / ``f.b_bn`` (``f.se.f_ex.0`` / ``f.se.f_ex.2``) / ``f.c`` / ``f.c_bn`` and
+whose shortcut projection is ``proj`` / ``bn``.
 
 Blocks take ``(w_in, w_out, stride, norm, activation_class, params)`` positionally, as Detectron2's do, where ``params``
 holds ``bot_mul`` (bottleneck ratio), ``group_w`` (group width) and ``se_r`` (squeeze-excitation ratio).

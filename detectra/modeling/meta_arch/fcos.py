@@ -63,7 +63,10 @@ class FCOS(DenseDetector):
         self.num_classes = num_classes
         shapes = backbone.output_shape()
         strides = [shapes[k].stride for k in self.head_in_features]
-        self.anchor_generator = DefaultAnchorGenerator(sizes=[[s] for s in strides], aspect_ratios=[1.0], strides=strides)
+        # one square "anchor" per location, as large as its level's stride
+        self.anchor_generator = DefaultAnchorGenerator(
+            sizes=[[s] for s in strides], aspect_ratios=[1.0], strides=strides
+        )
         self.box2box_transform = box2box_transform or Box2BoxTransformLinear(normalize_by_size=True)
         self.center_sampling_radius = float(center_sampling_radius)
         self.focal_loss_alpha = focal_loss_alpha
