@@ -83,6 +83,27 @@ def test_regnet_widths_follow_the_quantized_linear_rule():
         RegNet(stem_class=SimpleStem, block_class=ResBottleneckBlock, out_features=["res5"], **TINY_REGNET)
 
 
+def test_pycls_checkpoint_loads_into_the_detector_backbone(tmp_path):
+    """A pycls ``.pyth`` RegNet checkpoint (what the RegNet configs' ``train.init_checkpoint`` names: its keys are the
+    backbone's own, plus pycls' classifier) fills the detector's ``backbone.bottom_up`` by name matching."""
+    from detectra.checkpoint import DetectionCheckpointer
+
+    torch.manual_seed(1)
+    pycls = RegNet(stem_class=SimpleStem, block_class=ResBottleneckBlock, out_features=["s1", "s2", "s3", "s4"],
+                   **{**TINY_REGNET, "freeze_at": 0})  # fmt: skip
+    state = {k: v + 1.0 if v.is_floating_point() else v for k, v in pycls.state_dict().items()}  # differ from init
+    state["head.fc.weight"], state["head.fc.bias"] = torch.zeros(10, 128), torch.zeros(10)
+    torch.save({"model_state": state, "epoch": 100}, tmp_path / "regnet.pyth")
+
+    model = _build("mask_rcnn_regnet")
+    DetectionCheckpointer(model).load(str(tmp_path / "regnet.pyth"))
+    ours = model.backbone.bottom_up.state_dict()
+    loaded = [k for k, v in state.items() if not k.startswith("head.") and v.is_floating_point()]
+    assert len(loaded) > 100  # the BN step counters are integers: FrozenBN (stem, s1) has none
+    for k in loaded:
+        assert torch.equal(ours[k], state[k]), k
+
+
 def _fcos_cfg():
     cfg = model_zoo.get_config("common/models/fcos.py").model
     cfg.backbone.bottom_up = {"_target_": RegNet, "stem_class": SimpleStem, "block_class": ResBottleneckBlock,
