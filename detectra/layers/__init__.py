@@ -14,7 +14,7 @@ from .losses import (
     smooth_l1_loss,
 )
 from .mask_ops import paste_masks_in_image
-from .nms import batched_nms, batched_nms_rotated, nms, nms_rotated
+from .nms import batched_nms, batched_nms_rotated, batched_nms_topk, nms, nms_rotated
 from .roi_align import ROIAlign, roi_align
 from .roi_align_rotated import ROIAlignRotated, roi_align_rotated
 from .roi_pool import ROIPool

@@ -3,7 +3,7 @@ import torch
 from torchvision.ops import boxes as box_ops
 from torchvision.ops import nms
 
-__all__ = ["nms", "batched_nms", "nms_rotated", "batched_nms_rotated"]
+__all__ = ["nms", "batched_nms", "batched_nms_topk", "nms_rotated", "batched_nms_rotated"]
 
 
 def batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor, iou_threshold: float) -> torch.Tensor:
@@ -22,6 +22,39 @@ def batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor, i
         raise ValueError(f"batched_nms expects boxes of shape (N, 4), got {tuple(boxes.shape)}.")
     # float() because torchvision's nms has no half kernel on CPU
     return box_ops.batched_nms(boxes.float(), scores.float(), idxs, iou_threshold)
+
+
+def batched_nms_topk(
+    boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor, iou_threshold: float, topk: int
+) -> torch.Tensor:
+    """``batched_nms(boxes, scores, idxs, iou_threshold)[:topk]``, computed on the best-scoring boxes only.
+
+    Greedy NMS decides a box's fate from higher-scoring boxes alone, so the first ``topk`` boxes kept from a prefix
+    of the boxes in score order (all boxes scoring at least some value) are the first ``topk`` kept overall once the
+    prefix keeps ``topk``. The prefix starts at ``4 * topk`` boxes and grows 4x until it does. At test time Fast
+    R-CNN keeps 100 of up to 80,000 (proposal, class) pairs: NMS over all of them was ~15% of an inference.
+
+    Args:
+        boxes, scores, idxs, iou_threshold: as for `batched_nms`.
+        topk: how many kept boxes to return; < 0 for all.
+
+    Returns:
+        Tensor[min(K, topk)] int64: indices of kept boxes, by decreasing score.
+    """
+    num = scores.numel()
+    length = 4 * topk
+    if topk < 0 or num <= length:
+        keep = batched_nms(boxes, scores, idxs, iou_threshold)
+        return keep if topk < 0 else keep[:topk]
+    sorted_scores = scores.sort(descending=True).values
+    while length < num:
+        # ties with the last score join the prefix: every box left out scores strictly lower
+        prefix = (scores >= sorted_scores[length - 1]).nonzero().squeeze(1)
+        keep = batched_nms(boxes[prefix], scores[prefix], idxs[prefix], iou_threshold)
+        if keep.numel() >= topk:
+            return prefix[keep[:topk]]
+        length *= 4
+    return batched_nms(boxes, scores, idxs, iou_threshold)[:topk]
 
 
 def nms_rotated(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:

@@ -118,3 +118,24 @@ def test_aspp_shapes():
     assert aspp(torch.randn(2, 8, 9, 9)).shape == (2, 4, 9, 9)
     aspp = ASPP(8, 4, [1, 2, 3], norm="", activation=F.relu, pool_kernel_size=(4, 4), use_depthwise_separable_conv=True)
     assert aspp(torch.randn(1, 8, 8, 8)).shape == (1, 4, 8, 8)
+
+
+def test_batched_nms_topk_equals_full_batched_nms_prefix():
+    from detectra.layers import batched_nms, batched_nms_topk
+
+    g = torch.Generator().manual_seed(0)
+    n = 6000
+    xy = torch.rand(n, 2, generator=g) * 300
+    boxes = torch.cat([xy, xy + torch.rand(n, 2, generator=g) * 80 + 1], 1)
+    classes = torch.randint(0, 20, (n,), generator=g)
+    scores = torch.rand(n, generator=g)  # distinct: the order is fully defined
+    full = batched_nms(boxes, scores, classes, 0.5)
+    for k in (1, 50, 100, 1000, 4000, -1):
+        expected = full if k < 0 else full[:k]
+        assert torch.equal(batched_nms_topk(boxes, scores, classes, 0.5, k), expected), k
+    # many equal scores (bf16 logits): the same scores in the same order; equal-score boxes may swap places
+    tied = (scores * 20).round() / 20
+    full = batched_nms(boxes, tied, classes, 0.5)
+    for k in (10, 100, 700):
+        ours = batched_nms_topk(boxes, tied, classes, 0.5, k)
+        assert torch.equal(tied[ours], tied[full[:k]]), k

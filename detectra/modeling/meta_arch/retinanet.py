@@ -8,7 +8,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
-from detectra.layers import ShapeSpec, batched_nms, cat, get_norm, sigmoid_focal_loss_jit
+from detectra.layers import ShapeSpec, batched_nms_topk, cat, get_norm, sigmoid_focal_loss_jit
 from detectra.structures import Boxes, ImageList, Instances, pairwise_iou
 from detectra.utils.events import get_event_storage
 
@@ -222,8 +222,10 @@ class RetinaNet(DenseDetector):
         pred = self._decode_multi_level_predictions(
             anchors, box_cls, box_delta, self.test_score_thresh, self.test_topk_candidates, image_size
         )
-        keep = batched_nms(pred.pred_boxes.tensor, pred.scores, pred.pred_classes, self.test_nms_thresh)
-        return pred[keep[: self.max_detections_per_image]]
+        keep = batched_nms_topk(
+            pred.pred_boxes.tensor, pred.scores, pred.pred_classes, self.test_nms_thresh, self.max_detections_per_image
+        )
+        return pred[keep]
 
 
 class RetinaNetHead(nn.Module):

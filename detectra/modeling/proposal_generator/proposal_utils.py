@@ -5,7 +5,7 @@ from typing import List, Tuple, Union
 
 import torch
 
-from detectra.layers import batched_nms, cat, move_device_like
+from detectra.layers import batched_nms_topk, cat, move_device_like
 from detectra.structures import Boxes, Instances
 
 logger = logging.getLogger(__name__)
@@ -72,9 +72,8 @@ def find_top_rpn_proposals(
         keep = boxes.nonempty(threshold=min_box_size)
         if keep.sum().item() != len(boxes):
             boxes, scores_per_img, lvl = boxes[keep], scores_per_img[keep], lvl[keep]
-        keep = batched_nms(boxes.tensor, scores_per_img, lvl, nms_thresh)
-        # batched_nms returns indices sorted by decreasing score, so this keeps the best
-        keep = keep[:post_nms_topk]
+        # indices sorted by decreasing score: the post_nms_topk best
+        keep = batched_nms_topk(boxes.tensor, scores_per_img, lvl, nms_thresh, post_nms_topk)
         res = Instances(image_size)
         res.proposal_boxes = boxes[keep]
         res.objectness_logits = scores_per_img[keep]

@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
-from detectra.layers import ShapeSpec, batched_nms, cat, cross_entropy, nonzero_tuple
+from detectra.layers import ShapeSpec, batched_nms_topk, cat, cross_entropy, nonzero_tuple
 from detectra.structures import Boxes, Instances
 from detectra.utils.events import get_event_storage
 
@@ -77,9 +77,7 @@ def fast_rcnn_inference_single_image(
         boxes = boxes[filter_mask]
     scores = scores[filter_mask]
 
-    keep = batched_nms(boxes, scores, filter_inds[:, 1], nms_thresh)
-    if topk_per_image >= 0:
-        keep = keep[:topk_per_image]
+    keep = batched_nms_topk(boxes, scores, filter_inds[:, 1], nms_thresh, topk_per_image)
     boxes, scores, filter_inds = boxes[keep], scores[keep], filter_inds[keep]
 
     result = Instances(image_shape)
