@@ -99,6 +99,8 @@ def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True, dat
     group = parser.add_argument_group(
         "own COCO dataset", "register COCO-format datasets for this run (no Python needed); NUM_CLASSES follows "
         "the json's categories")  # fmt: skip
+    from detectra.cli._formats import add_format_args
+
     if train:
         group.add_argument("--train-json", default="", metavar="FILE", help="COCO instances json for training")
         group.add_argument("--train-images", default="", metavar="DIR", help="image folder of --train-json")
@@ -106,6 +108,7 @@ def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True, dat
     group.add_argument("--val-images", default="", metavar="DIR", help="image folder of --val-json")
     group.add_argument("--dataset-name", default=None, metavar="NAME",
                        help=dataset_help or "registered as NAME_train / NAME_val (default: custom)")  # fmt: skip
+    add_format_args(group, train=train)
 
 
 def add_hidden_alias(parser: argparse.ArgumentParser, flag: str, dest: str, **kwargs: Any) -> None:
@@ -258,16 +261,29 @@ def _num_categories(json_file: str) -> list[dict]:
 
 
 def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
-    """Register --train-json/--train-images and --val-json/--val-images as NAME_train / NAME_val, point
-    DATASETS.TRAIN / TEST at them and set the number of classes from the json's categories."""
-    from detectra.data import DatasetCatalog
+    """Register --train-json/--train-images and --val-json/--val-images (or a VOC folder, YOLO data.yaml or VIA
+    json) as NAME_train / NAME_val, point DATASETS.TRAIN / TEST at them and set the number of classes."""
+    from detectra.cli._formats import format_sources, register_format_entry
     from detectra.data.datasets import register_coco_instances
 
     prefix = getattr(args, "dataset_name", None) or "custom"
     registered, num_classes = [], None
+    args._format_entries = {}
     for split, key in (("train", "TRAIN"), ("val", "TEST")):
         json_file = getattr(args, f"{split}_json", "")
         image_root = getattr(args, f"{split}_images", "")
+        source = format_sources(args, split)
+        if source is not None:
+            name = f"{prefix}_{split}"
+            _unregister(name)
+            names = register_format_entry(name, source)
+            if num_classes is not None and len(names) != num_classes:
+                raise CLIError(f"the train and val datasets have different classes ({num_classes} vs {len(names)}).")
+            num_classes = len(names)
+            args._format_entries[name] = source
+            cfg.DATASETS[key] = (name,)
+            registered.append(name)
+            continue
         if not json_file and not image_root:
             continue
         if not (json_file and image_root):
@@ -281,21 +297,25 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
             raise CLIError(f"the train and val jsons have different categories ({num_classes} vs {len(cats)}).")
         num_classes = len(cats)
         name = f"{prefix}_{split}"
-        if name in DatasetCatalog.list():
-            DatasetCatalog.remove(name)
-            from detectra.data import MetadataCatalog
-
-            MetadataCatalog.remove(name)
+        _unregister(name)
         register_coco_instances(name, {}, os.path.abspath(json_file), os.path.abspath(image_root))
         cfg.DATASETS[key] = (name,)
         registered.append(name)
     if num_classes is not None:
         cfg.MODEL.ROI_HEADS.NUM_CLASSES = num_classes
         cfg.MODEL.RETINANET.NUM_CLASSES = num_classes
-        if getattr(args, "train_json", "") and not getattr(args, "val_json", ""):
+        if any(n.endswith("_train") for n in registered) and not any(n.endswith("_val") for n in registered):
             cfg.DATASETS.TEST = ()  # the config's own test set has other classes
     args._registered = registered
     return registered
+
+
+def _unregister(name: str) -> None:
+    from detectra.data import DatasetCatalog, MetadataCatalog
+
+    if name in DatasetCatalog.list():
+        DatasetCatalog.remove(name)
+        MetadataCatalog.remove(name)
 
 
 def save_registered_datasets(args: argparse.Namespace, output_dir: str) -> None:
@@ -305,8 +325,9 @@ def save_registered_datasets(args: argparse.Namespace, output_dir: str) -> None:
         return
     from detectra.data import MetadataCatalog
 
-    entries = {n: {"json_file": MetadataCatalog.get(n).json_file, "image_root": MetadataCatalog.get(n).image_root}
-               for n in names}  # fmt: skip
+    formats = getattr(args, "_format_entries", {})
+    entries = {n: formats.get(n) or {"json_file": MetadataCatalog.get(n).json_file,
+                                     "image_root": MetadataCatalog.get(n).image_root} for n in names}  # fmt: skip
     with open(os.path.join(output_dir, DATASETS_FILE), "w") as f:
         json.dump(entries, f, indent=2)
 
@@ -321,8 +342,14 @@ def register_saved_datasets(run_dir: str) -> None:
 
     with open(path) as f:
         entries = json.load(f)
+    from detectra.cli._formats import register_format_entry
+
     for name, entry in entries.items():
-        if name not in DatasetCatalog.list():
+        if name in DatasetCatalog.list():
+            continue
+        if "format" in entry:
+            register_format_entry(name, entry)
+        else:
             register_coco_instances(name, {}, entry["json_file"], entry["image_root"])
 
 

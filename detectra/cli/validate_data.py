@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.images:
             raise CLIError("--json needs --images (the folder its file_name entries are relative to).")
         targets.append((args.json, {"image_root": args.images}))
-    if args.config_file or args.run or args.train_json or args.val_json:
+    other_formats = args.train_voc or args.val_voc or args.train_via or args.val_via or args.yolo_data
+    if args.config_file or args.run or args.train_json or args.val_json or other_formats:
         if not (args.config_file or args.run):
             args.config_file = "shapes/faster_rcnn_R_18_FPN"  # only to hold the shortcut's datasets
             args._shortcut_only = True
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset_name and not getattr(args, "_registered", []):
         targets.append((args.dataset_name, {}))
     if not targets:
-        raise CLIError("nothing to check: pass --json/--images, --dataset-name NAME, --config-file, or --train-json.")
+        raise CLIError("nothing to check: pass --json/--images, --dataset-name NAME, --config-file, --train-json, "
+                       "--train-voc, --train-via or --yolo-data.")
     from detectra.data import DatasetCatalog
 
     total = 0
