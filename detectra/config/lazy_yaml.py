@@ -7,8 +7,9 @@ loader accepts exactly the tags such files contain, and only for trusted code:
 - ``!!python/name:X ''``: the class or function ``X``, found only inside detectra, torch or torchvision
   (``detectron2.`` paths are read as ``detectra.``; names with a part starting with ``_`` are refused);
 - ``!!python/object/apply:functools.partial``: a ``functools.partial`` of such a name;
-- ``!!python/object:X {...}``: an instance of one of detectra's plain config dataclasses (``ShapeSpec``), built from
-  the mapping's fields;
+- ``!!python/object:X {...}`` and ``!!python/object/new:X [...]``: an instance of one of detectra's plain config
+  dataclasses (``ShapeSpec``), built from the mapping's fields or the positional values (Detectron2's older
+  namedtuple ``ShapeSpec``);
 - ``!!python/tuple``: a tuple.
 
 Any other tag (``!!python/object/apply:os.system``, ``!!python/module:``, an unknown local tag) raises
@@ -54,8 +55,8 @@ class _LazyConfigLoader(yaml.SafeLoader):
             None,
             f"LazyConfig YAML tag {tag} at {where} is refused: {why}. The safe loader builds only "
             f"!!python/name: of objects in {', '.join(_ALLOWED_ROOTS)} (detectron2.* read as detectra.*), "
-            "!!python/object/apply:functools.partial of those, !!python/object: of detectra's config dataclasses "
-            "(ShapeSpec) and !!python/tuple; remove the value or write it as plain YAML.",
+            "!!python/object/apply:functools.partial of those, !!python/object: or !!python/object/new: of "
+            "detectra's config dataclasses (ShapeSpec) and !!python/tuple; remove the value or write it as plain YAML.",
             None,
         )
 
@@ -112,15 +113,33 @@ class _LazyConfigLoader(yaml.SafeLoader):
         # Every callable reachable here was built by construct_python_name, hence already checked.
         return functools.partial(*args, **kwds)
 
-    def construct_python_object(self, suffix: str, node: yaml.Node) -> Any:
+    def _config_dataclass(self, suffix: str, node: yaml.Node) -> type:
         cls = self._resolve(suffix, node)
         if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__.startswith("detectra.")):
             raise self._refuse(node, f"'{suffix}' is not one of detectra's config dataclasses")
-        fields = self.construct_mapping(node, deep=True) if isinstance(node, yaml.MappingNode) else {}
+        return cls
+
+    def _build(self, cls: type, args: list, kwargs: dict, node: yaml.Node) -> Any:
         try:
-            return cls(**fields)
+            return cls(*args, **kwargs)
         except TypeError as e:
-            raise self._refuse(node, f"cannot build {cls.__name__} from {fields}: {e}") from None
+            raise self._refuse(node, f"cannot build {cls.__name__} from {args or ''}{kwargs or ''}: {e}") from None
+
+    def construct_python_object(self, suffix: str, node: yaml.Node) -> Any:
+        """``!!python/object:Class {field: value}``: how dataclasses (Detectron2's ShapeSpec since 2022) are saved."""
+        cls = self._config_dataclass(suffix, node)
+        fields = self.construct_mapping(node, deep=True) if isinstance(node, yaml.MappingNode) else {}
+        return self._build(cls, [], fields, node)
+
+    def construct_python_object_new(self, suffix: str, node: yaml.Node) -> Any:
+        """``!!python/object/new:Class [values]``: how namedtuples (the older ShapeSpec) are saved."""
+        cls = self._config_dataclass(suffix, node)
+        if isinstance(node, yaml.SequenceNode):
+            return self._build(cls, self.construct_sequence(node, deep=True), {}, node)
+        value = self.construct_mapping(node, deep=True) if isinstance(node, yaml.MappingNode) else {}
+        if set(value) - {"args", "kwds"}:
+            raise self._refuse(node, f"unexpected keys {sorted(set(value) - {'args', 'kwds'})} for {cls.__name__}")
+        return self._build(cls, list(value.get("args") or []), dict(value.get("kwds") or {}), node)
 
     def construct_refused(self, node: yaml.Node) -> Any:
         raise self._refuse(node, "the tag is not one that LazyConfig files use")
@@ -132,8 +151,10 @@ class _LazyConfigLoader(yaml.SafeLoader):
 _LazyConfigLoader.add_multi_constructor(_PY + "name:", _LazyConfigLoader.construct_python_name)
 _LazyConfigLoader.add_multi_constructor(_PY + "object/apply:", _LazyConfigLoader.construct_python_apply)
 _LazyConfigLoader.add_multi_constructor(_PY + "object:", _LazyConfigLoader.construct_python_object)
+_LazyConfigLoader.add_multi_constructor(_PY + "object/new:", _LazyConfigLoader.construct_python_object_new)
 _LazyConfigLoader.add_constructor(_PY + "tuple", _LazyConfigLoader.construct_python_tuple)
-# Every other Python tag (object/new, module, …) and any unknown tag: refuse, naming the tag and the line.
+# Every other Python tag (module, object/apply of anything but partial, …) and any unknown tag: refuse, naming the
+# tag and the line.
 _LazyConfigLoader.add_multi_constructor(_PY, _LazyConfigLoader.construct_refused_multi)
 _LazyConfigLoader.add_constructor(None, _LazyConfigLoader.construct_refused)
 

@@ -106,7 +106,9 @@ def test_hostile_apply_tag_is_refused_without_running(tmp_path: Path) -> None:
         ("!!python/name:torch.nn.Module.__subclasses__ ''", "not a public name inside"),
         ("!!python/object/apply:functools.partial [!!python/name:builtins.exec '', 'print(1)']", "public name"),
         ("!!python/object/apply:torch.load ['x.pt']", "only functools.partial"),
-        ("!!python/object/new:os.system ['true']", "not one that LazyConfig files use"),
+        ("!!python/object/new:os.system ['true']", "not a public name inside"),
+        ("!!python/object/new:torch.nn.Linear [2, 3]", "config dataclasses"),
+        ("!!python/object/new:detectra.layers.ShapeSpec {args: [3], state: {x: 1}}", "unexpected keys ['state']"),
         ("!!python/module:os ''", "not one that LazyConfig files use"),
         ("!!python/object:detectra.config.LazyConfig {}", "config dataclasses"),
         ("!!python/object:detectron2.layers.ShapeSpec {channels: 3, depth: 2}", "cannot build ShapeSpec"),
@@ -135,6 +137,7 @@ def test_allowed_tags_build_the_objects() -> None:
               state: !!python/tuple [*f, !!python/tuple [], {eps: 1.0e-06}, null]
             act: !!python/object/apply:functools.partial [!!python/name:torch.nn.functional.gelu '']
             shape: !!python/object:detectron2.layers.shape_spec.ShapeSpec {channels: 8, stride: 4}
+            old_shape: !!python/object/new:detectron2.layers.shape_spec.ShapeSpec [16, null, null, 8]
             size: !!python/tuple [3, 4]
             """
         )
@@ -142,4 +145,5 @@ def test_allowed_tags_build_the_objects() -> None:
     assert data["norm"](4).eps == 1e-6
     assert data["act"].func is torch.nn.functional.gelu
     assert data["shape"] == ShapeSpec(channels=8, stride=4)
+    assert data["old_shape"] == ShapeSpec(channels=16, stride=8)  # Detectron2 <= 2022 saved a namedtuple
     assert data["size"] == (3, 4)
