@@ -32,6 +32,9 @@ from .wrappers import (
     move_device_like,
     nonzero_tuple,
     shapes_to_tensor,
+    is_exporting,
+    known_true,
+    split_per_image,
 )
 
 import types as _types

@@ -3,6 +3,8 @@ import torch
 from torchvision.ops import boxes as box_ops
 from torchvision.ops import nms
 
+from .wrappers import is_exporting
+
 __all__ = ["nms", "batched_nms", "batched_nms_topk", "nms_rotated", "batched_nms_rotated"]
 
 
@@ -21,7 +23,16 @@ def batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor, i
     if boxes.shape[-1] != 4:
         raise ValueError(f"batched_nms expects boxes of shape (N, 4), got {tuple(boxes.shape)}.")
     # float() because torchvision's nms has no half kernel on CPU
-    return box_ops.batched_nms(boxes.float(), scores.float(), idxs, iou_threshold)
+    boxes, scores = boxes.float(), scores.float()
+    if is_exporting():
+        # torchvision picks its algorithm by the box count, a data-dependent branch an exported graph cannot
+        # hold; this is its offset trick (what it uses for small counts and while tracing): shift each category
+        # by more than the largest coordinate so categories never overlap, then one NMS. The appended 0 keeps
+        # max() defined for an empty input.
+        max_coordinate = torch.cat([boxes.reshape(-1), boxes.new_zeros(1)]).max()
+        offsets = idxs.to(boxes) * (max_coordinate + 1)
+        return nms(boxes + offsets[:, None], scores, iou_threshold)
+    return box_ops.batched_nms(boxes, scores, idxs, iou_threshold)
 
 
 def batched_nms_topk(
@@ -43,7 +54,8 @@ def batched_nms_topk(
     """
     num = scores.numel()
     length = 4 * topk
-    if topk < 0 or num <= length:
+    # (an exported graph cannot loop on a data-dependent count: it takes the plain path)
+    if is_exporting() or topk < 0 or num <= length:
         keep = batched_nms(boxes, scores, idxs, iou_threshold)
         return keep if topk < 0 else keep[:topk]
     sorted_scores = scores.sort(descending=True).values

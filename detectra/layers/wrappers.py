@@ -1,9 +1,10 @@
 """Thin wrappers over torch ops: a `Conv2d` with norm/activation, empty-input-safe losses, small tensor helpers."""
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.fx.experimental.symbolic_shapes import guard_or_false
 
 __all__ = [
     "BatchNorm2d",
@@ -19,6 +20,9 @@ __all__ = [
     "move_device_like",
     "nonzero_tuple",
     "shapes_to_tensor",
+    "is_exporting",
+    "known_true",
+    "split_per_image",
 ]
 
 # Kept as names so code written against Detectron2 (`layers.BatchNorm2d`, ...) keeps working; modern torch
@@ -27,6 +31,32 @@ BatchNorm2d = nn.BatchNorm2d
 ConvTranspose2d = nn.ConvTranspose2d
 Linear = nn.Linear
 interpolate = F.interpolate
+
+
+def is_exporting() -> bool:
+    """True while `torch.jit.trace` / `torch.onnx.export` / `torch.export` records the model: sizes may then be
+    traced tensors or symbolic ints, and code must not turn tensor values into Python numbers or branch on them."""
+    return torch.jit.is_tracing() or torch.compiler.is_exporting()
+
+
+def known_true(condition) -> bool:
+    """``condition`` as a Python bool where it can be decided. While exporting, a condition on a data-dependent
+    size (e.g. the number of boxes NMS keeps) cannot be, and counts as False; under `torch.jit.trace` it is read
+    and recorded as a constant, as any Python bool is."""
+    if isinstance(condition, torch.Tensor):
+        return bool(condition)
+    return guard_or_false(condition)
+
+
+def split_per_image(x: torch.Tensor, per_image: Sequence) -> List[torch.Tensor]:
+    """Split the rows of ``x`` by ``len()`` of each element of ``per_image`` (e.g. each image's `Instances`).
+
+    With one image all rows belong to it and no length is read, so a traced or exported graph keeps the row count
+    dynamic instead of recording the example's.
+    """
+    if len(per_image) == 1:
+        return [x]
+    return list(x.split([len(p) for p in per_image], dim=0))
 
 
 def shapes_to_tensor(x: List[int], device: Optional[torch.device] = None) -> torch.Tensor:

@@ -47,6 +47,9 @@ def convert_boxes_to_pooler_format(box_lists: List[Boxes]) -> torch.Tensor:
         Tensor[K, 5] (or [K, 6] for rotated boxes): column 0 is the image index in the batch.
     """
     boxes = torch.cat([x.tensor for x in box_lists], dim=0)
+    if len(box_lists) == 1:
+        # one image (always the case in an exported graph): no per-image sizes to read
+        return cat([boxes.new_zeros(boxes.shape[0], 1), boxes], dim=1)
     sizes = shapes_to_tensor([x.__len__() for x in box_lists])
     return _convert_boxes_to_pooler_format(boxes, sizes)
 

@@ -7,6 +7,9 @@ import numpy as np
 import torch
 from torchvision.ops import box_area
 
+from detectra.layers.wrappers import is_exporting as _is_exporting
+from detectra.layers.wrappers import known_true
+
 __all__ = [
     "BoxMode",
     "Boxes",
@@ -120,7 +123,7 @@ class Boxes:
             tensor = torch.as_tensor(tensor, dtype=torch.float32, device=torch.device("cpu"))
         else:
             tensor = tensor.to(torch.float32)
-        if tensor.numel() == 0:
+        if known_true(tensor.numel() == 0):
             # keep (0, 4) so downstream code can index columns
             tensor = tensor.reshape((-1, 4)).to(dtype=torch.float32)
         if tensor.dim() != 2 or tensor.size(-1) != 4:
@@ -143,7 +146,7 @@ class Boxes:
         Args:
             box_size: (height, width).
         """
-        if not torch.isfinite(self.tensor).all():
+        if not _is_exporting() and not torch.isfinite(self.tensor).all():
             raise ValueError("Boxes.clip: box tensor contains infinite or NaN values.")
         h, w = box_size
         x1 = self.tensor[:, 0].clamp(min=0, max=w)

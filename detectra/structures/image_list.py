@@ -67,7 +67,12 @@ class ImageList:
                     f"{tuple(tensors[0].shape)}."
                 )
 
-        image_sizes = [(int(im.shape[-2]), int(im.shape[-1])) for im in tensors]
+        from detectra.layers.wrappers import is_exporting
+
+        image_sizes = [(im.shape[-2], im.shape[-1]) for im in tensors]
+        # while exporting, sizes are traced tensors or symbolic ints: keep them so the padding follows the input
+        if not is_exporting():
+            image_sizes = [(int(h), int(w)) for h, w in image_sizes]
         max_h = max(s[0] for s in image_sizes)
         max_w = max(s[1] for s in image_sizes)
 

@@ -4,6 +4,8 @@ from typing import Any, Dict, List, Tuple, Union
 
 import torch
 
+from detectra.layers.wrappers import known_true
+
 __all__ = ["Instances"]
 
 
@@ -45,9 +47,9 @@ class Instances:
 
     def set(self, name: str, value: Any) -> None:
         """Set field `name` to `value`, whose length must match the other fields'."""
-        data_len = len(value)
+        data_len = value.__len__()  # not len(): while exporting the length is a traced or symbolic size
         if len(self._fields):
-            if len(self) != data_len:
+            if known_true(self.__len__() != data_len):
                 raise ValueError(
                     f"Adding a field '{name}' of length {data_len} to an Instances of length {len(self)}; "
                     "every field of an Instances must have the same length."

@@ -5,7 +5,7 @@ from typing import List, Tuple, Union
 
 import torch
 
-from detectra.layers import batched_nms_topk, cat, move_device_like
+from detectra.layers import batched_nms_topk, cat, is_exporting, move_device_like
 from detectra.structures import Boxes, Instances
 
 logger = logging.getLogger(__name__)
@@ -40,13 +40,19 @@ def find_top_rpn_proposals(
     """
     num_images = len(image_sizes)
     device = proposals[0].device if proposals else torch.device("cpu")
+    exporting = is_exporting()
 
     # 1. top-k per level, all images at once
     topk_scores, topk_proposals, level_ids = [], [], []
     batch_idx = move_device_like(torch.arange(num_images, device=device), proposals[0])
     for level_id, (proposals_i, logits_i) in enumerate(zip(proposals, pred_objectness_logits)):
         hi_wi_a = logits_i.shape[1]
-        num_proposals_i = min(hi_wi_a, pre_nms_topk)
+        if isinstance(hi_wi_a, torch.Tensor):  # traced: the anchor count follows the input size
+            num_proposals_i = torch.clamp(hi_wi_a, max=pre_nms_topk)
+        elif exporting:
+            num_proposals_i = torch.sym_min(hi_wi_a, pre_nms_topk)
+        else:
+            num_proposals_i = min(hi_wi_a, pre_nms_topk)
         topk_scores_i, topk_idx = logits_i.topk(num_proposals_i, dim=1)  # (N, topk), sorted
         topk_proposals.append(proposals_i[batch_idx[:, None], topk_idx])  # (N, topk, 4)
         topk_scores.append(topk_scores_i)
@@ -64,13 +70,14 @@ def find_top_rpn_proposals(
         scores_per_img = topk_scores[n]
         lvl = level_ids
         valid_mask = torch.isfinite(boxes.tensor).all(dim=1) & torch.isfinite(scores_per_img)
-        if not valid_mask.all():
+        # an exported graph cannot branch on values: it always filters (a no-op when every box is finite)
+        if exporting or not valid_mask.all():
             if training:
                 raise FloatingPointError("Predicted boxes or scores contain Inf/NaN. Training has diverged.")
             boxes, scores_per_img, lvl = boxes[valid_mask], scores_per_img[valid_mask], lvl[valid_mask]
         boxes.clip(image_size)
         keep = boxes.nonempty(threshold=min_box_size)
-        if keep.sum().item() != len(boxes):
+        if exporting or keep.sum().item() != len(boxes):
             boxes, scores_per_img, lvl = boxes[keep], scores_per_img[keep], lvl[keep]
         # indices sorted by decreasing score: the post_nms_topk best
         keep = batched_nms_topk(boxes.tensor, scores_per_img, lvl, nms_thresh, post_nms_topk)

@@ -7,7 +7,15 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
-from detectra.layers import ShapeSpec, batched_nms_topk, cat, cross_entropy, nonzero_tuple
+from detectra.layers import (
+    ShapeSpec,
+    batched_nms_topk,
+    cat,
+    cross_entropy,
+    is_exporting,
+    nonzero_tuple,
+    split_per_image,
+)
 from detectra.structures import Boxes, Instances
 from detectra.utils.events import get_event_storage
 
@@ -59,7 +67,7 @@ def fast_rcnn_inference_single_image(
 ) -> Tuple[Instances, torch.Tensor]:
     """`fast_rcnn_inference` for one image."""
     valid_mask = torch.isfinite(boxes).all(dim=1) & torch.isfinite(scores).all(dim=1)
-    if not valid_mask.all():
+    if is_exporting() or not valid_mask.all():  # an exported graph always filters
         boxes, scores = boxes[valid_mask], scores[valid_mask]
 
     scores = scores[:, :-1]  # drop background
@@ -370,10 +378,9 @@ class FastRCNNOutputLayers(nn.Module):
         if not len(proposals):
             return []
         _, proposal_deltas = predictions
-        num_prop_per_image = [len(p) for p in proposals]
         proposal_boxes = cat([p.proposal_boxes.tensor for p in proposals], dim=0)
         predict_boxes = self.box2box_transform.apply_deltas(proposal_deltas, proposal_boxes)
-        return predict_boxes.split(num_prop_per_image)
+        return split_per_image(predict_boxes, proposals)
 
     def predict_probs(
         self, predictions: Tuple[torch.Tensor, torch.Tensor], proposals: List[Instances]
@@ -381,9 +388,8 @@ class FastRCNNOutputLayers(nn.Module):
         """Returns: per image, Tensor[Ri, K + 1] class probabilities."""
         scores, _ = predictions
         scores = scores.float()  # under bf16 autocast: rank and threshold in full precision
-        num_inst_per_image = [len(p) for p in proposals]
         if self.use_sigmoid_ce:
             probs = scores.sigmoid()
         else:
             probs = F.softmax(scores, dim=-1)
-        return probs.split(num_inst_per_image, dim=0)
+        return split_per_image(probs, proposals)

@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
-from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, interpolate, nonzero_tuple
+from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, interpolate, is_exporting, nonzero_tuple, split_per_image
 from detectra.structures import Instances, heatmaps_to_keypoints
 from detectra.utils.events import get_event_storage
 
@@ -84,8 +84,14 @@ def keypoint_rcnn_inference(pred_keypoint_logits: torch.Tensor, pred_instances: 
         pred_keypoint_logits: Tensor[N, K, S, S], N = total detections over ``pred_instances``.
         pred_instances: per image, detections with ``pred_boxes``.
     """
-    bboxes_flat = cat([b.pred_boxes.tensor for b in pred_instances], dim=0)
     pred_keypoint_logits = pred_keypoint_logits.detach()
+    if is_exporting():
+        # decoding loops over ROIs with data-dependent sizes; exported graphs keep the heatmaps and
+        # `detectra.export.postprocess_outputs` decodes them
+        for heatmaps, instances in zip(split_per_image(pred_keypoint_logits, pred_instances), pred_instances):
+            instances.pred_keypoint_heatmaps = heatmaps
+        return
+    bboxes_flat = cat([b.pred_boxes.tensor for b in pred_instances], dim=0)
     keypoint_results = heatmaps_to_keypoints(pred_keypoint_logits, bboxes_flat.detach())  # (N, K, 4)
     num_instances_per_image = [len(i) for i in pred_instances]
     # keep (x, y, score); drop the raw logit

@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
-from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, get_norm
+from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, get_norm, split_per_image
 from detectra.structures import Instances
 from detectra.utils.events import get_event_storage
 
@@ -114,9 +114,9 @@ def mask_rcnn_inference(pred_mask_logits: torch.Tensor, pred_instances: List[Ins
         device = class_pred.device if num_masks else pred_mask_logits.device
         indices = torch.arange(num_masks, device=device)
         mask_probs_pred = pred_mask_logits[indices, class_pred][:, None].sigmoid()  # (N, 1, M, M)
-    num_boxes_per_image = [len(i) for i in pred_instances]
-    for prob, instances in zip(mask_probs_pred.split(num_boxes_per_image, dim=0), pred_instances):
+    for prob, instances in zip(split_per_image(mask_probs_pred, pred_instances), pred_instances):
         instances.pred_masks = prob
+
 
 
 class BaseMaskRCNNHead(nn.Module):

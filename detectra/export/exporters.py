@@ -1,0 +1,155 @@
+"""Write a detectra model as a traced TorchScript module, an ONNX model (either of torch's exporters) or a
+torch.export `ExportedProgram`, with a json sidecar that says how to read the outputs back.
+
+Every format takes one image, Tensor[C, H, W] in the model's input format, already resized by the test-time rule;
+with ``dynamic=True`` its height and width may differ from the example's. See `detectra.export.deploy` for what the
+graph contains.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+from torch import nn
+
+from .deploy import deploy_inference_func, deploy_meta
+from .flatten import DictSchema, InstancesSchema, ListSchema, Schema, TracingAdapter
+
+__all__ = ["FORMATS", "STABLE_ONNX_OPSET_VERSION", "DYNAMO_ONNX_OPSET_VERSION", "export_model", "trace_model", "sidecar_path"]
+
+# the TorchScript-based ONNX exporter (dynamo=False) at the opset Detectron2's deployment script used
+STABLE_ONNX_OPSET_VERSION = 17
+# the torch.export-based exporter (dynamo=True) starts at opset 18
+DYNAMO_ONNX_OPSET_VERSION = 18
+
+FORMATS = ("torchscript", "onnx", "onnx-dynamo", "torch-export")
+
+# bounds of the dynamic image sides (torch.export needs a range; below 65 px the coarsest FPN level has one row)
+_MIN_SIDE, _MAX_SIDE = 128, 4096
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """Where the json sidecar of an exported model lives: ``<path>.json``."""
+    return Path(str(path) + ".json")
+
+
+def output_names(schema: Schema, prefix: str = "") -> List[str]:
+    """Readable names of the flat outputs described by ``schema`` (e.g. ``instances.0.pred_boxes``)."""
+    if isinstance(schema, InstancesSchema):
+        names = [n for k, s in zip(schema.keys, schema.schemas) for n in output_names(s, f"{prefix}{k}.")]
+        return names + [f"{prefix}image_size"]
+    if isinstance(schema, DictSchema):
+        return [n for k, s in zip(schema.keys, schema.schemas) for n in output_names(s, f"{prefix}{k}.")]
+    if isinstance(schema, ListSchema):
+        return [n for i, s in enumerate(schema.schemas) for n in output_names(s, f"{prefix}{i}.")]
+    return [prefix.rstrip(".")]
+
+
+def _adapter(model: nn.Module, image: torch.Tensor) -> TracingAdapter:
+    if model.training:
+        raise ValueError("Export needs the model in eval mode: call model.eval() first.")
+    if image.dim() != 3:
+        raise ValueError(f"Export takes one image as Tensor[C, H, W], got shape {tuple(image.shape)}.")
+    return TracingAdapter(model, [{"image": image}], deploy_inference_func(model))
+
+
+def trace_model(model: nn.Module, image: torch.Tensor) -> Tuple[torch.jit.ScriptModule, TracingAdapter]:
+    """`torch.jit.trace` the deployable graph of ``model`` on ``image``.
+
+    Returns:
+        (traced module taking the image and returning a flat tuple, the adapter whose ``outputs_schema`` reads it).
+    """
+    adapter = _adapter(model, image)
+    with warnings.catch_warnings():
+        # the tracer warns about every Python-level shape check; the export tests are what proves the graph
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(adapter, adapter.flattened_inputs, check_trace=False)
+    return traced, adapter
+
+
+def _export_program(model: nn.Module, image: torch.Tensor, dynamic: bool):
+    adapter = _adapter(model, image)
+    adapter(*adapter.flattened_inputs)  # sets outputs_schema
+    dynamic_shapes = None
+    if dynamic:
+        # AUTO: torch.export derives the valid range itself (it needs sides >= 65, see the sidecar's input range)
+        h = w = torch.export.Dim.AUTO
+        dynamic_shapes = (({1: h, 2: w},),)  # forward(*args): one vararg tuple
+    program = torch.export.export(adapter, adapter.flattened_inputs, dynamic_shapes=dynamic_shapes, strict=False)
+    return program, adapter
+
+
+def export_model(
+    model: nn.Module,
+    image: torch.Tensor,
+    path: str | Path,
+    format: str,
+    *,
+    dynamic: bool = True,
+    opset_version: Optional[int] = None,
+    extra: Optional[Dict[str, Any]] = None,
+) -> Path:
+    """Export ``model`` (eval mode) to ``path`` and write the sidecar ``<path>.json``.
+
+    Args:
+        model: a detectra meta-architecture in eval mode.
+        image: an example input, Tensor[C, H, W] (uint8 or float) in the model's input format, already resized.
+        path: output file (``.ts`` / ``.onnx`` / ``.pt2`` by convention).
+        format: one of `FORMATS`: "torchscript" (traced), "onnx" (TorchScript-based exporter, opset 17),
+            "onnx-dynamo" (torch.export-based exporter, opset >= 18) or "torch-export" (ExportedProgram).
+        dynamic: let the image height / width vary (TorchScript traces are always shape-generic).
+        opset_version: ONNX opset; default `STABLE_ONNX_OPSET_VERSION` / `DYNAMO_ONNX_OPSET_VERSION`.
+        extra: more json-able entries for the sidecar (class names, resize rule, ...).
+
+    Returns:
+        the sidecar's path.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"Unknown export format {format!r}; choose one of {', '.join(FORMATS)}.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = model.eval()
+    if format in ("torchscript", "onnx"):
+        traced, adapter = trace_model(model, image)
+        names = output_names(adapter.outputs_schema)
+        if format == "torchscript":
+            traced.save(str(path))
+        else:
+            opset_version = opset_version or STABLE_ONNX_OPSET_VERSION
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    traced, adapter.flattened_inputs, str(path), dynamo=False, opset_version=opset_version,
+                    input_names=["image"], output_names=names,
+                    dynamic_axes={"image": {1: "height", 2: "width"}} if dynamic else None,
+                )
+    else:
+        program, adapter = _export_program(model, image, dynamic)
+        names = output_names(adapter.outputs_schema)
+        if format == "torch-export":
+            torch.export.save(program, str(path))
+        else:
+            opset_version = opset_version or DYNAMO_ONNX_OPSET_VERSION
+            onnx_program = torch.onnx.export(
+                program, adapter.flattened_inputs, dynamo=True, opset_version=opset_version,
+                input_names=["image"], output_names=names, verbose=False,
+            )
+            onnx_program.save(str(path))
+    sidecar = {
+        "format": format,
+        "model_file": path.name,
+        "input": {"name": "image", "layout": "CHW", "dtype": str(image.dtype).replace("torch.", ""),
+                  "example_hw": list(image.shape[-2:]), "dynamic_hw": bool(dynamic or format == "torchscript")},
+        "outputs": names,
+        "outputs_schema": adapter.outputs_schema.to_dict(),
+        "opset_version": opset_version,
+        "torch_version": torch.__version__,
+        **deploy_meta(model),
+        **(extra or {}),
+    }
+    out = sidecar_path(path)
+    out.write_text(json.dumps(sidecar, indent=2))
+    return out
