@@ -49,6 +49,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log at INFO level")
     parser.add_argument("--precision", choices=["float32", "bfloat16", "float16"], default=None,
                         help="compute dtype (TEST.PRECISION; default: the config's, float32)")  # fmt: skip
+    parser.add_argument("--model", default="", metavar="FILE",
+                        help="run an exported model (.onnx / .pt2 / .ts from 'detectra export') instead of a "
+                             "config + weights")  # fmt: skip
     add_config_args(parser, opts=False)
     # the old spelling of the trailing overrides
     parser.add_argument("--opts", nargs="*", default=[], metavar="KEY VALUE", help=argparse.SUPPRESS)
@@ -129,14 +132,19 @@ def run(args: argparse.Namespace) -> int:
     output_dir_or_die(args)
     images, videos = _collect(args.inputs)
     tracker_cls = _tracker_class(args.track) if args.track else None
-    cfg = load_config(args)
-    weights_or_die(cfg)
-    if args.precision:
-        cfg.TEST.PRECISION = args.precision
     if args.batch_size < 1:
         raise CLIError("--batch-size must be >= 1.")
-    predictor = BatchPredictor(cfg, batch_size=args.batch_size, num_workers=0, show_progress=is_terminal())
-    metadata = prediction_metadata(cfg, getattr(args, "run", ""))
+    if args.model:  # an exported model carries its input format, resize rule and classes: no config
+        from detectra.cli.export import exported_predictor
+
+        predictor, metadata = exported_predictor(args.model, args.batch_size, is_terminal())
+    else:
+        cfg = load_config(args)
+        weights_or_die(cfg)
+        if args.precision:
+            cfg.TEST.PRECISION = args.precision
+        predictor = BatchPredictor(cfg, batch_size=args.batch_size, num_workers=0, show_progress=is_terminal())
+        metadata = prediction_metadata(cfg, getattr(args, "run", ""))
     os.makedirs(args.output, exist_ok=True)
     records: list[tuple[dict, dict]] = []
     used_names: set[str] = set()

@@ -141,8 +141,14 @@ def _main_worker(args: argparse.Namespace) -> Any:
     if args.eval_only:
         from detectra.checkpoint import DetectionCheckpointer
 
-        model = Trainer.build_model(cfg)
-        DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(cfg.MODEL.WEIGHTS, resume=args.resume)
+        from detectra.cli.export import check_resize_matches, exported_or_none
+
+        model = exported_or_none(args)  # detectra eval --model
+        if model is not None:
+            check_resize_matches(cfg, model)
+        else:
+            model = Trainer.build_model(cfg)
+            DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(cfg.MODEL.WEIGHTS, resume=args.resume)
         results = Trainer.test(cfg, model) if len(cfg.DATASETS.TEST) else {}
     else:
         trainer = Trainer(cfg)

@@ -43,6 +43,8 @@ class ExportedModel:
         self.sidecar: Dict[str, Any] = json.loads(meta_path.read_text())
         self.outputs_schema = schema_from_dict(self.sidecar["outputs_schema"])
         self.format = self.sidecar["format"]
+        # the graph takes the example's dtype (a .pt2 checks it): data loaders give uint8, predictors float32
+        self._dtype = getattr(torch, self.sidecar["input"]["dtype"])
         if self.path.suffix == ".onnx":
             self._run = self._onnxruntime(num_threads)
         elif self.format == "torch-export":
@@ -65,14 +67,9 @@ class ExportedModel:
             options.intra_op_num_threads = num_threads
         session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         input_name = session.get_inputs()[0].name
-        dtype = session.get_inputs()[0].type
 
         def run(image: torch.Tensor) -> Tuple[torch.Tensor, ...]:
             array = image.cpu().numpy()
-            if "uint8" in dtype:
-                array = array.astype(np.uint8)
-            elif "float" in dtype:
-                array = array.astype(np.float32)
             return tuple(torch.from_numpy(np.asarray(x)) for x in session.run(None, {input_name: array}))
 
         return run
@@ -80,7 +77,7 @@ class ExportedModel:
     def raw_outputs(self, image: torch.Tensor) -> Dict[str, Any]:
         """The graph's outputs for one image (Tensor[C, H, W]), rebuilt into structures at the network's
         resolution (before `postprocess_outputs`)."""
-        return self.outputs_schema(self._run(image))
+        return self.outputs_schema(self._run(image.to(self._dtype)))
 
     @torch.no_grad()
     def __call__(self, batched_inputs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

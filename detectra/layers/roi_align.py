@@ -7,6 +7,7 @@ from torchvision.ops import roi_align
 
 from .roi_align_forward import roi_align_separable_forward, use_separable_forward
 from .roi_align_grad import roi_align_separable_grad, use_separable_backward
+from .wrappers import is_exporting
 
 __all__ = ["ROIAlign", "roi_align"]
 
@@ -52,7 +53,10 @@ class ROIAlign(nn.Module):
         if rois.dtype in (torch.bfloat16, torch.float16):
             rois = rois.float()  # 8-11 mantissa bits would move box coordinates by pixels
         # CPU inference: dense products in the features' dtype where cheaper than torchvision's kernel
-        if use_separable_forward(input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio):
+        # (the choice reads the boxes: an exported graph keeps torchvision's op, which every format knows)
+        if not is_exporting() and use_separable_forward(
+            input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio
+        ):
             return roi_align_separable_forward(
                 input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio, self.aligned
             )
