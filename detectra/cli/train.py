@@ -58,6 +58,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true",
                         help="boxes training would repair or drop (NaN, empty, outside the image) are errors "
                              "(DATALOADER.STRICT_ANNOTATIONS True)")  # fmt: skip
+    parser.add_argument("--logger", nargs="+", choices=("wandb", "mlflow"), default=[], metavar="NAME",
+                        help="also log to wandb and/or mlflow (pip install 'detectra[wandb]' / '[mlflow]'; their "
+                             "environment variables apply, e.g. WANDB_MODE=offline, MLFLOW_TRACKING_URI)")  # fmt: skip
     parser.add_argument("--epochs", type=float, default=0, metavar="N",
                         help="train N passes over DATASETS.TRAIN: sets SOLVER.MAX_ITER from the number of images "
                              "and SOLVER.IMS_PER_BATCH, and scales SOLVER.STEPS with it")  # fmt: skip
@@ -68,11 +71,15 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _trainer_class():
+def _trainer_class(loggers: tuple[str, ...] = ()):
     from detectra.engine import DefaultTrainer
 
     class Trainer(DefaultTrainer):
-        """`DefaultTrainer` with the evaluator of each test dataset's type."""
+        """`DefaultTrainer` with the evaluator of each test dataset's type, and the experiment loggers asked for."""
+
+        def build_writers(self):
+            # the trackers go first: TensorBoard's writer drops the images it exported
+            return [*_tracker_writers(self.cfg, loggers), *super().build_writers()]
 
         @classmethod
         def build_evaluator(cls, cfg: Any, dataset_name: str, output_folder: str | None = None):
@@ -81,6 +88,22 @@ def _trainer_class():
             return build_evaluator(cfg, dataset_name, output_folder)
 
     return Trainer
+
+
+def _tracker_writers(cfg: Any, loggers: tuple[str, ...]) -> list:
+    """W&B / MLflow writers for the run: named after OUTPUT_DIR, with the full config."""
+    import yaml
+
+    from detectra.utils.experiment_loggers import MLflowWriter, WandbWriter
+
+    config = yaml.safe_load(cfg.dump())
+    name = os.path.basename(os.path.abspath(cfg.OUTPUT_DIR))
+    writers = []
+    if "wandb" in loggers:
+        writers.append(WandbWriter(name=name, config=config, dir=cfg.OUTPUT_DIR))
+    if "mlflow" in loggers:
+        writers.append(MLflowWriter(run_name=name, config=config))
+    return writers
 
 
 def setup(args: argparse.Namespace) -> Any:
@@ -137,7 +160,7 @@ def _main_worker(args: argparse.Namespace) -> Any:
     cfg = setup(args)
     if comm.is_main_process():
         save_registered_datasets(args, cfg.OUTPUT_DIR)
-    Trainer = _trainer_class()
+    Trainer = _trainer_class(tuple(getattr(args, "logger", ()) or ()))
     if args.eval_only:
         from detectra.checkpoint import DetectionCheckpointer
 
