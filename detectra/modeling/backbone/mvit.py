@@ -294,7 +294,7 @@ class MViT(Backbone):
         else:
             self.pos_embed = None
 
-        rates = [x.item() for x in torch.linspace(0, drop_path_rate, depth)]
+        rates = torch.linspace(0, drop_path_rate, depth, device="cpu").tolist()  # cpu: builds on "meta" too
         dim_out = embed_dim
         stride_kv = adaptive_kv_stride
         window_size = adaptive_window_size

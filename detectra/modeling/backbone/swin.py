@@ -439,7 +439,7 @@ class SwinTransformer(Backbone):
             nn.init.trunc_normal_(self.absolute_pos_embed, std=0.02)
         self.pos_drop = nn.Dropout(p=drop_rate)
 
-        rates = [x.item() for x in torch.linspace(0, drop_path_rate, sum(depths))]
+        rates = torch.linspace(0, drop_path_rate, sum(depths), device="cpu").tolist()  # cpu: builds on "meta" too
         self.layers = nn.ModuleList()
         for i in range(self.num_layers):
             self.layers.append(

@@ -258,7 +258,7 @@ class ViT(Backbone):
         else:
             self.pos_embed = None
 
-        rates = [x.item() for x in torch.linspace(0, drop_path_rate, depth)]
+        rates = torch.linspace(0, drop_path_rate, depth, device="cpu").tolist()  # cpu: builds on "meta" too
         self.blocks = nn.ModuleList(
             Block(
                 dim=embed_dim,
