@@ -57,9 +57,11 @@ class ROIAlign(nn.Module):
         if not is_exporting() and use_separable_forward(
             input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio
         ):
-            return roi_align_separable_forward(
-                input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio, self.aligned
-            )
+            # autocast off: the products run in the features' own dtype (autocast would make float32 ones bf16)
+            with torch.autocast(input.device.type, enabled=False):
+                return roi_align_separable_forward(
+                    input, rois, self._size_hw(), self.spatial_scale, self.sampling_ratio, self.aligned
+                )
         if out_dtype == torch.bfloat16:
             input = input.float()  # torchvision's CPU kernel has no bf16 path here; its boxes need float32 anyway
         # CPU training on small feature maps: same forward, a backward that is several times faster
