@@ -227,18 +227,24 @@ class Checkpointer:
                     + ", ".join(os.path.basename(p) for p in removed[:5])
                 )
         if resume and self.has_checkpoint():
-            return self.load(self.get_checkpoint_file())
+            # a resumed model must be the saved one: a shape that differs means the config changed since
+            return self.load(self.get_checkpoint_file(), strict=True)
         return self.load(path, checkpointables=[])
 
-    def load(self, path: str, checkpointables: Optional[list[str]] = None) -> dict[str, Any]:
+    def load(self, path: str, checkpointables: Optional[list[str]] = None, *, strict: bool = False) -> dict[str, Any]:
         """Load a checkpoint into the model and the named checkpointables.
 
         Args:
             path: a checkpoint file (or, for subclasses, a URL); "" or None: nothing is loaded.
             checkpointables: which checkpointables to restore; None means all of them.
+            strict: raise when model weights are missing from the checkpoint or have another shape (the weights
+                come from another config: class count, architecture) instead of logging them.
 
         Returns:
             The checkpoint's remaining entries.
+
+        Raises:
+            ValueError: with ``strict``, when the checkpoint does not fit the model.
         """
         if not path:
             self.logger.info("No checkpoint found. Initializing model from scratch")
@@ -257,6 +263,8 @@ class Checkpointer:
                 "expected {'model': state_dict, ...} or a bare state dict of tensors."
             )
         incompatible = self._load_model(checkpoint, source=local)
+        if strict and (incompatible.incorrect_shapes or incompatible.missing_keys):
+            raise ValueError(_mismatch_message(incompatible, local))
         if incompatible:
             self._log_incompatible_keys(incompatible, local)
         for key in self.checkpointables if checkpointables is None else checkpointables:
@@ -305,6 +313,26 @@ class Checkpointer:
             "values, unused keys are ignored, and wrong-shape keys are skipped (expected when, e.g., the number "
             "of classes differs):\n" + format_incompatible_keys(incompatible, shapes)
         )
+
+
+def _mismatch_message(incompatible: IncompatibleKeys, source: str) -> str:
+    parts = []
+    if incompatible.incorrect_shapes:
+        key, ckpt_shape, model_shape = sorted(incompatible.incorrect_shapes)[0]
+        parts.append(f"{len(incompatible.incorrect_shapes)} weight(s) have another shape (e.g. {key}: "
+                     f"{tuple(ckpt_shape)} in the checkpoint, {tuple(model_shape)} in the model)")  # fmt: skip
+        for key, ckpt_shape, model_shape in incompatible.incorrect_shapes:
+            if key.endswith("box_predictor.cls_score.weight"):  # K + 1 rows: the classes and background
+                parts.append(f"the checkpoint has {ckpt_shape[0] - 1} classes, the model "
+                             f"{model_shape[0] - 1} (MODEL.ROI_HEADS.NUM_CLASSES)")  # fmt: skip
+    if incompatible.missing_keys:
+        parts.append(f"{len(incompatible.missing_keys)} model weight(s) are not in it (e.g. "
+                     f"{', '.join(sorted(incompatible.missing_keys)[:3])})")  # fmt: skip
+    return (
+        f"Checkpoint '{source}' does not fit the model built from the config: {'; '.join(parts)}. The config is "
+        "not the one these weights were trained with (class count, architecture): use that run's config.yaml, "
+        "or train a new run in another folder."
+    )
 
 
 def _drop_tied_missing_keys(model: nn.Module, missing: list[str], loaded: set[str]) -> list[str]:

@@ -325,11 +325,12 @@ def save_registered_datasets(args: argparse.Namespace, output_dir: str) -> None:
         return
     from detectra.data import MetadataCatalog
 
+    from detectra.checkpoint.safe_io import atomic_write
+
     formats = getattr(args, "_format_entries", {})
     entries = {n: formats.get(n) or {"json_file": MetadataCatalog.get(n).json_file,
                                      "image_root": MetadataCatalog.get(n).image_root} for n in names}  # fmt: skip
-    with open(os.path.join(output_dir, DATASETS_FILE), "w") as f:
-        json.dump(entries, f, indent=2)
+    atomic_write(os.path.join(output_dir, DATASETS_FILE), lambda f: f.write(json.dumps(entries, indent=2).encode()))
 
 
 def register_saved_datasets(run_dir: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from typing import Iterator
 
 import numpy as np
@@ -27,7 +28,10 @@ from detectra.cli._common import (
     split_trailing_overrides,
     weights_or_die,
 )
+from detectra.cli._run_dir import load_weights_checked
 
+PROG = "detectra predict"
+_READ_CHUNK = 32  # images decoded ahead of the model (memory: 32 decoded images)
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
 
 
@@ -143,7 +147,10 @@ def run(args: argparse.Namespace) -> int:
         weights_or_die(cfg)
         if args.precision:
             cfg.TEST.PRECISION = args.precision
-        predictor = BatchPredictor(cfg, batch_size=args.batch_size, num_workers=0, show_progress=is_terminal())
+        no_weights = cfg.clone()
+        no_weights.MODEL.WEIGHTS = ""  # loaded below, refusing weights trained with another config
+        predictor = BatchPredictor(no_weights, batch_size=args.batch_size, num_workers=0, show_progress=is_terminal())
+        load_weights_checked(predictor.model, cfg.MODEL.WEIGHTS, args._config_path)
         metadata = prediction_metadata(cfg, getattr(args, "run", ""))
     os.makedirs(args.output, exist_ok=True)
     records: list[tuple[dict, dict]] = []
@@ -157,15 +164,25 @@ def run(args: argparse.Namespace) -> int:
         used_names.add(name)
         return name
 
-    for path, outputs in predictor(images):
-        image = read_image(path, format="RGB")
-        name = out_name(os.path.splitext(os.path.basename(path))[0])
-        info = {"id": len(records) + 1, "file_name": os.path.abspath(path), "height": image.shape[0],
-                "width": image.shape[1]}  # fmt: skip
-        records.append((info, outputs))
-        if not args.no_images:
-            ext = os.path.splitext(annotated_name(path))[1]  # JPEG in, JPEG out
-            draw_predictions(image, outputs, metadata, os.path.join(args.output, name + ext), args.threshold)
+    unreadable: list[str] = []
+    for start in range(0, len(images), _READ_CHUNK):
+        # Read here, once, so that a broken image is reported and skipped instead of stopping the others.
+        paths, rgb = [], []
+        for path in images[start : start + _READ_CHUNK]:
+            try:
+                rgb.append(read_image(path, format="RGB"))
+                paths.append(path)
+            except OSError as e:
+                unreadable.append(str(e).split(". ")[0])
+        bgr_images = [np.ascontiguousarray(x[:, :, ::-1]) for x in rgb]
+        for (_, outputs), path, image in zip(predictor(bgr_images), paths, rgb):
+            name = out_name(os.path.splitext(os.path.basename(path))[0])
+            info = {"id": len(records) + 1, "file_name": os.path.abspath(path), "height": image.shape[0],
+                    "width": image.shape[1]}  # fmt: skip
+            records.append((info, outputs))
+            if not args.no_images:
+                ext = os.path.splitext(annotated_name(path))[1]  # JPEG in, JPEG out
+                draw_predictions(image, outputs, metadata, os.path.join(args.output, name + ext), args.threshold)
     for video in videos:
         stem = out_name(os.path.splitext(os.path.basename(video))[0])
         frames = list(read_video_frames(video, args.video_stride, args.max_frames))
@@ -190,6 +207,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_images:
         print(f"Annotated images: {os.path.abspath(args.output)}/")
     print(f"COCO-format predictions: {os.path.abspath(json_path)}")
+    if unreadable:
+        for message in unreadable:
+            print(f"{PROG}: error: {message}", file=sys.stderr)
+        print(f"{PROG}: error: {len(unreadable)} of {len(images)} images could not be read (listed above); the "
+              "others were predicted. Re-export or remove the broken files.", file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 

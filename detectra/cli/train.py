@@ -28,6 +28,7 @@ from detectra.cli._common import (
     save_registered_datasets,
     weights_or_die,
 )
+from detectra.cli._run_dir import check_output_dir, clear_previous_run, load_weights_checked
 
 logger = logging.getLogger("detectra.cli")
 
@@ -55,6 +56,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                         help="score threshold of the annotated predictions (default 0.5)")  # fmt: skip
     add_hidden_alias(parser, "--vis-threshold", "threshold", type=float, metavar="S")  # the old spelling
     parser.add_argument("--no-plots", action="store_true", help="do not write plots")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run already in the output folder (its checkpoints and metrics) instead "
+                             "of refusing to start")  # fmt: skip
     parser.add_argument("--strict", action="store_true",
                         help="boxes training would repair or drop (NaN, empty, outside the image) are errors "
                              "(DATALOADER.STRICT_ANNOTATIONS True)")  # fmt: skip
@@ -107,7 +111,8 @@ def _tracker_writers(cfg: Any, loggers: tuple[str, ...]) -> list:
 
 
 def setup(args: argparse.Namespace) -> Any:
-    """The frozen config of ``args`` (checked), with OUTPUT_DIR created, logging and seeds set up."""
+    """The frozen config of ``args`` (checked), with logging and seeds set up; nothing is written into OUTPUT_DIR
+    yet (see ``start_output_dir``), so a run that fails while loading leaves the folder as it was."""
     from detectra.engine import default_setup
     from detectra.utils.logger import set_console_verbose
 
@@ -122,11 +127,13 @@ def setup(args: argparse.Namespace) -> Any:
         weights_or_die(cfg)
     elif getattr(args, "epochs", 0):
         epochs_to_iterations(cfg, args.epochs)
+    check_output_dir(cfg.OUTPUT_DIR, resume=args.resume, overwrite=getattr(args, "overwrite", False),
+                     eval_only=args.eval_only)  # fmt: skip
     cfg.freeze()
     # default_setup logs the config file's text: give it the resolved path of a model-zoo name
     setup_args = argparse.Namespace(**vars(args))
     setup_args.config_file = getattr(args, "_config_path", "")
-    default_setup(cfg, setup_args)
+    default_setup(cfg, setup_args, defer_files=True)
     return cfg
 
 
@@ -154,12 +161,11 @@ def epochs_to_iterations(cfg: Any, epochs: float) -> int:
 
 
 def _main_worker(args: argparse.Namespace) -> Any:
+    from detectra.engine.defaults import start_output_dir
     from detectra.utils import comm
 
     start = time.perf_counter()
     cfg = setup(args)
-    if comm.is_main_process():
-        save_registered_datasets(args, cfg.OUTPUT_DIR)
     Trainer = _trainer_class(tuple(getattr(args, "logger", ()) or ()))
     if args.eval_only:
         from detectra.checkpoint import DetectionCheckpointer
@@ -171,12 +177,25 @@ def _main_worker(args: argparse.Namespace) -> Any:
             check_resize_matches(cfg, model)
         else:
             model = Trainer.build_model(cfg)
-            DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(cfg.MODEL.WEIGHTS, resume=args.resume)
+            checkpointer = DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR)
+            if args.resume and checkpointer.has_checkpoint():
+                checkpointer.resume_or_load(cfg.MODEL.WEIGHTS, resume=True)
+            else:
+                load_weights_checked(model, cfg.MODEL.WEIGHTS, args._config_path)
+        start_output_dir(cfg, save_config=False)  # the results go next to the run's files, its config stays
         results = Trainer.test(cfg, model) if len(cfg.DATASETS.TEST) else {}
     else:
-        trainer = Trainer(cfg)
-        _store_classes(trainer, cfg)
+        trainer = Trainer(cfg)  # loads the model, the data and (below) the weights: every check happens here
+        classes = _store_classes(trainer, cfg)
         trainer.resume_or_load(resume=args.resume)
+        if comm.is_main_process() and getattr(args, "overwrite", False):
+            clear_previous_run(cfg.OUTPUT_DIR)
+        start_output_dir(cfg)
+        if comm.is_main_process():
+            from detectra.cli._classes import write_classes_file
+
+            save_registered_datasets(args, cfg.OUTPUT_DIR)
+            write_classes_file(cfg.OUTPUT_DIR, classes)
         try:
             trainer.train()
         except FloatingPointError as e:
@@ -189,15 +208,14 @@ def _main_worker(args: argparse.Namespace) -> Any:
     return results
 
 
-def _store_classes(trainer: Any, cfg: Any) -> None:
-    """Class names and the json's category ids of the training data: into every checkpoint and classes.json."""
-    from detectra.cli._classes import CHECKPOINT_KEY, ClassesState, dataset_classes, write_classes_file
-    from detectra.utils import comm
+def _store_classes(trainer: Any, cfg: Any) -> Any:
+    """Class names and the json's category ids of the training data, stored in every checkpoint; returned for
+    classes.json, which is written once the run starts writing."""
+    from detectra.cli._classes import CHECKPOINT_KEY, ClassesState, dataset_classes
 
     classes = dataset_classes(cfg.DATASETS.TRAIN[0]) if len(cfg.DATASETS.TRAIN) else None
     trainer.checkpointer.checkpointables[CHECKPOINT_KEY] = ClassesState(classes)
-    if comm.is_main_process():
-        write_classes_file(cfg.OUTPUT_DIR, classes)
+    return classes
 
 
 def divergence_message(cfg: Any, error: BaseException) -> str:

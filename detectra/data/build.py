@@ -24,6 +24,7 @@ from detectra.data.samplers import (
     TrainingSampler,
     repeat_factors_from_category_frequency,
 )
+from detectra.data.worker_errors import WorkerErrorsDataLoader
 from detectra.structures.boxes import BoxMode
 from detectra.utils import comm
 from detectra.utils.logger import VERBOSE_ONLY
@@ -465,7 +466,7 @@ def build_detection_test_loader(
             raise ValueError("An iterable dataset brings its own order: pass sampler=None.")
     elif sampler is None:
         sampler = InferenceSampler(len(dataset))
-    return torchdata.DataLoader(
+    return WorkerErrorsDataLoader(
         dataset,
         batch_size=batch_size,
         sampler=sampler,

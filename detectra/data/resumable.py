@@ -28,6 +28,7 @@ import torch
 import torch.utils.data as data
 
 from detectra.data.common import MapDataset, _NoneWarner, aspect_ratio_bucket
+from detectra.data.worker_errors import iterate_with_worker_errors
 from detectra.utils import comm
 
 __all__ = ["ResumableDataLoader", "sample_seed"]
@@ -256,7 +257,7 @@ class ResumableDataLoader:
             generation = self._generation
             buckets: list[list[tuple[int, int, Any]]] = [[], []]
             next_position = self._next_position
-            for position, index, item in self._make_loader():
+            for position, index, item in iterate_with_worker_errors(self._make_loader()):
                 next_position = max(next_position, position + 1)
                 if item is None:
                     self._warner.warn(index)
@@ -322,7 +323,7 @@ class NonResumableDataLoader:
         self.num_workers = loader.num_workers
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._loader)
+        return iterate_with_worker_errors(self._loader)
 
     def __len__(self) -> int:
         return len(self._loader)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import logging.handlers
 import os
 import sys
 import weakref
@@ -33,6 +34,7 @@ __all__ = [
     "default_argument_parser",
     "default_setup",
     "default_writers",
+    "start_output_dir",
 ]
 
 logger = logging.getLogger(__name__)
@@ -136,7 +138,7 @@ def _try_get_key(cfg: Any, *keys: str, default: Any = None) -> Any:
     return default
 
 
-def default_setup(cfg: Any, args: argparse.Namespace | None) -> None:
+def default_setup(cfg: Any, args: argparse.Namespace | None, *, defer_files: bool = False) -> None:
     """Common start of a training / evaluation script.
 
     Creates the output dir; sets up the loggers (console on rank 0, ``log.txt`` per rank); logs the rank,
@@ -146,13 +148,25 @@ def default_setup(cfg: Any, args: argparse.Namespace | None) -> None:
     Args:
         cfg: a `CfgNode` (or a LazyConfig with ``train.output_dir`` / ``train.seed``).
         args: the parsed command line (``default_argument_parser().parse_args()``).
+        defer_files: write nothing into the output dir yet: log records are kept in memory until
+            :func:`start_output_dir`, which a script calls once the model, weights and data have loaded, so a
+            run that fails before that leaves an existing output folder as it was.
     """
+    global _deferred_log
     output_dir = _try_get_key(cfg, "OUTPUT_DIR", "output_dir", "train.output_dir")
-    if comm.is_main_process() and output_dir:
+    if comm.is_main_process() and output_dir and not defer_files:
         os.makedirs(output_dir, exist_ok=True)
 
     rank = comm.get_rank()
-    log = setup_logger(output_dir, distributed_rank=rank)
+    log = setup_logger(None if defer_files else output_dir, distributed_rank=rank)
+    if _deferred_log is not None:  # an earlier deferred setup in this process that never started writing
+        log.removeHandler(_deferred_log)
+        _deferred_log = None
+    if defer_files:
+        _detach_log_files(log)
+        _deferred_log = logging.handlers.MemoryHandler(capacity=1_000_000, flushLevel=logging.CRITICAL + 1)
+        log.addHandler(_deferred_log)
+        log.setLevel(logging.DEBUG)  # setup_logger(None) is cached: a quiet command earlier may have raised it
 
     log.info(f"Rank of current process: {rank}. World size: {comm.get_world_size()}", extra=VERBOSE_ONLY)
     log.info("Environment info:\n" + collect_env_info(), extra=VERBOSE_ONLY)
@@ -162,18 +176,10 @@ def default_setup(cfg: Any, args: argparse.Namespace | None) -> None:
         with open(config_file) as f:
             log.info(f"Contents of args.config_file={config_file}:\n{f.read()}", extra=VERBOSE_ONLY)
 
-    if comm.is_main_process() and output_dir:
-        path = os.path.join(output_dir, "config.yaml")
-        if hasattr(cfg, "dump"):
-            text = cfg.dump()
-            log.info(f"Running with full config:\n{text}", extra=VERBOSE_ONLY)
-            with open(path, "w") as f:
-                f.write(text)
-        else:
-            from detectra.config import LazyConfig
-
-            LazyConfig.save(cfg, path)
-        log.info(f"Full config saved to {path}")
+    if hasattr(cfg, "dump"):
+        log.info(f"Running with full config:\n{cfg.dump()}", extra=VERBOSE_ONLY)
+    if comm.is_main_process() and output_dir and not defer_files:
+        _save_config(cfg, output_dir)
 
     seed = _try_get_key(cfg, "SEED", "train.seed", default=-1)
     # A different seed per rank: ranks must not draw the same augmentations / dropout masks.
@@ -183,6 +189,66 @@ def default_setup(cfg: Any, args: argparse.Namespace | None) -> None:
     if not (args is not None and getattr(args, "eval_only", False)):
         torch.backends.cudnn.benchmark = bool(_try_get_key(cfg, "CUDNN_BENCHMARK", "train.cudnn_benchmark",
                                                            default=False))  # fmt: skip
+
+
+# Log records kept in memory by default_setup(defer_files=True) until start_output_dir() writes them to log.txt.
+_deferred_log: logging.handlers.MemoryHandler | None = None
+
+
+def _detach_log_files(log: logging.Logger) -> None:
+    """Stop writing this process's log into the log.txt of runs it set up before (in one Python session, a new
+    run's records belong to its own folder only)."""
+    for handler in list(log.handlers):
+        name = getattr(getattr(handler, "stream", None), "name", None)
+        if isinstance(name, str) and os.path.isfile(name):
+            log.removeHandler(handler)
+
+
+def _save_config(cfg: Any, output_dir: str) -> None:
+    path = os.path.join(output_dir, "config.yaml")
+    if hasattr(cfg, "dump"):
+        from detectra.checkpoint.safe_io import atomic_write
+
+        text = cfg.dump()
+        atomic_write(path, lambda f: f.write(text.encode("utf-8")))  # never a half-written config next to weights
+    else:
+        from detectra.config import LazyConfig
+
+        LazyConfig.save(cfg, path)
+    logger.info(f"Full config saved to {path}")
+
+
+def start_output_dir(cfg: Any, *, save_config: bool = True) -> None:
+    """The moment a run starts writing into its output dir, after ``default_setup(cfg, args, defer_files=True)``.
+
+    Creates OUTPUT_DIR, starts ``log.txt`` with every record logged since ``default_setup``, and (rank 0, with
+    ``save_config``) saves ``config.yaml``.
+    """
+    global _deferred_log
+    output_dir = _try_get_key(cfg, "OUTPUT_DIR", "output_dir", "train.output_dir")
+    if not output_dir:
+        return
+    if comm.is_main_process():
+        os.makedirs(output_dir, exist_ok=True)
+    rank = comm.get_rank()
+    log_file = os.path.abspath(os.path.join(output_dir, "log.txt" + (f".rank{rank}" if rank else "")))
+
+    def file_handler() -> logging.Handler | None:
+        for handler in log.handlers:
+            if os.path.abspath(getattr(getattr(handler, "stream", None), "name", "") or ".") == log_file:
+                return handler
+        return None
+
+    log = setup_logger(output_dir, distributed_rank=rank, configure_stdout=False)
+    if file_handler() is None:  # cached call whose handler _detach_log_files removed: add it again
+        setup_logger.__wrapped__(output_dir, distributed_rank=rank, configure_stdout=False)
+    if _deferred_log is not None:
+        log.removeHandler(_deferred_log)
+        _deferred_log.setTarget(file_handler())
+        _deferred_log.flush()
+        _deferred_log = None
+    if save_config and comm.is_main_process():
+        _save_config(cfg, output_dir)
 
 
 def default_writers(
@@ -197,8 +263,7 @@ def default_writers(
         console: print the periodic metric lines on the console too (else only in log files, and on the console
             when it is verbose); False when a `TrainingProgress` bar shows the same numbers.
     """
-    os.makedirs(output_dir, exist_ok=True)
-    writers: list[EventWriter] = [
+    writers: list[EventWriter] = [  # they create their files at the first write
         CommonMetricPrinter(max_iter, progress_bar=progress_bar, console=console),
         JSONWriter(os.path.join(output_dir, "metrics.json")),
     ]

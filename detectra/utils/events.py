@@ -296,11 +296,13 @@ class JSONWriter(EventWriter):
 
     Smoothed scalars are written as their median over ``window_size``. The file is opened in append mode,
     so a resumed run continues the same ``metrics.json`` (iterations after the checkpoint appear twice;
-    readers should keep the last line of each iteration).
+    readers should keep the last line of each iteration). It is opened at the first write, so a run that fails
+    before its first iteration leaves no file behind.
     """
 
     def __init__(self, json_file: str | os.PathLike, window_size: int = 20) -> None:
-        self._file_handle = open(json_file, "a")
+        self._json_file = os.fspath(json_file)
+        self._file_handle: Any = None
         self._window_size = window_size
         self._last_write = -1
 
@@ -314,6 +316,9 @@ class JSONWriter(EventWriter):
         if not to_save:
             return
         self._last_write = max(to_save)
+        if self._file_handle is None:
+            os.makedirs(os.path.dirname(os.path.abspath(self._json_file)), exist_ok=True)
+            self._file_handle = open(self._json_file, "a")
         for itr in sorted(to_save):
             line = {"iteration": itr, **to_save[itr]}
             self._file_handle.write(json.dumps(line, sort_keys=True) + "\n")
@@ -324,7 +329,8 @@ class JSONWriter(EventWriter):
             pass
 
     def close(self) -> None:
-        self._file_handle.close()
+        if self._file_handle is not None:
+            self._file_handle.close()
 
 
 class TensorboardXWriter(EventWriter):

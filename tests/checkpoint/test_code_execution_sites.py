@@ -13,6 +13,8 @@ REVIEWED = {
         "weights_only=True: tensors and plain containers only",
     ("checkpoint/safe_io.py", "RestrictedUnpickler", "pickle.Unpickler"):
         "the restricted unpickler itself: find_class allows numpy arrays and containers only",
+    ("cli/_classes.py", "_checkpoint_classes", "torch.load"):
+        "weights_only=True (memory-mapped to read one entry): tensors and plain containers only",
     ("data/common.py", "NumpySerializedList.__getitem__", "pickle.loads"):
         "reads back records this process serialized itself into an in-memory buffer",
     ("data/resumable.py", "_WorkerItem.__reduce__", "pickle.loads"):
@@ -26,7 +28,7 @@ REVIEWED = {
         "a LazyConfig .py file is Python by design (as in Detectron2); YAML configs are never executed",
     ("config/lazy.py", "_patch_import", "builtins.__import__"):
         "lets .py LazyConfig files import other config files relatively, only while one is executed",
-    ("utils/plots.py", "plot_pr_curves", "np.load"):
+    ("utils/plots.py", "pr_curves", "np.load"):
         "np.load's allow_pickle is False by default: arrays only",
 }
 

@@ -55,12 +55,20 @@ def test_default_setup_writes_config_logs_and_seeds(tmp_path):
 
 
 def test_default_writers(tmp_path):
-    writers = default_writers(str(tmp_path), max_iter=50)
+    from detectra.utils.events import EventStorage
+
+    out = tmp_path / "run"
+    writers = default_writers(str(out), max_iter=50)
     assert [type(w) for w in writers] == [CommonMetricPrinter, JSONWriter, TensorboardXWriter]
     assert writers[0]._max_iter == 50
+    assert not out.exists()  # nothing is written before the first write: a run failing at start leaves no files
+    with EventStorage(0) as storage:
+        storage.put_scalar("loss", 1.5)
+        for w in writers[1:]:
+            w.write()
     for w in writers:
         w.close()
-    assert os.path.isfile(tmp_path / "metrics.json")
+    assert os.path.isfile(out / "metrics.json") and any(f.startswith("events.out") for f in os.listdir(out))
 
 
 def test_auto_scale_workers():
