@@ -7,9 +7,10 @@ URL's path, so a file copied there by hand is used without any network access.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-import shutil
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -97,7 +98,12 @@ PathManager.register_handler(ModelCatalogHandler())
 
 
 def resolve_url(path: str) -> str:
-    """Expand ``detectron2://`` and ``catalog://`` names to https URLs; other strings are returned unchanged."""
+    """Expand ``detectron2://``, ``catalog://`` and ``torchvision://`` names to https URLs; other strings are
+    returned unchanged."""
+    if path.startswith("torchvision://"):
+        from detectra.checkpoint.torchvision_loading import torchvision_weights_url
+
+        return torchvision_weights_url(path)
     if path.startswith("detectron2://"):
         return D2_PREFIX + path[len("detectron2://") :]
     if path.startswith("catalog://"):
@@ -120,21 +126,48 @@ def cached_path(url: str) -> str:
 
 
 def download(url: str, dest: str, *, timeout: float = 60.0) -> str:
-    """Download ``url`` to ``dest`` atomically (a partial download never appears at ``dest``).
+    """Download ``url`` to ``dest`` atomically (a partial download never appears at ``dest``). A file name that
+    carries a SHA-256 prefix (torch.hub's ``resnet50-0676ba61.pth``) is checked against it.
 
     Raises:
-        RuntimeError: the download failed (e.g. offline); it names the URL and where to put the file by hand.
+        RuntimeError: the download failed (e.g. offline; it names the URL and where to put the file by hand), or
+            its content does not match the hash in its name.
     """
     logger.info(f"Downloading {url} to {dest} ...")
+    expected = _hash_prefix(url)
+
+    def copy_and_check(response, f) -> None:
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: response.read(1 << 20), b""):
+            digest.update(chunk)
+            f.write(chunk)
+        if expected and not digest.hexdigest().startswith(expected):
+            # raised inside atomic_write: the file never appears at dest
+            raise _HashMismatch(f"'{url}' downloaded with SHA-256 {digest.hexdigest()[:len(expected)]}..., not the "
+                                f"{expected}... its name promises: a corrupted or tampered download. Try again, or "
+                                f"copy a good file to '{dest}'.")  # fmt: skip
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            atomic_write(dest, lambda f: shutil.copyfileobj(response, f))
+            atomic_write(dest, lambda f: copy_and_check(response, f))
+    except _HashMismatch as e:
+        raise RuntimeError(str(e)) from None
     except (urllib.error.URLError, OSError, ValueError) as e:
         raise RuntimeError(
             f"Could not download '{url}' ({e}). Without network access, download it on another machine and copy "
             f"it to '{dest}' (the cache folder is set by $DETECTRA_CACHE, now '{get_cache_dir()}')."
         ) from e
     return dest
+
+
+class _HashMismatch(Exception):
+    pass
+
+
+def _hash_prefix(url: str) -> str | None:
+    """The SHA-256 prefix a file name carries by torch.hub's convention (``resnet50-0676ba61.pth``), if any."""
+    match = re.search(r"-([0-9a-f]{8,})\.[a-z]+$", urllib.parse.urlparse(url).path)
+    return match.group(1) if match else None
 
 
 def get_local_path(path: str) -> str:

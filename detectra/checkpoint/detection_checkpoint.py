@@ -4,6 +4,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any, Optional
 
+import torch
 from torch import nn
 
 from detectra.checkpoint.c2_model_loading import align_and_update_state_dicts
@@ -47,7 +48,25 @@ class DetectionCheckpointer(Checkpointer):
                 queries = urllib.parse.parse_qs(parsed.query)
                 self._heuristics_requested = queries.get("matching_heuristics", ["False"]) == ["True"]
                 path = parsed._replace(query="").geturl()
+        if path.startswith("torchvision://"):
+            self._check_torchvision_input(path)
         return super().load(path, *args, **kwargs)
+
+    def _check_torchvision_input(self, path: str) -> None:
+        """torchvision's ImageNet weights expect its RGB mean / std; say so when the model normalises otherwise."""
+        from detectra.checkpoint.torchvision_loading import TORCHVISION_INPUT
+
+        mean, std = getattr(self.model, "pixel_mean", None), getattr(self.model, "pixel_std", None)
+        if mean is None or std is None:
+            return
+        want_mean, want_std = TORCHVISION_INPUT["MODEL.PIXEL_MEAN"], TORCHVISION_INPUT["MODEL.PIXEL_STD"]
+        if not (torch.allclose(mean.flatten().cpu(), torch.tensor(want_mean), atol=1e-3)
+                and torch.allclose(std.flatten().cpu(), torch.tensor(want_std), atol=1e-3)):  # fmt: skip
+            self.logger.warning(
+                f"{path}: the model normalises with PIXEL_MEAN {mean.flatten().tolist()} / PIXEL_STD "
+                f"{std.flatten().tolist()}, but torchvision's ImageNet weights expect RGB input with MODEL.PIXEL_MEAN "
+                f"{want_mean}, MODEL.PIXEL_STD {want_std}, INPUT.FORMAT RGB and MODEL.RESNETS.STRIDE_IN_1X1 False; "
+                "set those in the config (the detectra command does it by itself).")  # fmt: skip
 
     def _get_local_path(self, path: str) -> str:
         return get_local_path(path)

@@ -231,6 +231,13 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
     register_shortcut_datasets(cfg, args)
     cfg.merge_from_list(opts)
     _fix_device(cfg)
+    if str(cfg.MODEL.WEIGHTS).startswith("torchvision://"):
+        from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
+
+        changed = apply_torchvision_preprocessing(cfg, keep=opts[::2])
+        if changed:
+            logger.warning(f"MODEL.WEIGHTS {cfg.MODEL.WEIGHTS}: set {', '.join(changed)} to what torchvision's "
+                           "ImageNet weights expect (RGB input, torchvision's mean / std).")  # fmt: skip
     return cfg
 
 

@@ -30,6 +30,8 @@ REVIEWED = {
         "lets .py LazyConfig files import other config files relatively, only while one is executed",
     ("utils/plots.py", "pr_curves", "np.load"):
         "np.load's allow_pickle is False by default: arrays only",
+    ("cli/_classes.py", "_checkpoint_classes", "torch.load"):
+        "weights_only=True (memory-mapped, to read only the 'classes' entry): tensors and plain containers only",
 }
 
 # Calls that execute code or unpickle: bare names, and attribute calls on these modules.
