@@ -196,6 +196,25 @@ def test_vit_optimizer_groups_from_the_zoo_config():
     assert by_param[id(net.blocks[0].norm1.weight)]["weight_decay"] == 0.0
 
 
+@pytest.mark.parametrize("arch", ["swin", "mvit"])
+def test_swin_and_mvit_checkpointing_keep_gradients(arch):
+    x = torch.randn(2, 3, 64, 64)
+    grads = []
+    for use_ckpt in (False, True):
+        torch.manual_seed(0)
+        if arch == "swin":
+            net = SwinTransformer(embed_dim=8, depths=(2, 2), num_heads=(1, 2), window_size=3, out_indices=(0, 1),
+                                  drop_path_rate=0.2, use_checkpoint=use_ckpt)  # fmt: skip
+        else:
+            net = MViT(img_size=64, embed_dim=8, depth=4, last_block_indexes=(0, 1, 2, 3), adaptive_window_size=8,
+                       drop_path_rate=0.2, use_act_checkpoint=use_ckpt)  # fmt: skip
+        torch.manual_seed(1)
+        sum(f.square().mean() for f in net.train()(x).values()).backward()
+        grads.append({n: p.grad for n, p in net.named_parameters()})
+    for n, g in grads[0].items():
+        assert torch.allclose(g, grads[1][n], rtol=1e-5, atol=1e-7), n
+
+
 def _vit_b(use_act_checkpoint: bool) -> ViT:
     torch.manual_seed(0)
     return ViT(

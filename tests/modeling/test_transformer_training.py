@@ -5,10 +5,8 @@ under a second: the same classes, wiring, LayerNorm heads and square padding as 
 """
 import math
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from detectra import model_zoo
 from detectra.config import instantiate
@@ -16,6 +14,8 @@ from detectra.data.dataset_mapper import DatasetMapper
 from detectra.layers import ShapeSpec
 from detectra.structures import BoxMode
 from detectra.utils.events import EventStorage
+
+from .modeling_testing import write_image
 
 CONFIGS = {
     "vitdet": "ViTDet/COCO/mask_rcnn_vitdet_b_100ep.py",
@@ -57,15 +57,6 @@ def tiny_model_config(arch: str):
     return cfg
 
 
-def _image(path, h: int, w: int, seed: int) -> str:
-    rng = np.random.default_rng(seed)
-    img = rng.integers(0, 60, size=(h, w, 3), dtype=np.uint8)
-    img[10:60, 20:90] = (200, 40, 40)
-    img[h - 50 : h - 10, w - 70 : w - 20] = (40, 200, 40)
-    Image.fromarray(img).save(path)
-    return str(path)
-
-
 def _batch(tmp_path, with_gt: bool):
     """Two images (96x128, 112x96) through the real DatasetMapper, with boxes + polygon masks or none."""
     mapper = DatasetMapper(is_train=True, augmentations=[], image_format="RGB", use_instance_mask=True)
@@ -79,7 +70,7 @@ def _batch(tmp_path, with_gt: bool):
             }
             for c, b in enumerate(boxes)
         ]  # fmt: skip
-        file_name = _image(tmp_path / f"img{i}.png", h, w, seed=i)
+        file_name = write_image(tmp_path / f"img{i}.png", h, w, seed=i)
         batch.append(mapper({"file_name": file_name, "height": h, "width": w, "image_id": i, "annotations": annos}))
     return batch
 
