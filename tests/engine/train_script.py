@@ -34,7 +34,46 @@ def main(args):
         )
     if args.grad_file:
         trainer.register_hooks([_GradDump(args.grad_file)])
+    if args.die_in_save:
+        _die_in_save(*args.die_in_save.split(":"))
     trainer.train()
+
+
+def _die_in_save(nth, phase):
+    """SIGKILL this process during its ``nth`` checkpoint save, at ``phase``: "model" (half of the .pth written),
+    "tag" (the .pth in place, last_checkpoint not yet updated) or "last" (half of last_checkpoint written)."""
+    import torch
+
+    from detectra.checkpoint import checkpointer as ckpt_module
+
+    nth, count = int(nth), [0]
+    real_save, real_atomic_write, real_tag = torch.save, ckpt_module.atomic_write, ckpt_module.Checkpointer.tag_last_checkpoint
+
+    def die():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def save(obj, f, *a, **k):
+        count[0] += 1
+        if count[0] == nth and phase == "model":
+            real_save(obj, f, *a, **k)
+            f.truncate(f.tell() // 2)
+            f.flush()
+            die()
+        return real_save(obj, f, *a, **k)
+
+    def tag(self, name):
+        if count[0] == nth and phase == "tag":
+            die()
+        return real_tag(self, name)
+
+    def atomic_write(path, write):
+        if count[0] == nth and phase == "last":
+            return real_atomic_write(path, lambda f: (f.write(b"model_"), f.flush(), die()))
+        return real_atomic_write(path, write)
+
+    torch.save = save
+    ckpt_module.Checkpointer.tag_last_checkpoint = tag
+    ckpt_module.atomic_write = atomic_write
 
 
 def _real_detector_setup(args):
@@ -87,6 +126,7 @@ if __name__ == "__main__":
     parser.add_argument("--max-iter", type=int, default=10)
     parser.add_argument("--grad-file", default="")
     parser.add_argument("--deterministic", action="store_true", help="no BN / dropout / augmentation")
+    parser.add_argument("--die-in-save", default="", metavar="N:PHASE", help="SIGKILL during the N-th save")
     parser.add_argument("--shapes-dir", default="", help="train the shapes Faster R-CNN on this generated dataset")
     args = parser.parse_args()
     launch(main, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
