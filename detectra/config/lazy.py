@@ -28,10 +28,10 @@ import uuid
 from typing import Any, Callable, Iterator, Union
 
 import yaml
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf, SCMode
 
 from .instantiate import dump_target, locate, to_detectra_name
-from .lazy_yaml import load_lazy_yaml
+from .lazy_yaml import dump_lazy_yaml, load_lazy_yaml, unloadable_values
 
 __all__ = ["LazyCall", "LazyConfig"]
 
@@ -213,10 +213,16 @@ class LazyConfig:
 
     @staticmethod
     def save(cfg: Any, filename: Union[str, os.PathLike]) -> None:
-        """Save a config as YAML; callable ``_target_`` values are written as dotted import paths.
+        """Save a config as YAML in Detectron2's form, which :meth:`load` reads back.
 
-        A config holding objects YAML cannot represent (a lambda, a tensor) is also pickled to ``filename + ".pkl"``
-        where possible, and a warning says so.
+        ``_target_`` callables are written as dotted import paths; other classes and functions as
+        ``!!python/name:``, ``functools.partial`` objects and ``ShapeSpec`` (and the other config dataclasses) with
+        PyYAML's Python tags, as Detectron2 does (see :func:`~detectra.config.lazy_yaml.dump_lazy_yaml`).
+
+        A value that :meth:`load` would refuse (a lambda, a local function, a function outside detectra / torch /
+        torchvision, an arbitrary object) does not stop the save, as in Detectron2: the YAML still shows it (as
+        ``!object '<repr>'`` when it has no tag form), a warning names its key and why, and the config is also
+        pickled to ``filename + ".pkl"`` where possible.
         """
         filename = os.fspath(filename)
         try:
@@ -225,16 +231,20 @@ class LazyConfig:
             pass
         else:
             _visit_dict_configs(cfg, _replace_target_by_name)
-        container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
-        try:
-            dumped = yaml.safe_dump(container, default_flow_style=None, allow_unicode=True, width=9999)
-        except yaml.YAMLError as e:
+        # INSTANTIATE: structured configs (ShapeSpec) stay dataclass objects, written with their tag.
+        container = OmegaConf.to_container(
+            cfg, resolve=False, enum_to_str=True, structured_config_mode=SCMode.INSTANTIATE
+        )
+        dumped = dump_lazy_yaml(container)
+        unloadable = unloadable_values(container)
+        if unloadable:
+            listed = "; ".join(f"{key}: {why}" for key, why in unloadable)
             logger.warning(
-                "Config holds objects that YAML cannot represent (%s): %s shows them as !object tags and cannot be "
-                "loaded back; a pickle is written to %s.pkl where possible.", e, filename, filename
-            )
-            dumped = yaml.dump(
-                container, Dumper=_ReadableDumper, default_flow_style=None, allow_unicode=True, width=9999
+                "%s cannot be loaded back by LazyConfig.load, which builds only classes and functions of detectra, "
+                "torch and torchvision, functools.partial of them and detectra's config dataclasses: %s. Replace "
+                "these values (e.g. with a module-level function of your package named as a LazyCall _target_ "
+                "string) to make the YAML loadable; a pickle of the config is written to %s.pkl where possible.",
+                filename, listed, filename,
             )
             try:
                 pickled = pickle.dumps(cfg)  # in memory first: a failure must not leave a truncated file
@@ -327,15 +337,6 @@ def _py_expression(obj: Any) -> str:
     if isinstance(obj, tuple):
         return "(" + ", ".join(_py_expression(x) for x in obj) + ("," if len(obj) == 1 else "") + ")"
     return repr(obj)
-
-
-class _ReadableDumper(yaml.SafeDumper):
-    """Safe YAML, plus ``!object '<repr>'`` for any other object, so that a dump never fails."""
-
-
-_ReadableDumper.add_multi_representer(
-    object, lambda dumper, data: dumper.represent_scalar("!object", repr(data))
-)
 
 
 def _replace_target_by_name(node: DictConfig) -> None:

@@ -14,6 +14,9 @@ loader accepts exactly the tags such files contain, and only for trusted code:
 
 Any other tag (``!!python/object/apply:os.system``, ``!!python/module:``, an unknown local tag) raises
 :class:`UnsafeYAMLTagError`, naming the tag, the file and the line, before anything it names is imported or called.
+
+:func:`dump_lazy_yaml` writes the same tags, as Detectron2's ``LazyConfig.save`` does (with the objects' real import
+paths, ``detectra.…`` / ``torch.…``), and :func:`unloadable_values` lists the values the loader would not give back.
 """
 from __future__ import annotations
 
@@ -26,11 +29,14 @@ import yaml
 
 from .instantiate import locate, to_detectra_name
 
-__all__ = ["UnsafeYAMLTagError", "load_lazy_yaml"]
+__all__ = ["UnsafeYAMLTagError", "dump_lazy_yaml", "load_lazy_yaml", "unloadable_values"]
 
 _PY = "tag:yaml.org,2002:python/"
 # Roots whose names a config may refer to: importing or naming them runs only code that detectra already trusts.
 _ALLOWED_ROOTS = ("detectra", "torch", "torchvision")
+# What LazyConfig.save writes, with the repr, for a value that has no YAML form (a lambda, an arbitrary object).
+_UNSAVED_TAG = "!object"
+_NAMED_TYPES = (type, types.FunctionType, types.BuiltinFunctionType)
 
 
 class UnsafeYAMLTagError(yaml.constructor.ConstructorError):
@@ -41,6 +47,15 @@ def _in_allowed_root(module_name: str) -> bool:
     return any(module_name == root or module_name.startswith(root + ".") for root in _ALLOWED_ROOTS)
 
 
+def _is_allowed_name(name: str) -> bool:
+    """Whether the dotted path ``name`` is public and inside the allowed packages (checked before importing it)."""
+    return _in_allowed_root(name) and all(p and not p.startswith("_") for p in name.split("."))
+
+
+def _is_config_dataclass(cls: Any) -> bool:
+    return isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__.startswith("detectra.")
+
+
 class _LazyConfigLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` plus the Python tags of Detectron2's LazyConfig files, restricted to trusted names."""
 
@@ -48,7 +63,7 @@ class _LazyConfigLoader(yaml.SafeLoader):
         mark = node.start_mark
         where = f"{mark.name}, line {mark.line + 1}" if mark is not None else "<unknown position>"
         tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
-        if missing:  # an allowed name that this detectra lacks: not a safety matter
+        if missing:  # not a safety matter: an allowed name that this detectra lacks, or a value save could not write
             return UnsafeYAMLTagError(None, None, f"LazyConfig YAML tag {tag} at {where} cannot be loaded: {why}.")
         return UnsafeYAMLTagError(
             None,
@@ -63,8 +78,7 @@ class _LazyConfigLoader(yaml.SafeLoader):
     def _resolve(self, name: str, node: yaml.Node) -> Any:
         """The object at dotted path ``name``, if it lives in an allowed package; refuse anything else."""
         name = to_detectra_name(name)
-        parts = name.split(".")
-        if not _in_allowed_root(name) or any(not p or p.startswith("_") for p in parts):
+        if not _is_allowed_name(name):
             raise self._refuse(node, f"'{name}' is not a public name inside {', '.join(_ALLOWED_ROOTS)}")
         try:
             obj = locate(name)  # imports only modules under the allowed roots: the name starts with one
@@ -115,7 +129,7 @@ class _LazyConfigLoader(yaml.SafeLoader):
 
     def _config_dataclass(self, suffix: str, node: yaml.Node) -> type:
         cls = self._resolve(suffix, node)
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__.startswith("detectra.")):
+        if not _is_config_dataclass(cls):
             raise self._refuse(node, f"'{suffix}' is not one of detectra's config dataclasses")
         return cls
 
@@ -142,6 +156,14 @@ class _LazyConfigLoader(yaml.SafeLoader):
         return self._build(cls, list(value.get("args") or []), dict(value.get("kwds") or {}), node)
 
     def construct_refused(self, node: yaml.Node) -> Any:
+        if node.tag == _UNSAVED_TAG:
+            raise self._refuse(
+                node,
+                "LazyConfig.save marks with it a value that has no YAML form (only its repr is kept); load the "
+                "pickle it wrote next to this file instead (the file name plus '.pkl'), if you trust it, or replace "
+                "the value in the config",
+                missing=True,
+            )
         raise self._refuse(node, "the tag is not one that LazyConfig files use")
 
     def construct_refused_multi(self, suffix: str, node: yaml.Node) -> Any:
@@ -176,3 +198,103 @@ def load_lazy_yaml(stream: Union[str, IO[str]]) -> Any:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def _import_path(obj: Any) -> Union[str, None]:
+    """``module.qualname`` of a class or function, or None for a lambda or a local one (no import path)."""
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname:
+        return None
+    return f"{module}.{qualname}"
+
+
+class _LazyConfigDumper(yaml.SafeDumper):
+    """``yaml.SafeDumper`` writing classes, functions, ``functools.partial`` and dataclasses with Detectron2's tags."""
+
+    def represent_name(self, data: Any) -> yaml.Node:
+        path = _import_path(data)
+        if path is None:
+            return self.represent_unsaved(data)
+        return self.represent_scalar(f"{_PY}name:{path}", "")
+
+    def represent_partial(self, data: functools.partial) -> yaml.Node:
+        # PyYAML's rendering of partial.__reduce__(), which is what Detectron2's files hold.
+        state = (data.func, data.args, data.keywords, data.__dict__ or None)
+        return self.represent_mapping(f"{_PY}object/apply:functools.partial", {"args": [data.func], "state": state})
+
+    def represent_tuple(self, data: tuple) -> yaml.Node:
+        return self.represent_sequence(f"{_PY}tuple", data)
+
+    def represent_object(self, data: Any) -> yaml.Node:
+        if dataclasses.is_dataclass(data) and not isinstance(data, type) and _import_path(type(data)):
+            fields = {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
+            return self.represent_mapping(f"{_PY}object:{_import_path(type(data))}", fields)
+        return self.represent_unsaved(data)
+
+    def represent_unsaved(self, data: Any) -> yaml.Node:
+        return self.represent_scalar(_UNSAVED_TAG, repr(data))
+
+
+_LazyConfigDumper.add_multi_representer(type, _LazyConfigDumper.represent_name)
+_LazyConfigDumper.add_representer(types.FunctionType, _LazyConfigDumper.represent_name)
+_LazyConfigDumper.add_representer(types.BuiltinFunctionType, _LazyConfigDumper.represent_name)
+_LazyConfigDumper.add_representer(functools.partial, _LazyConfigDumper.represent_partial)
+_LazyConfigDumper.add_representer(tuple, _LazyConfigDumper.represent_tuple)
+_LazyConfigDumper.add_multi_representer(object, _LazyConfigDumper.represent_object)
+
+
+def dump_lazy_yaml(data: Any) -> str:
+    """Write plain data (``OmegaConf.to_container`` of a config) as LazyConfig YAML, in Detectron2's form.
+
+    Classes and functions become ``!!python/name:module.qualname ''``, ``functools.partial`` objects
+    ``!!python/object/apply:functools.partial``, dataclass instances (``ShapeSpec``) ``!!python/object:Class {...}``
+    and tuples ``!!python/tuple``. A value with no such form (a lambda, an arbitrary object) is written as
+    ``!object '<repr>'``, for reading only: :func:`unloadable_values` names it.
+    """
+    return yaml.dump(data, Dumper=_LazyConfigDumper, default_flow_style=None, allow_unicode=True, width=9999)
+
+
+def _why_unloadable(value: Any) -> Union[str, None]:
+    """Why :func:`load_lazy_yaml` would not give back ``value`` as :func:`dump_lazy_yaml` writes it, or None."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None
+    if isinstance(value, (list, tuple)):
+        return next(filter(None, map(_why_unloadable, value)), None)
+    if isinstance(value, dict):
+        return next(filter(None, map(_why_unloadable, value.values())), None)
+    if type(value) is functools.partial:
+        return _why_unloadable([value.func, value.args, value.keywords]) or _why_unloadable(value.__dict__)
+    if isinstance(value, _NAMED_TYPES):
+        path = _import_path(value)
+        if path is None:
+            return f"{value!r} is a lambda or a local function or class, which has no import path"
+        if not _is_allowed_name(path):
+            roots = ", ".join(_ALLOWED_ROOTS)
+            return f"{path} is not a public name in {roots}, the only packages LazyConfig.load imports from"
+        try:
+            found = locate(path)
+        except ImportError:
+            found = None
+        return None if found is value else f"{path} does not import back as the same object"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not _is_config_dataclass(type(value)):
+            name = type(value).__qualname__
+            return f"{name} is not one of detectra's config dataclasses, the only objects LazyConfig.load builds"
+        return _why_unloadable([getattr(value, f.name) for f in dataclasses.fields(value)])
+    return f"a {type(value).__module__}.{type(value).__qualname__} object has no YAML form"
+
+
+def unloadable_values(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """The values of ``data`` (dicts and lists of values) that :func:`load_lazy_yaml` would not read back.
+
+    Returns:
+        ``(key path, reason)`` pairs, e.g. ``("model.norm", "<function <lambda> ...> is a lambda ...")``.
+    """
+    if isinstance(data, dict):
+        items = [(f"{prefix}.{k}" if prefix else str(k), v) for k, v in data.items()]
+    elif isinstance(data, list):
+        items = [(f"{prefix}[{i}]", v) for i, v in enumerate(data)]
+    else:
+        why = _why_unloadable(data)
+        return [(prefix, why)] if why else []
+    return [problem for path, value in items for problem in unloadable_values(value, path)]

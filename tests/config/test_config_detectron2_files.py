@@ -70,9 +70,10 @@ def test_saved_yaml_naming_detectron2_targets_builds_detectra_classes(tmp_path):
         original, rebuilt = instantiate(cfg.model), instantiate(loaded.model)
     assert type(rebuilt) is type(original)
     assert [(n, p.shape) for n, p in rebuilt.named_parameters()] == [(n, p.shape) for n, p in original.named_parameters()]
-    # save -> load -> save is stable
+    # save -> load -> save is stable: _target_ strings stay as loaded, objects (ShapeSpec) get their real path
     LazyConfig.save(loaded, tmp_path / "again.yaml")
-    assert (tmp_path / "again.yaml").read_text() == (tmp_path / "d2.yaml").read_text()
+    again = (tmp_path / "again.yaml").read_text()
+    assert "_target_: detectron2.modeling.RetinaNet" in again and again.replace("detectron2.", "detectra.") == ours
 
 
 def test_fvcore_schedulers_are_accepted_where_detectra_ones_are():

@@ -112,7 +112,7 @@ def test_hostile_apply_tag_is_refused_without_running(tmp_path: Path) -> None:
         ("!!python/module:os ''", "not one that LazyConfig files use"),
         ("!!python/object:detectra.config.LazyConfig {}", "config dataclasses"),
         ("!!python/object:detectron2.layers.ShapeSpec {channels: 3, depth: 2}", "cannot build ShapeSpec"),
-        ("!object 'Foo()'", "not one that LazyConfig files use"),
+        ("!object 'Foo()'", "load the pickle it wrote next to this file"),  # what LazyConfig.save could not write
     ],
 )
 def test_refused_tags_name_the_tag_and_line(tmp_path: Path, value: str, why: str) -> None:
