@@ -201,11 +201,16 @@ def load_lazy_yaml(stream: Union[str, IO[str]]) -> Any:
 
 
 def _import_path(obj: Any) -> Union[str, None]:
-    """``module.qualname`` of a class or function, or None for a lambda or a local one (no import path)."""
+    """``module.qualname`` of a class or function, or None where that does not import ``obj`` (a lambda, a local
+    function, a class defined in a config file)."""
     module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
     if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname:
         return None
-    return f"{module}.{qualname}"
+    path = f"{module}.{qualname}"
+    try:
+        return path if locate(path) is obj else None
+    except Exception:  # noqa: BLE001 (importing a user's module may fail in any way: then it has no import path)
+        return None
 
 
 class _LazyConfigDumper(yaml.SafeDumper):
@@ -267,15 +272,11 @@ def _why_unloadable(value: Any) -> Union[str, None]:
     if isinstance(value, _NAMED_TYPES):
         path = _import_path(value)
         if path is None:
-            return f"{value!r} is a lambda or a local function or class, which has no import path"
+            return f"{value!r} has no import path (a lambda, a local function, a class defined in a config file)"
         if not _is_allowed_name(path):
             roots = ", ".join(_ALLOWED_ROOTS)
             return f"{path} is not a public name in {roots}, the only packages LazyConfig.load imports from"
-        try:
-            found = locate(path)
-        except ImportError:
-            found = None
-        return None if found is value else f"{path} does not import back as the same object"
+        return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if not _is_config_dataclass(type(value)):
             name = type(value).__qualname__
