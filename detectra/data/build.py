@@ -382,7 +382,18 @@ def _train_loader_from_config(cfg: Any, mapper: Optional[Callable] = None, *, da
         "aspect_ratio_grouping": cfg.DATALOADER.ASPECT_RATIO_GROUPING,
         "num_workers": cfg.DATALOADER.NUM_WORKERS,
         "persistent_workers": bool(cfg.DATALOADER.get("PERSISTENT_WORKERS", False)),
+        # page-locked batches for a CUDA model: the trainer's host-to-device copies then run asynchronously
+        "pin_memory": _model_on_cuda(cfg),
     }
+
+
+def _model_on_cuda(cfg: Any) -> bool:
+    from detectra.utils.device import resolve_device
+
+    try:
+        return resolve_device(cfg.MODEL.DEVICE).type == "cuda"
+    except RuntimeError:  # a device this machine lacks: build_model reports it
+        return False
 
 
 @configurable(from_config=_train_loader_from_config)

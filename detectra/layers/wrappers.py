@@ -168,8 +168,9 @@ def nonzero_tuple(x: torch.Tensor):
 
 
 def move_device_like(src: torch.Tensor, dst: torch.Tensor) -> torch.Tensor:
-    """Move `src` to `dst`'s device."""
-    return src.to(dst.device)
+    """Move `src` to `dst`'s device (asynchronously from host to GPU: from pinned memory the copy overlaps)."""
+    # never non-blocking towards the host: the CPU could read the tensor before the copy lands
+    return src.to(dst.device, non_blocking=src.device.type == "cpu" and dst.device.type == "cuda")
 
 
 def check_if_dynamo_compiling() -> bool:
