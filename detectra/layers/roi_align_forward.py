@@ -86,8 +86,15 @@ def roi_align_separable_forward(
     weight_dtype = torch.float64 if input.dtype == torch.float64 else torch.float32
     ay, ax = _axis_weights(rois.to(weight_dtype), (h, w), (ph, pw), spatial_scale, sampling_ratio, aligned)
     ay, ax = ay.to(input.dtype), ax.to(input.dtype)  # (R, PH, H), (R, PW, W)
-    out = input.new_empty((rois.shape[0], c, ph, pw))
-    batch_index = rois[:, 0].to(torch.int64)
+    with torch.autocast(input.device.type, enabled=False):  # compute in the features' dtype, as documented
+        return _forward(input, ay, ax, rois[:, 0].to(torch.int64))
+
+
+def _forward(input: torch.Tensor, ay: torch.Tensor, ax: torch.Tensor, batch_index: torch.Tensor) -> torch.Tensor:
+    """`roi_align_separable_forward` once the axis weights are known: (R, C, PH, PW)."""
+    n, c, h, w = input.shape
+    ph, pw = ay.shape[1], ax.shape[1]
+    out = input.new_empty((ay.shape[0], c, ph, pw))
     channels_last = input.is_contiguous(memory_format=torch.channels_last) and not input.is_contiguous()
     rows_first = ph * w * (h + pw) <= pw * h * (w + ph)
     (y0, sh), (x0, sw) = _support(ay), _support(ax)

@@ -70,3 +70,13 @@ def test_roi_align_module_chooses_per_call():
     out_grad = pool(x, rois)  # with autograd: torchvision's forward, gradient still flows
     out_grad.sum().backward()
     assert x.grad is not None
+
+
+def test_float32_features_under_bf16_autocast_stay_float32():
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(1, 8, 30, 40, generator=g)
+    rois = _rois(50, 1, (30, 40), 8, (8, 100), 6, dtype=torch.float32)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = ROIAlign((7, 7), 1 / 8, 0, aligned=True)(x, rois)
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, roi_align(x, rois, (7, 7), 1 / 8, 0, True), rtol=0, atol=1e-4)
