@@ -22,6 +22,7 @@ import time
 import torch
 from torchvision.ops import roi_align
 
+from _machine import cpu_flags  # benchmarks/ is the script's folder
 from detectra.layers.roi_align_forward import roi_align_separable_forward, use_separable_forward
 from detectra.layers.roi_align_grad import roi_align_separable_grad, use_separable_backward
 
@@ -65,16 +66,6 @@ def _time(fn, x, rois, grad_out, stride: int, reps: int) -> list[float]:
         if i:
             times.append(time.perf_counter() - start)
     return times
-
-
-def _cpu_flags() -> list[str]:
-    """The CPU's AVX-512 / AMX flags (Linux), which decide how fast bf16 runs."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next(line for line in f if line.startswith("flags")).split(":", 1)[1].split()
-    except (OSError, StopIteration):
-        return []
-    return sorted(f for f in flags if f.startswith(("avx512", "amx")))
 
 
 def _torchvision_forward(x, rois, stride):
@@ -155,7 +146,7 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "machine": platform.machine(),
-        "cpu_flags": _cpu_flags(),
+        "cpu_flags": cpu_flags(),
         "rows": rows,
         "inference_rows": forward_rows,
     }
