@@ -23,6 +23,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                         help="score threshold of the annotated predictions (default 0.5)")  # fmt: skip
     add_hidden_alias(parser, "--vis-threshold", "threshold", type=float, metavar="S")  # the old spelling
     parser.add_argument("--num-gpus", type=int, default=1, help="processes (one per GPU)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also print the environment, the full config and the model (always in log.txt)")  # fmt: skip
     parser.add_argument("--model", default="", metavar="FILE",
                         help="evaluate an exported model (.onnx / .pt2 / .ts from 'detectra export') on the "
                              "config's test datasets instead of MODEL.WEIGHTS")  # fmt: skip
