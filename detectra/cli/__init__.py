@@ -96,3 +96,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             raise
         print(f"{prog}: error: {describe_error(e)}", file=sys.stderr)
         return 1
+    finally:
+        from detectra.utils.logger import set_console_verbose
+
+        set_console_verbose(True)  # the library's default again, for code that runs after main() in this process
