@@ -24,11 +24,4 @@ NOT_DONE: dict[str, str] = {
 # PENDING: owned by other issues and merged by their helpers. TEMPORARY: the lead removes each entry when its
 # implementation lands on main (the test prints the entries that exist by then).
 # ---------------------------------------------------------------------------------------------------------------
-_ISSUE_11 = "pending: owned by issue 11 (export)"
-PENDING: dict[str, str] = {
-    "detectron2.export": _ISSUE_11,
-    "detectron2.export.flatten": _ISSUE_11,
-    "detectron2.export.torchscript": _ISSUE_11,
-    "detectron2.export.torchscript_patch": _ISSUE_11,
-    "detectron2:export": _ISSUE_11,
-}
+PENDING: dict[str, str] = {}  # issue 11 (export) and issue 14 (backbones, FCOS) have landed

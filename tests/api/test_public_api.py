@@ -30,6 +30,11 @@ def _kind(obj: Any) -> str:
     return "function" if callable(obj) else "constant"
 
 
+def _declared_field(cls: type, member: str) -> bool:
+    """A field declared with an annotation (e.g. a dataclass field without default), which is no class attribute."""
+    return any(member in getattr(klass, "__annotations__", {}) for klass in getattr(cls, "__mro__", ()))
+
+
 def _to_detectra(module: str) -> str:
     return "detectra" + module[len("detectron2") :]
 
@@ -74,7 +79,7 @@ def _check(api: dict) -> tuple[dict[str, list[int]], list[str], set[str]]:
                 continue
             counts["names"][0] += 1
             for member in spec.get("members", []) if isinstance(spec, dict) else []:
-                if hasattr(obj, member):
+                if hasattr(obj, member) or _declared_field(obj, member):
                     counts["members"][0] += 1
                 else:
                     report(f"{key}.{member}", "class member missing")
