@@ -197,6 +197,15 @@ def test_torch_profiler_writes_chrome_trace(tmp_path):
     assert "aten::conv2d" in names
 
 
+def test_autograd_profiler_writes_chrome_trace(tmp_path):
+    trainer = _trainer()
+    trainer.register_hooks([hooks.AutogradProfiler(lambda t: t.iter == 2, str(tmp_path), use_cuda=False)])
+    trainer.train(0, 3)
+    assert os.listdir(tmp_path) == ["profiler-trace-iter2.json"]
+    names = {e.get("name", "") for e in json.load(open(tmp_path / "profiler-trace-iter2.json"))["traceEvents"]}
+    assert "aten::conv2d" in names
+
+
 def test_torch_memory_stats_records_mib(monkeypatch):
     mib = 1024 * 1024
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
