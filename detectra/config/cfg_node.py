@@ -20,6 +20,8 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 import yaml
 
+from .compat import downgrade_config, guess_version, upgrade_config
+
 __all__ = ["CfgNode", "ConfigKeyError", "load_yaml_with_base"]
 
 logger = logging.getLogger(__name__)
@@ -252,8 +254,6 @@ class CfgNode(dict):
             _merge_a_into_b(CfgNode(loaded), self, self, [], source=cfg_filename)
             return
         # an older file: merge it into the defaults as they were named then, then rename everything forward
-        from .compat import downgrade_config, upgrade_config
-
         if self.is_frozen():
             raise AttributeError(
                 f"Attempted to merge {cfg_filename}, but CfgNode is immutable (frozen). Call cfg.defrost() first."
@@ -270,8 +270,6 @@ class CfgNode(dict):
             return None
         loaded_ver = loaded.get("VERSION")
         if loaded_ver is None:
-            from .compat import guess_version
-
             return min(guess_version(loaded, cfg_filename), self.VERSION)
         if not isinstance(loaded_ver, int) or not 0 <= loaded_ver <= self.VERSION:
             raise ValueError(

@@ -12,9 +12,10 @@ Usage::
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Optional, TypeVar
 
-from .cfg_node import CfgNode
+# A CfgNode; typed by its base class so that cfg_node.py can import this module without a cycle.
+_Cfg = TypeVar("_Cfg", bound=dict)
 
 __all__ = ["upgrade_config", "downgrade_config", "guess_version"]
 
@@ -60,7 +61,7 @@ def _has(cfg: dict, full_key: str) -> bool:
     return True
 
 
-def _pop(cfg: CfgNode, full_key: str):
+def _pop(cfg: _Cfg, full_key: str):
     """Remove a key and return its value; parents left empty by the removal are removed too."""
     *parents, leaf = full_key.split(".")
     chain = [cfg]
@@ -74,32 +75,32 @@ def _pop(cfg: CfgNode, full_key: str):
     return value
 
 
-def _put(cfg: CfgNode, full_key: str, value) -> None:
+def _put(cfg: _Cfg, full_key: str, value) -> None:
     *parents, leaf = full_key.split(".")
     node = cfg
     for part in parents:
         if part not in node:
-            dict.__setitem__(node, part, CfgNode())
+            dict.__setitem__(node, part, type(cfg)())
         node = node[part]
     dict.__setitem__(node, leaf, value)
 
 
-def _rename(cfg: CfgNode, old: str, new: str) -> None:
+def _rename(cfg: _Cfg, old: str, new: str) -> None:
     if _has(cfg, old):
         _put(cfg, new, _pop(cfg, old))
 
 
-def _upgrade_to_v1(cfg: CfgNode) -> None:
+def _upgrade_to_v1(cfg: _Cfg) -> None:
     for old, new in _RENAMED_IN_V1:
         _rename(cfg, old, new)
 
 
-def _downgrade_to_v0(cfg: CfgNode) -> None:
+def _downgrade_to_v0(cfg: _Cfg) -> None:
     for old, new in reversed(_RENAMED_IN_V1):
         _rename(cfg, new, old)
 
 
-def _upgrade_to_v2(cfg: CfgNode) -> None:
+def _upgrade_to_v2(cfg: _Cfg) -> None:
     for old, new in _RENAMED_IN_V2:
         _rename(cfg, old, new)
     used = "RETINANET" if cfg.MODEL.META_ARCHITECTURE == "RetinaNet" else "RPN"
@@ -112,7 +113,7 @@ def _upgrade_to_v2(cfg: CfgNode) -> None:
         _pop(cfg, "MODEL.RETINANET.ANCHOR_STRIDES")
 
 
-def _downgrade_to_v1(cfg: CfgNode) -> None:
+def _downgrade_to_v1(cfg: _Cfg) -> None:
     for old, new in reversed(_RENAMED_IN_V2):
         _rename(cfg, new, old)
     for key in _ANCHOR_KEYS:
@@ -127,7 +128,7 @@ _DOWNGRADES = {1: _downgrade_to_v0, 2: _downgrade_to_v1}  # from_version -> step
 _LATEST = max(_UPGRADES)
 
 
-def upgrade_config(cfg: CfgNode, to_version: Optional[int] = None) -> CfgNode:
+def upgrade_config(cfg: _Cfg, to_version: Optional[int] = None) -> _Cfg:
     """A copy of ``cfg`` (a whole config of ``cfg.VERSION``) with the key names of ``to_version`` (default: latest).
 
     Args:
@@ -148,7 +149,7 @@ def upgrade_config(cfg: CfgNode, to_version: Optional[int] = None) -> CfgNode:
     return cfg
 
 
-def downgrade_config(cfg: CfgNode, to_version: int) -> CfgNode:
+def downgrade_config(cfg: _Cfg, to_version: int) -> _Cfg:
     """A copy of ``cfg`` with the key names of the older ``to_version``.
 
     Values of keys that did not exist then are dropped; values that an older version kept twice are copied to both

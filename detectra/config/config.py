@@ -6,6 +6,7 @@ import inspect
 from typing import Any, Callable, Optional
 
 from .cfg_node import CfgNode
+from .defaults import _C
 
 __all__ = ["CfgNode", "configurable", "get_cfg", "global_cfg", "set_global_cfg"]
 
@@ -16,8 +17,6 @@ def get_cfg() -> CfgNode:
     Returns:
         a mutable ``CfgNode``; changing it does not change the defaults.
     """
-    from .defaults import _C
-
     return _C.clone()
 
 

@@ -16,6 +16,7 @@ from detectra.config import configurable
 from detectra.data.annotation_checks import check_masks_present, repair_dataset_boxes
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.data.common import AspectRatioGroupedDataset, DatasetFromList, MapDataset, ToIterableDataset
+from detectra.data.dataset_mapper import DatasetMapper
 from detectra.data.resumable import NonResumableDataLoader, ResumableDataLoader
 from detectra.data.samplers import (
     InferenceSampler,
@@ -337,8 +338,6 @@ class _first_then:
 
 
 def _default_mapper(cfg: Any, is_train: bool) -> Callable:
-    from detectra.data.dataset_mapper import DatasetMapper  # owned by data-transforms; imported when needed
-
     return DatasetMapper(cfg, is_train)
 
 

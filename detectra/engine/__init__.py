@@ -1,7 +1,5 @@
 """Training: the loop (`SimpleTrainer`, `AMPTrainer`), hooks, `DefaultTrainer` and setup helpers, `launch`."""
 
-from typing import Any
-
 from detectra.engine import hooks
 from detectra.engine.defaults import (
     DefaultTrainer,
@@ -12,6 +10,7 @@ from detectra.engine.defaults import (
 )
 from detectra.engine.hooks import HookBase
 from detectra.engine.launch import DEFAULT_TIMEOUT, launch
+from detectra.engine.predictor import DefaultPredictor
 from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
 
 __all__ = [
@@ -30,12 +29,3 @@ __all__ = [
     "launch",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # DefaultPredictor is written by the evaluation owner (engine/predictor.py); import it on first use so
-    # the engine imports even before that file exists.
-    if name == "DefaultPredictor":
-        from detectra.engine.predictor import DefaultPredictor
-
-        return DefaultPredictor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """Standard training setup: `default_argument_parser`, `default_setup`, `default_writers`,
 `create_ddp_model` and `DefaultTrainer` (the config-driven trainer with Detectron2's default hooks).
 
-``DefaultPredictor`` (owned by the evaluation module, in ``engine/predictor.py``) is re-exported lazily.
+``DefaultPredictor`` lives in ``engine/predictor.py`` and is re-exported here, where Detectron2 users import it from.
 """
 
 from __future__ import annotations
@@ -13,15 +13,25 @@ import os
 import sys
 import weakref
 from collections import OrderedDict
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from detectra.checkpoint import DetectionCheckpointer
+from detectra.checkpoint.safe_io import atomic_write
+from detectra.config import LazyConfig
+from detectra.data import build_detection_test_loader, build_detection_train_loader, get_detection_dataset_dicts
+from detectra.data import transforms as T
+from detectra.data.dataset_mapper import DatasetMapper
 from detectra.engine import hooks
+from detectra.engine.predictor import DefaultPredictor
 from detectra.engine.progress import TrainingProgress
 from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
+from detectra.evaluation import DatasetEvaluator, inference_on_dataset, print_csv_format, verify_results
+from detectra.modeling import build_model
+from detectra.solver import build_lr_scheduler, build_optimizer
 from detectra.utils import comm
 from detectra.utils.env import collect_env_info, seed_all_rng
 from detectra.utils.events import CommonMetricPrinter, EventWriter, JSONWriter, TensorboardXWriter
@@ -38,15 +48,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-def __getattr__(name: str) -> Any:
-    # DefaultPredictor lives in engine/predictor.py (another owner's file); import it only when asked for.
-    if name == "DefaultPredictor":
-        from detectra.engine.predictor import DefaultPredictor
-
-        return DefaultPredictor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def create_ddp_model(model: nn.Module, *, fp16_compression: bool = False, **kwargs: Any) -> nn.Module:
@@ -207,13 +208,9 @@ def _detach_log_files(log: logging.Logger) -> None:
 def _save_config(cfg: Any, output_dir: str) -> None:
     path = os.path.join(output_dir, "config.yaml")
     if hasattr(cfg, "dump"):
-        from detectra.checkpoint.safe_io import atomic_write
-
         text = cfg.dump()
         atomic_write(path, lambda f: f.write(text.encode("utf-8")))  # never a half-written config next to weights
     else:
-        from detectra.config import LazyConfig
-
         LazyConfig.save(cfg, path)
     logger.info(f"Full config saved to {path}")
 
@@ -313,8 +310,6 @@ class DefaultTrainer(TrainerBase):
         self._trainer.attach_hooks(self._hooks)
 
         self.scheduler = self.build_lr_scheduler(cfg, optimizer)
-        from detectra.checkpoint import DetectionCheckpointer
-
         checkpointables: dict[str, Any] = {"trainer": weakref.proxy(self)}
         if hasattr(data_loader, "state_dict") and hasattr(data_loader, "load_state_dict"):
             # The loader's position: a resumed run sees the same batches as an uninterrupted one.
@@ -402,8 +397,6 @@ class DefaultTrainer(TrainerBase):
         if len(self.cfg.TEST.EXPECTED_RESULTS) and comm.is_main_process():
             if self.last_eval_results is None:
                 raise RuntimeError("TEST.EXPECTED_RESULTS is set but no evaluation ran during training.")
-            from detectra.evaluation import verify_results
-
             verify_results(self.cfg, self.last_eval_results)
             return self.last_eval_results
         return None
@@ -432,8 +425,6 @@ class DefaultTrainer(TrainerBase):
     @classmethod
     def build_model(cls, cfg: Any) -> nn.Module:
         """``detectra.modeling.build_model(cfg)``; override to use another model."""
-        from detectra.modeling import build_model
-
         model = build_model(cfg)
         logging.getLogger(__name__).info(f"Model:\n{model}", extra=VERBOSE_ONLY)
         return model
@@ -441,39 +432,27 @@ class DefaultTrainer(TrainerBase):
     @classmethod
     def build_optimizer(cls, cfg: Any, model: nn.Module) -> torch.optim.Optimizer:
         """``detectra.solver.build_optimizer(cfg, model)``."""
-        from detectra.solver import build_optimizer
-
         return build_optimizer(cfg, model)
 
     @classmethod
     def build_lr_scheduler(cls, cfg: Any, optimizer: torch.optim.Optimizer) -> Any:
         """``detectra.solver.build_lr_scheduler(cfg, optimizer)``."""
-        from detectra.solver import build_lr_scheduler
-
         return build_lr_scheduler(cfg, optimizer)
 
     @classmethod
     def build_train_loader(cls, cfg: Any):
         """``detectra.data.build_detection_train_loader(cfg)``."""
-        from detectra.data import build_detection_train_loader
-
         return build_detection_train_loader(cfg)
 
     @classmethod
     def build_test_loader(cls, cfg: Any, dataset_name: str):
         """``detectra.data.build_detection_test_loader(cfg, dataset_name)``."""
-        from detectra.data import build_detection_test_loader
-
         return build_detection_test_loader(cfg, dataset_name)
 
     @classmethod
     def build_val_loader(cls, cfg: Any):
         """Held-out loader for `ValidationLoss`: ``DATASETS.VAL`` with ground truth kept (a training-mode
         mapper) but only the test-time resize, no random augmentation."""
-        from detectra.data import build_detection_test_loader, get_detection_dataset_dicts
-        from detectra.data import transforms as T
-        from detectra.data.dataset_mapper import DatasetMapper
-
         mapper = DatasetMapper(
             cfg, is_train=True, augmentations=[T.ResizeShortestEdge(cfg.INPUT.MIN_SIZE_TEST, cfg.INPUT.MAX_SIZE_TEST)]
         )
@@ -501,8 +480,6 @@ class DefaultTrainer(TrainerBase):
         Returns:
             dataset name -> results (just the results when there is one test dataset).
         """
-        from detectra.evaluation import DatasetEvaluator, inference_on_dataset, print_csv_format
-
         if isinstance(evaluators, DatasetEvaluator):
             evaluators = [evaluators]
         if evaluators is not None and len(cfg.DATASETS.TEST) != len(evaluators):

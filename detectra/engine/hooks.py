@@ -20,6 +20,8 @@ from detectra.checkpoint import PeriodicCheckpointer as _PeriodicCheckpointer
 from detectra.engine.precise_bn import PreciseBN, get_bn_modules, update_bn_stats
 from detectra.engine.train_loop import HookBase
 from detectra.engine.validation import ValidationLoss
+from detectra.solver import LRMultiplier
+from detectra.solver.param_scheduler import ParamScheduler
 from detectra.utils import comm
 from detectra.utils.events import EventWriter
 
@@ -189,9 +191,6 @@ class LRScheduler(HookBase):
         self._scheduler = scheduler
 
     def before_train(self) -> None:
-        from detectra.solver import LRMultiplier
-        from detectra.solver.param_scheduler import ParamScheduler
-
         self._optimizer = self._optimizer or self.trainer.optimizer
         if isinstance(self.scheduler, ParamScheduler):
             self._scheduler = LRMultiplier(

@@ -18,6 +18,7 @@ from detectra.config import instantiate
 from detectra.engine import hooks
 from detectra.engine.defaults import create_ddp_model, default_writers
 from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
+from detectra.evaluation import inference_on_dataset, print_csv_format
 from detectra.utils import comm
 from detectra.utils.logger import VERBOSE_ONLY
 
@@ -37,8 +38,6 @@ def lazy_device(cfg: Any) -> str:
 
 def do_test(cfg: Any, model: torch.nn.Module) -> dict | None:
     """Evaluate on ``cfg.dataloader.test`` with ``cfg.dataloader.evaluator``; returns the results (or None)."""
-    from detectra.evaluation import inference_on_dataset, print_csv_format
-
     if "evaluator" not in cfg.dataloader:
         return None
     results = inference_on_dataset(model, instantiate(cfg.dataloader.test), instantiate(cfg.dataloader.evaluator))

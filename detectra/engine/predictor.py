@@ -10,6 +10,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from detectra.checkpoint import DetectionCheckpointer
+from detectra.data import MetadataCatalog
+from detectra.data import transforms as T
+from detectra.data.detection_utils import read_image
+from detectra.modeling import build_model
 from detectra.utils.device import resolve_device
 from detectra.utils.precision import inference_autocast, outputs_to_float32, precision_dtype
 
@@ -28,11 +33,6 @@ class _ModelRunner:
     """What both predictors share: model built from cfg, weights loaded, test-time resize."""
 
     def __init__(self, cfg: Any):
-        from detectra.checkpoint import DetectionCheckpointer
-        from detectra.data import MetadataCatalog
-        from detectra.data import transforms as T
-        from detectra.modeling import build_model
-
         self.input_format = _check_format(cfg.INPUT.FORMAT)
         self.cfg = cfg.clone()  # cfg may be modified by the caller afterwards
         self.model = build_model(self.cfg)
@@ -105,8 +105,6 @@ class _ImageSource(Dataset):
         return len(self.items)
 
     def __getitem__(self, idx: int) -> tuple[Any, dict]:
-        from detectra.data.detection_utils import read_image
-
         item = self.items[idx]
         if isinstance(item, np.ndarray):
             key, image = idx, item

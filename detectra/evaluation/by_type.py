@@ -5,6 +5,16 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
+from detectra.data import MetadataCatalog
+from detectra.evaluation import (
+    COCOEvaluator,
+    COCOPanopticEvaluator,
+    DatasetEvaluators,
+    LVISEvaluator,
+    PascalVOCDetectionEvaluator,
+    SemSegEvaluator,
+)
+
 __all__ = ["build_evaluator"]
 
 
@@ -16,16 +26,6 @@ def build_evaluator(cfg: Any, dataset_name: str, output_folder: Optional[str] = 
         dataset_name: a registered dataset.
         output_folder: where evaluators write; default ``OUTPUT_DIR/inference``.
     """
-    from detectra.data import MetadataCatalog
-    from detectra.evaluation import (
-        COCOEvaluator,
-        COCOPanopticEvaluator,
-        DatasetEvaluators,
-        LVISEvaluator,
-        PascalVOCDetectionEvaluator,
-        SemSegEvaluator,
-    )
-
     output_folder = output_folder or os.path.join(cfg.OUTPUT_DIR, "inference")
     kind = MetadataCatalog.get(dataset_name).get("evaluator_type", "coco")
     evaluators = []

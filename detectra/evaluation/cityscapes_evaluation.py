@@ -18,6 +18,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from detectra.data import MetadataCatalog
+from detectra.utils import comm
+
 from .evaluator import DatasetEvaluator
 
 __all__ = ["CityscapesEvaluator", "CityscapesInstanceEvaluator", "CityscapesSemSegEvaluator"]
@@ -43,8 +46,6 @@ class CityscapesEvaluator(DatasetEvaluator):
     """Base of the Cityscapes evaluators. Shared set-up: metadata (thing_classes, gt_dir) and a temporary folder shared by all ranks."""
 
     def __init__(self, dataset_name: str):
-        from detectra.data import MetadataCatalog
-
         _import_cityscapes("helpers.labels")  # fail at construction, not after a whole inference run
         self._metadata = MetadataCatalog.get(dataset_name)
         if not hasattr(self._metadata, "gt_dir"):
@@ -54,8 +55,6 @@ class CityscapesEvaluator(DatasetEvaluator):
         self._temp_dir = ""
 
     def reset(self) -> None:
-        from detectra.utils import comm
-
         if self._working_dir is not None:
             self._working_dir.cleanup()
         self._working_dir = tempfile.TemporaryDirectory(prefix="cityscapes_eval_")
@@ -93,8 +92,6 @@ class CityscapesInstanceEvaluator(CityscapesEvaluator):
                     fout.write(f"{os.path.basename(png)} {class_id} {score}\n")
 
     def evaluate(self) -> dict | None:
-        from detectra.utils import comm
-
         comm.synchronize()
         if not comm.is_main_process():
             return None
@@ -128,8 +125,6 @@ class CityscapesSemSegEvaluator(CityscapesEvaluator):
             Image.fromarray(pred).save(os.path.join(self._temp_dir, basename + "_pred.png"))
 
     def evaluate(self) -> dict | None:
-        from detectra.utils import comm
-
         comm.synchronize()
         if not comm.is_main_process():
             return None

@@ -16,6 +16,9 @@ import pycocotools.mask as mask_util
 import torch
 from pycocotools.coco import COCO
 
+from detectra.data import MetadataCatalog
+from detectra.utils import comm
+
 from ._table import pairs_table, small_table
 from .coco_eval_api import COCOevalMaxDets, evaluate_predictions_on_coco, has_fast_impl, quiet  # noqa: F401
 from .evaluator import DatasetEvaluator
@@ -63,8 +66,6 @@ class COCOEvaluator(DatasetEvaluator):
             kpt_oks_sigmas: per-keypoint OKS sigmas (cfg.TEST.KEYPOINT_OKS_SIGMAS); COCO's person ones if empty.
             allow_cached_coco: reuse a json converted earlier into `output_dir`.
         """
-        from detectra.data import MetadataCatalog
-
         self._logger = logging.getLogger(__name__)
         self._distributed = distributed
         self._output_dir = output_dir
@@ -125,8 +126,6 @@ class COCOEvaluator(DatasetEvaluator):
         Args:
             img_ids: evaluate only these image ids (all by default).
         """
-        from detectra.utils import comm
-
         if self._distributed:
             comm.synchronize()
             gathered = comm.gather(self._predictions, dst=0)

@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torchvision.ops import box_iou
 
+from detectra.structures import BoxMode
+
 __all__ = [
     "confusion_matrix",
     "label_statistics",
@@ -139,8 +141,6 @@ def label_statistics(dataset_dicts: Iterable[Mapping[str, Any]], num_classes: in
         ``{"counts": (K,), "width", "height", "center_x", "center_y": (N,)}``, the geometry relative to the image
         size (0-1).
     """
-    from detectra.structures import BoxMode
-
     counts = np.zeros(num_classes, dtype=np.int64)
     geometry: list[tuple[float, float, float, float]] = []
     for d in dataset_dicts:
@@ -158,8 +158,6 @@ def label_statistics(dataset_dicts: Iterable[Mapping[str, Any]], num_classes: in
 
 def ground_truth_from_dicts(dataset_dicts: Sequence[Mapping[str, Any]]) -> list[dict[str, np.ndarray]]:
     """Ground truth arrays (XYXY_ABS boxes, contiguous classes) of dataset dicts, crowd boxes excluded."""
-    from detectra.structures import BoxMode
-
     out = []
     for d in dataset_dicts:
         anns = [a for a in d.get("annotations", []) if not a.get("iscrowd", 0)]

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import nn
 
+from detectra.utils import comm
 from detectra.utils.precision import inference_autocast, outputs_to_float32, precision_dtype
 
 __all__ = ["DatasetEvaluator", "DatasetEvaluators", "inference_on_dataset", "inference_context"]
@@ -54,8 +55,6 @@ class DatasetEvaluators(DatasetEvaluator):
             evaluator.process(inputs, outputs)
 
     def evaluate(self) -> dict:
-        from detectra.utils import comm
-
         results: OrderedDict[str, Any] = OrderedDict()
         for evaluator in self._evaluators:
             result = evaluator.evaluate()
@@ -149,8 +148,6 @@ def inference_on_dataset(
     Returns:
         The evaluator's results on the main process (`{}` when there is nothing to report).
     """
-    from detectra.utils import comm
-
     num_devices = comm.get_world_size()
     precision_dtype(precision)  # fail before the first batch on a bad value
     device = _model_device(model)

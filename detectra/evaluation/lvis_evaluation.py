@@ -24,6 +24,9 @@ import torch
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
+from detectra.data import MetadataCatalog
+from detectra.utils import comm
+
 from ._table import small_table
 from .coco_eval_api import quiet
 from .coco_evaluation import instances_to_coco_json
@@ -142,8 +145,6 @@ class LVISEvaluator(DatasetEvaluator):
             output_dir: where to write `lvis_instances_results.json` and `instances_predictions.pth`.
             max_dets_per_image: detections kept per image (LVIS: 300).
         """
-        from detectra.data import MetadataCatalog
-
         self._distributed = distributed
         self._output_dir = output_dir
         self._tasks = tuple(tasks) if tasks is not None else None
@@ -170,8 +171,6 @@ class LVISEvaluator(DatasetEvaluator):
             self._predictions.append(prediction)
 
     def evaluate(self) -> dict:
-        from detectra.utils import comm
-
         if self._distributed:
             comm.synchronize()
             predictions = list(itertools.chain(*comm.gather(self._predictions, dst=0)))

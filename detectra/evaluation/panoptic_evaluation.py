@@ -14,6 +14,9 @@ from collections import OrderedDict
 import numpy as np
 from PIL import Image
 
+from detectra.data import MetadataCatalog
+from detectra.utils import comm
+
 from ._table import format_table
 from .evaluator import DatasetEvaluator
 from .panoptic_quality import id2rgb, pq_compute
@@ -33,8 +36,6 @@ class COCOPanopticEvaluator(DatasetEvaluator):
     """
 
     def __init__(self, dataset_name: str, output_dir: str | None = None):
-        from detectra.data import MetadataCatalog
-
         self._metadata = MetadataCatalog.get(dataset_name)
         for key in ("panoptic_json", "panoptic_root"):
             if not hasattr(self._metadata, key):
@@ -94,8 +95,6 @@ class COCOPanopticEvaluator(DatasetEvaluator):
             )
 
     def evaluate(self) -> dict | None:
-        from detectra.utils import comm
-
         comm.synchronize()
         predictions = list(itertools.chain(*comm.gather(self._predictions)))
         if not comm.is_main_process():

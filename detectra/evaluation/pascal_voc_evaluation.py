@@ -11,6 +11,9 @@ from collections import OrderedDict, defaultdict
 import numpy as np
 import torch
 
+from detectra.data import MetadataCatalog
+from detectra.utils import comm
+
 from ._table import small_table
 from .evaluator import DatasetEvaluator
 
@@ -127,8 +130,6 @@ class PascalVOCDetectionEvaluator(DatasetEvaluator):
     """
 
     def __init__(self, dataset_name: str):
-        from detectra.data import MetadataCatalog
-
         meta = MetadataCatalog.get(dataset_name)
         for key in ("dirname", "split", "year", "thing_classes"):
             if not hasattr(meta, key):
@@ -156,8 +157,6 @@ class PascalVOCDetectionEvaluator(DatasetEvaluator):
                 self._predictions[cls].append((image_id, score, [xmin, ymin, xmax, ymax]))
 
     def evaluate(self) -> dict | None:
-        from detectra.utils import comm
-
         all_predictions = comm.gather(dict(self._predictions), dst=0)
         if not comm.is_main_process():
             return None

@@ -14,6 +14,8 @@ import pycocotools.mask as mask_util
 import torch
 from PIL import Image
 
+from detectra.data import DatasetCatalog, MetadataCatalog
+
 from ._table import small_table
 from .evaluator import DatasetEvaluator
 
@@ -80,8 +82,6 @@ class SemSegEvaluator(DatasetEvaluator):
             sem_seg_loading_fn: reads a ground-truth label file into an (H, W) int array.
             num_classes, ignore_label: override the metadata.
         """
-        from detectra.data import DatasetCatalog, MetadataCatalog
-
         self._dataset_name = dataset_name
         self._distributed = distributed
         self._output_dir = output_dir

@@ -3,6 +3,7 @@ import torch
 from torchvision.ops import boxes as box_ops
 from torchvision.ops import nms
 
+from .rotated_boxes import pairwise_iou_rotated
 from .wrappers import is_exporting
 
 __all__ = ["nms", "batched_nms", "batched_nms_topk", "nms_rotated", "batched_nms_rotated"]
@@ -80,8 +81,6 @@ def nms_rotated(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float)
     Returns:
         Tensor[K] int64: indices of kept boxes, by decreasing score.
     """
-    from .rotated_boxes import pairwise_iou_rotated
-
     if boxes.shape[0] == 0:
         return torch.empty((0,), dtype=torch.int64, device=boxes.device)
     order = scores.argsort(descending=True)

@@ -6,6 +6,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.fx.experimental.symbolic_shapes import guard_or_false
 
+from .fold_norm import foldable_norm, folded_conv_weights
+
 __all__ = [
     "BatchNorm2d",
     "Conv2d",
@@ -138,13 +140,9 @@ class Conv2d(nn.Conv2d):
             return False
         if torch.jit.is_tracing() or torch.compiler.is_compiling():
             return False
-        from .fold_norm import foldable_norm
-
         return foldable_norm(self.norm)
 
     def _conv_folded(self, x: torch.Tensor) -> torch.Tensor:
-        from .fold_norm import folded_conv_weights
-
         dtype = self.weight.dtype
         if torch.is_autocast_enabled(x.device.type):
             dtype = torch.get_autocast_dtype(x.device.type)

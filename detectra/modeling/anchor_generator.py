@@ -7,7 +7,7 @@ from torch import nn
 
 from detectra.config import configurable
 from detectra.layers import ShapeSpec, move_device_like
-from detectra.structures import Boxes
+from detectra.structures import Boxes, RotatedBoxes
 from detectra.utils.registry import Registry
 
 __all__ = [
@@ -218,8 +218,6 @@ class RotatedAnchorGenerator(nn.Module):
 
     def forward(self, features: List[torch.Tensor]):
         """Returns: per level, RotatedBoxes of Hi * Wi * A anchors."""
-        from detectra.structures import RotatedBoxes  # optional structure, only needed for rotated detection
-
         grid_sizes = [feature_map.shape[-2:] for feature_map in features]
         return [RotatedBoxes(x) for x in self._grid_anchors(grid_sizes)]
 

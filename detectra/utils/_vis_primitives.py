@@ -7,7 +7,7 @@ the shapes; both work on `self.output` (a `VisImage`) in input-image coordinates
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from PIL import Image
@@ -16,10 +16,8 @@ from . import _draw
 from ._draw import Color, change_color_brightness, darker, resize_mask, to_rgb
 from ._draw import as_numpy as _as_numpy
 from ._generic_mask import mask_to_polygons
+from ._vis_image import VisImage
 from .colormap import random_color
-
-if TYPE_CHECKING:
-    from .visualizer import VisImage
 
 _SMALL_OBJECT_AREA = 1000  # in pixels of the output image: thinner outlines for smaller rotated boxes
 

@@ -11,10 +11,11 @@ import random
 import subprocess
 import sys
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import torch
+
+from detectra.utils.logger import create_table
 
 __all__ = ["TORCH_VERSION", "collect_env_info", "cpu_info", "seed_all_rng"]
 
@@ -101,8 +102,6 @@ _REPORTED_PACKAGES = (
 
 def collect_env_info() -> str:
     """A two-column text table describing python, detectra, torch, devices and key packages."""
-    from detectra.utils.logger import create_table
-
     rows: list[tuple[str, str]] = [
         ("sys.platform", sys.platform),
         ("Python", sys.version.replace("\n", "")),

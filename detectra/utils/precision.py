@@ -11,6 +11,8 @@ from typing import Any, Iterator, Union
 
 import torch
 
+from detectra.structures import Instances
+
 __all__ = ["PRECISIONS", "precision_dtype", "inference_autocast", "outputs_to_float32"]
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -55,8 +57,6 @@ def _to_float32(x: Any) -> Any:
         return [_to_float32(v) for v in x]
     if isinstance(x, tuple):
         return tuple(_to_float32(v) for v in x)
-    from detectra.structures import Instances
-
     if isinstance(x, Instances):
         for name, value in list(x.get_fields().items()):
             x.set(name, _to_float32(value))

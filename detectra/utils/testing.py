@@ -14,6 +14,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from detectra import model_zoo
+from detectra.config import CfgNode, LazyConfig, instantiate
+from detectra.data.datasets.shapes import _draw_scene
+from detectra.modeling import build_model
 from detectra.structures import Boxes, Instances, ROIMasks, RotatedBoxes
 from detectra.utils.torch_version_utils import min_torch_version
 
@@ -37,10 +41,6 @@ __all__ = [
 def get_model_no_weights(config_path: str) -> torch.nn.Module:
     """The model of a model-zoo config (e.g. "COCO-Detection/faster_rcnn_R_50_FPN_1x.yaml") with random weights,
     on the GPU when there is one, else on the CPU."""
-    from detectra import model_zoo
-    from detectra.config import CfgNode, instantiate
-    from detectra.modeling import build_model
-
     cfg = model_zoo.get_config(config_path)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if isinstance(cfg, CfgNode):
@@ -66,8 +66,6 @@ def get_sample_coco_image(tensor: bool = True) -> torch.Tensor | np.ndarray:
     Returns:
         Tensor[3, 480, 640] uint8 (``tensor=True``) or ndarray[480, 640, 3] uint8.
     """
-    from detectra.data.datasets.shapes import _draw_scene
-
     image = np.asarray(_draw_scene(np.random.default_rng(2019), 1, 480, 640)[0].convert("RGB"))[:, :, ::-1]
     image = np.ascontiguousarray(image)
     return torch.from_numpy(image.transpose(2, 0, 1).copy()) if tensor else image
@@ -142,8 +140,6 @@ def reload_script_model(module: torch.jit.ScriptModule) -> torch.jit.ScriptModul
 
 def reload_lazy_config(cfg: Any) -> Any:
     """Save a LazyConfig to a temporary .yaml and load it back (checks that it serialises)."""
-    from detectra.config import LazyConfig
-
     with tempfile.TemporaryDirectory(prefix="detectra") as folder:
         path = os.path.join(folder, "config.yaml")
         LazyConfig.save(cfg, path)

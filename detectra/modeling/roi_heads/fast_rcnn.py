@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
+from detectra.data.detection_utils import get_fed_loss_cls_weights
 from detectra.layers import (
     ShapeSpec,
     batched_nms_topk,
@@ -216,8 +217,6 @@ class FastRCNNOutputLayers(nn.Module):
         box_head = cfg.MODEL.ROI_BOX_HEAD
 
         def fed_loss_weights() -> torch.Tensor:
-            from detectra.data.detection_utils import get_fed_loss_cls_weights
-
             return get_fed_loss_cls_weights(
                 dataset_names=cfg.DATASETS.TRAIN, freq_weight_power=box_head.FED_LOSS_FREQ_WEIGHT_POWER
             )
