@@ -48,7 +48,7 @@ class DetectionCheckpointer(Checkpointer):
                 queries = urllib.parse.parse_qs(parsed.query)
                 self._heuristics_requested = queries.get("matching_heuristics", ["False"]) == ["True"]
                 path = parsed._replace(query="").geturl()
-        if path.startswith("torchvision://"):
+        if path and path.startswith("torchvision://"):
             self._check_torchvision_input(path)
         return super().load(path, *args, **kwargs)
 

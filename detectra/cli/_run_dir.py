@@ -1,21 +1,13 @@
-"""A run's output folder: checked before anything is written (writable, not holding another finished run), cleared
-only on ``--overwrite``, and weights checked against the config they are used with (``--run``)."""
+"""A run's output folder, checked before anything is written (writable, not holding another run), and weights
+checked against the config they are used with (``--run``)."""
 from __future__ import annotations
 
-import glob
-import logging
 import os
 from typing import Any
 
 from detectra.cli._common import CLIError
 
-__all__ = ["check_output_dir", "clear_previous_run", "load_weights_checked"]
-
-logger = logging.getLogger("detectra.cli")
-
-# What a training run writes that a new run in the same folder would mix with its own (log.txt is appended to).
-_RUN_FILES = ("last_checkpoint", "model_*.pth", "metrics.json", "events.out.tfevents.*", "eval_results.txt",
-              "eval_results.json")  # fmt: skip
+__all__ = ["check_output_dir", "load_weights_checked"]
 
 
 def _check_writable(output_dir: str) -> None:
@@ -60,21 +52,6 @@ def check_output_dir(output_dir: str, *, resume: bool, overwrite: bool, eval_onl
         return
     raise CLIError(f"'{output_dir}' already holds {held}; pass --resume to continue it, --overwrite to replace it, "
                    "or choose another --output-dir.")  # fmt: skip
-
-
-def clear_previous_run(output_dir: str) -> list[str]:
-    """Remove the files of the run an ``--overwrite`` replaces (checkpoints, metrics, event files, evaluation
-    results), so that the new run's files are not mixed with them. Returns the paths removed."""
-    removed = []
-    for pattern in _RUN_FILES:
-        for path in sorted(glob.glob(os.path.join(glob.escape(output_dir), pattern))):
-            if os.path.isfile(path):
-                os.remove(path)
-                removed.append(path)
-    if removed:
-        logger.warning(f"--overwrite: removed {len(removed)} file(s) of the previous run in {output_dir} "
-                       f"({', '.join(os.path.basename(p) for p in removed[:6])}{', ...' if len(removed) > 6 else ''})")
-    return removed
 
 
 def load_weights_checked(model: Any, weights: str, config_source: str) -> None:

@@ -28,7 +28,7 @@ from detectra.cli._common import (
     save_registered_datasets,
     weights_or_die,
 )
-from detectra.cli._run_dir import check_output_dir, clear_previous_run, load_weights_checked
+from detectra.cli._run_dir import check_output_dir, load_weights_checked
 
 logger = logging.getLogger("detectra.cli")
 
@@ -161,7 +161,7 @@ def epochs_to_iterations(cfg: Any, epochs: float) -> int:
 
 
 def _main_worker(args: argparse.Namespace) -> Any:
-    from detectra.engine.defaults import start_output_dir
+    from detectra.engine.defaults import clear_previous_run, start_output_dir
     from detectra.utils import comm
 
     start = time.perf_counter()
@@ -339,11 +339,16 @@ def _lazy_worker(args: argparse.Namespace) -> None:
     from detectra.utils.logger import set_console_verbose
 
     set_console_verbose(args.verbose)
+    from detectra.engine.defaults import start_output_dir
+
     cfg = load_config(args, allow_lazy=True)
     if args.output_dir:
         cfg.train.output_dir = args.output_dir
-    default_setup(cfg, args)
+    check_output_dir(cfg.train.output_dir, resume=args.resume, overwrite=getattr(args, "overwrite", False),
+                     eval_only=args.eval_only)  # fmt: skip
+    default_setup(cfg, args, defer_files=True)  # do_train writes into the folder once everything has loaded
     if args.eval_only:
+        start_output_dir(cfg, save_config=False)
         eval_only(cfg)
         return
     do_train(args, cfg)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import logging
 import logging.handlers
 import os
@@ -45,6 +46,7 @@ __all__ = [
     "default_setup",
     "default_writers",
     "start_output_dir",
+    "clear_previous_run",
 ]
 
 logger = logging.getLogger(__name__)
@@ -219,11 +221,12 @@ def start_output_dir(cfg: Any, *, save_config: bool = True) -> None:
     """The moment a run starts writing into its output dir, after ``default_setup(cfg, args, defer_files=True)``.
 
     Creates OUTPUT_DIR, starts ``log.txt`` with every record logged since ``default_setup``, and (rank 0, with
-    ``save_config``) saves ``config.yaml``.
+    ``save_config``) saves ``config.yaml``. Without a deferred ``default_setup`` pending it does nothing (the
+    files were written then), so training loops may call it unconditionally.
     """
     global _deferred_log
     output_dir = _try_get_key(cfg, "OUTPUT_DIR", "output_dir", "train.output_dir")
-    if not output_dir:
+    if not output_dir or _deferred_log is None:
         return
     if comm.is_main_process():
         os.makedirs(output_dir, exist_ok=True)
@@ -239,13 +242,32 @@ def start_output_dir(cfg: Any, *, save_config: bool = True) -> None:
     log = setup_logger(output_dir, distributed_rank=rank, configure_stdout=False)
     if file_handler() is None:  # cached call whose handler _detach_log_files removed: add it again
         setup_logger.__wrapped__(output_dir, distributed_rank=rank, configure_stdout=False)
-    if _deferred_log is not None:
-        log.removeHandler(_deferred_log)
-        _deferred_log.setTarget(file_handler())
-        _deferred_log.flush()
-        _deferred_log = None
+    log.removeHandler(_deferred_log)
+    _deferred_log.setTarget(file_handler())
+    _deferred_log.flush()
+    _deferred_log = None
     if save_config and comm.is_main_process():
         _save_config(cfg, output_dir)
+
+
+# What a training run writes that a new run in the same folder would mix with its own (log.txt is appended to).
+_RUN_FILES = ("last_checkpoint", "model_*.pth", "metrics.json", "events.out.tfevents.*", "eval_results.txt",
+              "eval_results.json")  # fmt: skip
+
+
+def clear_previous_run(output_dir: str) -> list[str]:
+    """Remove the files of the run an ``--overwrite`` replaces (checkpoints, metrics, event files, evaluation
+    results), so that the new run's files are not mixed with them. Returns the paths removed."""
+    removed = []
+    for pattern in _RUN_FILES:
+        for path in sorted(glob.glob(os.path.join(glob.escape(output_dir), pattern))):
+            if os.path.isfile(path):
+                os.remove(path)
+                removed.append(path)
+    if removed:
+        logger.warning(f"Overwriting: removed {len(removed)} file(s) of the previous run in {output_dir} "
+                       f"({', '.join(os.path.basename(p) for p in removed[:6])}{', ...' if len(removed) > 6 else ''})")
+    return removed
 
 
 def default_writers(

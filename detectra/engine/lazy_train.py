@@ -16,7 +16,7 @@ import torch
 from detectra.checkpoint import DetectionCheckpointer
 from detectra.config import instantiate
 from detectra.engine import hooks
-from detectra.engine.defaults import create_ddp_model, default_writers
+from detectra.engine.defaults import clear_previous_run, create_ddp_model, default_writers, start_output_dir
 from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
 from detectra.evaluation import inference_on_dataset, print_csv_format
 from detectra.utils import comm
@@ -79,6 +79,9 @@ def do_train(args: argparse.Namespace, cfg: Any) -> TrainerBase:
     )
 
     checkpointer.resume_or_load(cfg.train.init_checkpoint, resume=args.resume)
+    if getattr(args, "overwrite", False) and comm.is_main_process():
+        clear_previous_run(cfg.train.output_dir)
+    start_output_dir(cfg)  # model, data and weights loaded: a deferred default_setup may write its files now
     # A checkpoint is saved after its iteration: continue with the next one.
     start_iter = trainer.iter + 1 if args.resume and checkpointer.has_checkpoint() else 0
     trainer.train(start_iter, cfg.train.max_iter)
