@@ -15,6 +15,7 @@ import sys
 from typing import Iterator
 
 import numpy as np
+from tqdm import tqdm
 
 from detectra.cli._common import (
     ArgumentParser,
@@ -165,24 +166,31 @@ def run(args: argparse.Namespace) -> int:
         return name
 
     unreadable: list[str] = []
-    for start in range(0, len(images), _READ_CHUNK):
-        # Read here, once, so that a broken image is reported and skipped instead of stopping the others.
-        paths, rgb = [], []
-        for path in images[start : start + _READ_CHUNK]:
-            try:
-                rgb.append(read_image(path, format="RGB"))
-                paths.append(path)
-            except OSError as e:
-                unreadable.append(str(e).split(". ")[0])
-        bgr_images = [np.ascontiguousarray(x[:, :, ::-1]) for x in rgb]
-        for (_, outputs), path, image in zip(predictor(bgr_images), paths, rgb):
-            name = out_name(os.path.splitext(os.path.basename(path))[0])
-            info = {"id": len(records) + 1, "file_name": os.path.abspath(path), "height": image.shape[0],
-                    "width": image.shape[1]}  # fmt: skip
-            records.append((info, outputs))
-            if not args.no_images:
-                ext = os.path.splitext(annotated_name(path))[1]  # JPEG in, JPEG out
-                draw_predictions(image, outputs, metadata, os.path.join(args.output, name + ext), args.threshold)
+    show_progress = getattr(predictor, "show_progress", False)
+    if show_progress:
+        predictor.show_progress = False  # one bar over all the images below, not one per chunk
+    with tqdm(total=len(images), desc="predict", unit="img", disable=not (show_progress and images)) as bar:
+        for start in range(0, len(images), _READ_CHUNK):
+            # Read here, once, so that a broken image is reported and skipped instead of stopping the others.
+            paths, rgb = [], []
+            for path in images[start : start + _READ_CHUNK]:
+                try:
+                    rgb.append(read_image(path, format="RGB"))
+                    paths.append(path)
+                except OSError as e:
+                    unreadable.append(str(e).split(". ")[0])
+            bgr_images = [np.ascontiguousarray(x[:, :, ::-1]) for x in rgb]
+            for (_, outputs), path, image in zip(predictor(bgr_images), paths, rgb):
+                name = out_name(os.path.splitext(os.path.basename(path))[0])
+                info = {"id": len(records) + 1, "file_name": os.path.abspath(path), "height": image.shape[0],
+                        "width": image.shape[1]}  # fmt: skip
+                records.append((info, outputs))
+                if not args.no_images:
+                    ext = os.path.splitext(annotated_name(path))[1]  # JPEG in, JPEG out
+                    draw_predictions(image, outputs, metadata, os.path.join(args.output, name + ext), args.threshold)
+            bar.update(len(images[start : start + _READ_CHUNK]))
+    if show_progress:
+        predictor.show_progress = True
     for video in videos:
         stem = out_name(os.path.splitext(os.path.basename(video))[0])
         frames = list(read_video_frames(video, args.video_stride, args.max_frames))

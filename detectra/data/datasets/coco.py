@@ -128,7 +128,7 @@ def load_coco_json(
 
     ann_keys = ["iscrowd", "bbox", "keypoints", "category_id"] + list(extra_annotation_keys or [])
     dataset_dicts = []
-    num_without_valid_segm = 0
+    without_valid_segm: list[str] = []
     for img_dict, anno_list in zip(imgs, anns):
         image_id = img_dict["id"]
         record = {
@@ -173,7 +173,7 @@ def load_coco_json(
                 else:
                     segm = [poly for poly in segm if len(poly) % 2 == 0 and len(poly) >= 6]
                     if len(segm) == 0:  # as Detectron2: an instance without a usable polygon is dropped
-                        num_without_valid_segm += 1
+                        without_valid_segm.append(f"image {image_id} annotation {anno.get('id')}")
                         continue
                 obj["segmentation"] = segm
             keypts = anno.get("keypoints", None)
@@ -193,11 +193,13 @@ def load_coco_json(
         record["annotations"] = objs
         dataset_dicts.append(record)
 
-    if num_without_valid_segm > 0:
+    if without_valid_segm:
         logger.warning(
-            "Filtered out %d instances without a valid segmentation (polygons need >= 3 points) in %s.",
-            num_without_valid_segm,
+            "Filtered out %d instances without a valid segmentation (polygons need >= 3 points) in %s (%s%s).",
+            len(without_valid_segm),
             json_file,
+            ", ".join(without_valid_segm[:3]),
+            ", ..." if len(without_valid_segm) > 3 else "",
         )
     return dataset_dicts
 
