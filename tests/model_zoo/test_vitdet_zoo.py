@@ -29,7 +29,7 @@ def _plain(x):
         x = OmegaConf.to_container(x, resolve=True)
     if isinstance(x, dict):
         # fvcore's schedulers as detectra's equivalents, also where fvcore is installed
-        return {k: _plain(locate(to_detectra_name(v)) if k == "_target_" and isinstance(v, str) else v) for k, v in x.items()}
+        return {k: _plain(_target(v) if k == "_target_" else v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_plain(v) for v in x]
     if isinstance(x, functools.partial):
@@ -39,6 +39,10 @@ def _plain(x):
     if isinstance(x, float) and x.is_integer():
         return int(x)
     return x
+
+
+def _target(v):
+    return locate(to_detectra_name(v)) if isinstance(v, str) else v
 
 
 def _differences(ours, ref, path: str = "") -> list[str]:

@@ -31,8 +31,8 @@ def tiny_model_config(arch: str):
     cfg = model_zoo.get_config(CONFIGS[arch]).model
     backbone = cfg.backbone
     if arch == "vitdet":
-        backbone.net.update(img_size=CANVAS, embed_dim=64, depth=2, num_heads=2, window_size=4, window_block_indexes=[0],
-                            drop_path_rate=0.1)
+        backbone.net.update(img_size=CANVAS, embed_dim=64, depth=2, num_heads=2, drop_path_rate=0.1)
+        backbone.net.update(window_size=4, window_block_indexes=[0])  # block 1 attends globally
     elif arch == "swin":
         backbone.bottom_up.update(embed_dim=16, depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4], drop_path_rate=0.1)
     else:

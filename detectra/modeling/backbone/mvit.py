@@ -15,11 +15,11 @@ from .utils import (
     decomposed_rel_pos_bias,
     drop_path_layer,
     get_abs_pos,
+    init_transformer_weights,
     run_blocks,
     window_partition,
     window_unpartition,
 )
-from .vit import _init_transformer_weights
 
 __all__ = ["MViT"]
 
@@ -198,7 +198,9 @@ class MultiScaleBlock(nn.Module):
         )
         self.drop_path = drop_path_layer(drop_path)
         self.norm2 = norm_layer(dim_out)
-        self.mlp = Mlp(in_features=dim_out, hidden_features=int(dim_out * mlp_ratio), out_features=dim_out, act_layer=act_layer)
+        self.mlp = Mlp(
+            in_features=dim_out, hidden_features=int(dim_out * mlp_ratio), out_features=dim_out, act_layer=act_layer
+        )
         if dim != dim_out:
             self.proj = nn.Linear(dim, dim_out)
         if stride_q > 1:
@@ -278,7 +280,9 @@ class MViT(Backbone):
     ):
         super().__init__()
         if len(last_block_indexes) != 4 or list(last_block_indexes) != sorted(last_block_indexes):
-            raise ValueError(f"MViT last_block_indexes must be 4 increasing block indexes, got {list(last_block_indexes)}.")
+            raise ValueError(
+                f"MViT last_block_indexes must be 4 increasing block indexes, got {list(last_block_indexes)}."
+            )
         if last_block_indexes[-1] != depth - 1:
             raise ValueError(f"MViT: the last stage must end at the last block (depth - 1 = {depth - 1}), "
                              f"got last_block_indexes {list(last_block_indexes)}.")
@@ -353,7 +357,7 @@ class MViT(Backbone):
 
         if self.pos_embed is not None:
             nn.init.trunc_normal_(self.pos_embed, std=0.02)
-        self.apply(_init_transformer_weights)
+        self.apply(init_transformer_weights)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Args: x: Tensor[B, C, H, W]. Returns: ``{"scale2": Tensor[B, C2, H/4, W/4], ...}``."""

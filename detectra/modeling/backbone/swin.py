@@ -9,8 +9,7 @@ import torch.utils.checkpoint
 from torch import nn
 
 from .backbone import Backbone
-from .utils import Mlp, attention, drop_path_layer
-from .vit import _init_transformer_weights
+from .utils import Mlp, attention, drop_path_layer, init_transformer_weights
 
 __all__ = [
     "Mlp",
@@ -424,7 +423,9 @@ class SwinTransformer(Backbone):
     ):
         super().__init__()
         if len(depths) != len(num_heads):
-            raise ValueError(f"SwinTransformer: depths {list(depths)} and num_heads {list(num_heads)} differ in length.")
+            raise ValueError(
+                f"SwinTransformer: depths {list(depths)} and num_heads {list(num_heads)} differ in length."
+            )
         self.pretrain_img_size = pretrain_img_size
         self.num_layers = len(depths)
         self.embed_dim = embed_dim
@@ -467,7 +468,7 @@ class SwinTransformer(Backbone):
         self._out_feature_channels = {f"p{i}": self.num_features[i] for i in self.out_indices}
         self._out_feature_strides = {f"p{i}": 2 ** (i + 2) for i in self.out_indices}
         self._size_divisibility = 32
-        self.apply(_init_transformer_weights)
+        self.apply(init_transformer_weights)
         self._freeze_stages()
 
     @property

@@ -253,6 +253,18 @@ def attention(
     return F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=scale)
 
 
+def init_transformer_weights(m: nn.Module) -> None:
+    """ViT / MAE initialisation, for ``module.apply``: truncated-normal (std 0.02) linear weights, zero biases, unit
+    LayerNorms."""
+    if isinstance(m, nn.Linear):
+        nn.init.trunc_normal_(m.weight, std=0.02)
+        if m.bias is not None:
+            nn.init.constant_(m.bias, 0)
+    elif isinstance(m, nn.LayerNorm):
+        nn.init.constant_(m.bias, 0)
+        nn.init.constant_(m.weight, 1.0)
+
+
 def run_blocks(blocks: nn.ModuleList, x: torch.Tensor, use_act_checkpoint: bool) -> torch.Tensor:
     """Apply ``blocks`` in order; with ``use_act_checkpoint`` (and gradients on), each block's activations are
     recomputed in the backward pass instead of stored (same gradients, less memory)."""

@@ -18,6 +18,7 @@ from .utils import (
     decomposed_rel_pos_bias,
     drop_path_layer,
     get_abs_pos,
+    init_transformer_weights,
     run_blocks,
     window_partition,
     window_unpartition,
@@ -282,7 +283,7 @@ class ViT(Backbone):
 
         if self.pos_embed is not None:
             nn.init.trunc_normal_(self.pos_embed, std=0.02)
-        self.apply(_init_transformer_weights)
+        self.apply(init_transformer_weights)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Args: x: Tensor[B, C, H, W]. Returns: ``{out_feature: Tensor[B, embed_dim, H / patch, W / patch]}``."""
@@ -291,17 +292,6 @@ class ViT(Backbone):
             x = x + get_abs_pos(self.pos_embed, self.pretrain_use_cls_token, (x.shape[1], x.shape[2]))
         x = run_blocks(self.blocks, x, self.use_act_checkpoint)
         return {self._out_features[0]: x.permute(0, 3, 1, 2)}
-
-
-def _init_transformer_weights(m: nn.Module) -> None:
-    # ViT / MAE initialisation: truncated-normal linear weights, zero biases, unit LayerNorms
-    if isinstance(m, nn.Linear):
-        nn.init.trunc_normal_(m.weight, std=0.02)
-        if m.bias is not None:
-            nn.init.constant_(m.bias, 0)
-    elif isinstance(m, nn.LayerNorm):
-        nn.init.constant_(m.bias, 0)
-        nn.init.constant_(m.weight, 1.0)
 
 
 class SimpleFeaturePyramid(Backbone):
@@ -333,7 +323,9 @@ class SimpleFeaturePyramid(Backbone):
             raise TypeError(f"SimpleFeaturePyramid's net must be a Backbone, got {type(net).__name__}.")
         input_shapes = net.output_shape()
         if in_feature not in input_shapes:
-            raise ValueError(f"SimpleFeaturePyramid in_feature {in_feature!r} is not a net output {list(input_shapes)}.")
+            raise ValueError(
+                f"SimpleFeaturePyramid in_feature {in_feature!r} is not a net output {list(input_shapes)}."
+            )
         self.scale_factors = tuple(scale_factors)
         strides = [int(input_shapes[in_feature].stride / scale) for scale in scale_factors]
         for i, stride in enumerate(strides[1:], 1):

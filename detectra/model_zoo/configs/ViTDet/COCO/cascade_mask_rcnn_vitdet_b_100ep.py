@@ -6,7 +6,7 @@ from detectra.modeling.box_regression import Box2BoxTransform
 from detectra.modeling.matcher import Matcher
 from detectra.modeling.roi_heads import CascadeROIHeads, FastRCNNConvFCHead, FastRCNNOutputLayers
 
-from .mask_rcnn_vitdet_b_100ep import dataloader, get_vit_lr_decay_rate, lr_multiplier, model, optimizer, train
+from .mask_rcnn_vitdet_b_100ep import dataloader, lr_multiplier, model, optimizer, train
 
 for key in ("box_head", "box_predictor", "proposal_matcher"):  # single-stage arguments
     model.roi_heads.pop(key)

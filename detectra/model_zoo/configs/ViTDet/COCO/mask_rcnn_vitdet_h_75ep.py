@@ -13,7 +13,9 @@ model.backbone.net.depth = 32
 model.backbone.net.num_heads = 16
 model.backbone.net.drop_path_rate = 0.5
 # blocks 7, 15, 23, 31 attend globally
-model.backbone.net.window_block_indexes = list(range(0, 7)) + list(range(8, 15)) + list(range(16, 23)) + list(range(24, 31))
+model.backbone.net.window_block_indexes = (
+    list(range(0, 7)) + list(range(8, 15)) + list(range(16, 23)) + list(range(24, 31))
+)
 
 optimizer.params.lr_factor_func = partial(get_vit_lr_decay_rate, lr_decay_rate=0.9, num_layers=32)
 optimizer.params.overrides = {}

@@ -10,6 +10,8 @@ model.backbone.net.depth = 24
 model.backbone.net.num_heads = 16
 model.backbone.net.drop_path_rate = 0.4
 # blocks 5, 11, 17, 23 attend globally
-model.backbone.net.window_block_indexes = list(range(0, 5)) + list(range(6, 11)) + list(range(12, 17)) + list(range(18, 23))
+model.backbone.net.window_block_indexes = (
+    list(range(0, 5)) + list(range(6, 11)) + list(range(12, 17)) + list(range(18, 23))
+)
 
 optimizer.params.lr_factor_func = partial(get_vit_lr_decay_rate, lr_decay_rate=0.8, num_layers=24)
