@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
         names = list(getattr(args, "_registered", [])) if getattr(args, "_shortcut_only", False) else \
             list(dict.fromkeys(list(cfg.DATASETS.TRAIN) + list(cfg.DATASETS.TEST)))
-        targets += [(n, {}) for n in names]
+        # a mask model refuses instances without a mask: report them too
+        masks = {"require_masks": True} if cfg.MODEL.MASK_ON else {}
+        targets += [(n, dict(masks)) for n in names]
     targets += [(n, {}) for n in args.dataset]
     if args.dataset_name and not getattr(args, "_registered", []):
         targets.append((args.dataset_name, {}))

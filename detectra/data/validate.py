@@ -10,7 +10,7 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from PIL import Image
 
@@ -131,9 +131,18 @@ def _check_annotation(ann: dict, ann_ref: Any, image_id: Any, size: Optional[tup
         add("bad_keypoints", f"keypoints has {len(kps)} values; needs (x, y, v) triplets")
 
 
+def _missing_masks(annotations: Iterable[tuple[Any, Any, dict]], file: str) -> list[Problem]:
+    """``missing_mask`` for each (image id, annotation ref, annotation) that is not crowd and has no mask."""
+    return [Problem("missing_mask", "no 'segmentation', but a mask model (MODEL.MASK_ON) needs one for every instance "
+                    "(training refuses it)", file, image_id, ref)
+            for image_id, ref, ann in annotations if not ann.get("iscrowd", 0) and not ann.get("segmentation")]
+
+
 def validate_dataset_dicts(dicts: Sequence[dict], file: str = "<dataset dicts>", num_classes: Optional[int] = None,
-                           check_images: bool = True, decode: bool = True) -> DatasetProblems:  # fmt: skip
-    """Check Detectron2-format dicts (images on disk, boxes, polygons, category ids in [0, num_classes))."""
+                           check_images: bool = True, decode: bool = True, *,
+                           require_masks: bool = False) -> DatasetProblems:  # fmt: skip
+    """Check Detectron2-format dicts (images on disk, boxes, polygons, category ids in [0, num_classes); with
+    ``require_masks``, a segmentation on every non-crowd annotation)."""
     problems = DatasetProblems()
     file_by_id: dict[Any, str] = {}
     for i, record in enumerate(dicts):
@@ -150,12 +159,16 @@ def validate_dataset_dicts(dicts: Sequence[dict], file: str = "<dataset dicts>",
         sem = record.get("sem_seg_file_name")
         if sem and not os.path.isfile(sem):
             problems.append(Problem("missing_label", f"sem_seg file '{sem}' does not exist", file, image_id))
+        if require_masks:
+            annos = record.get("annotations", [])
+            problems += _missing_masks(((image_id, a.get("id", f"#{k}"), a) for k, a in enumerate(annos)), file)
     return problems
 
 
-def validate_coco_json(json_file: str, image_root: str, check_images: bool = True,
-                       decode: bool = True) -> DatasetProblems:  # fmt: skip
-    """Check a COCO json and its images, reporting every problem (the loader stops at the first error)."""
+def validate_coco_json(json_file: str, image_root: str, check_images: bool = True, decode: bool = True, *,
+                       require_masks: bool = False) -> DatasetProblems:  # fmt: skip
+    """Check a COCO json and its images, reporting every problem (the loader stops at the first error); with
+    ``require_masks``, also annotations without a segmentation."""
     json_file = os.fspath(json_file)
     problems = DatasetProblems()
     try:
@@ -201,12 +214,17 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
         for ann in anns_per_image.get(image_id, []):
             ann = {**ann, "bbox_mode": BoxMode.XYWH_ABS}
             _check_annotation(ann, ann.get("id"), image_id, size, json_file, None, valid_ids, problems)
+    if require_masks:
+        annos = [a for a in data.get("annotations") or [] if isinstance(a, dict)]
+        problems += _missing_masks(((a.get("image_id"), a.get("id"), a) for a in annos), json_file)
     return problems
 
 
 def validate_dataset(name_or_dicts: Union[str, Sequence[dict]], image_root: Optional[str] = None,
-                     check_images: bool = True, decode: bool = True) -> DatasetProblems:  # fmt: skip
-    """Validate a registered dataset name, a COCO json path (with ``image_root``), or a list of dataset dicts.
+                     check_images: bool = True, decode: bool = True, *,
+                     require_masks: bool = False) -> DatasetProblems:  # fmt: skip
+    """Validate a registered dataset name, a COCO json path (with ``image_root``), or a list of dataset dicts;
+    ``require_masks`` (for a mask model) also reports annotations without a segmentation.
 
     Returns:
         the problems found (empty if none); print it for a report grouped per file.
@@ -214,16 +232,18 @@ def validate_dataset(name_or_dicts: Union[str, Sequence[dict]], image_root: Opti
     if isinstance(name_or_dicts, (str, os.PathLike)):
         name = os.fspath(name_or_dicts)
         if name.endswith(".json") and name not in DatasetCatalog:
-            return validate_coco_json(name, image_root or os.path.dirname(name), check_images, decode)
+            return validate_coco_json(name, image_root or os.path.dirname(name), check_images, decode,
+                                      require_masks=require_masks)  # fmt: skip
         meta = MetadataCatalog.get(name)
         json_file, meta_root = meta.get("json_file"), meta.get("image_root")
         if json_file and meta_root and os.path.isfile(json_file) and meta.get("evaluator_type") == "coco":
-            return validate_coco_json(json_file, meta_root, check_images, decode)
+            return validate_coco_json(json_file, meta_root, check_images, decode, require_masks=require_masks)
         try:
             dicts = DatasetCatalog.get(name)
         except Exception as e:  # loading errors are the first problem to report
             return DatasetProblems([Problem("load_error", f"{type(e).__name__}: {e}", json_file or name)])
         classes = meta.get("thing_classes")
         return validate_dataset_dicts(dicts, json_file or name, len(classes) if classes else None, check_images,
-                                      decode)  # fmt: skip
-    return validate_dataset_dicts(list(name_or_dicts), check_images=check_images, decode=decode)
+                                      decode, require_masks=require_masks)  # fmt: skip
+    return validate_dataset_dicts(list(name_or_dicts), check_images=check_images, decode=decode,
+                                  require_masks=require_masks)

@@ -151,6 +151,18 @@ def test_mask_on_without_masks_names_the_annotation(tmp_path, registered):
         build_detection_train_loader(cfg)
     msg = str(e.value)
     assert "image 2 annotation #0" in msg and "2.png" in msg and "integrity_masks" in msg and "MASK_ON False" in msg
+    problems = validate_dataset(str(path), image_root=str(tmp_path / "img"), require_masks=True)
+    assert [(p.kind, p.image_id, p.annotation) for p in problems] == [("missing_mask", 2, 2)]
+    assert validate_dataset(str(path), image_root=str(tmp_path / "img")) == []
+
+
+def test_validate_data_with_a_mask_config_reports_missing_masks(tmp_path, capsys):
+    path = _write(tmp_path, [_ann(1, segmentation=[[1, 2, 10, 2, 10, 12]]), _ann(2, image_id=2)])
+    argv = ["validate-data", "--config-file", "shapes/mask_rcnn_R_18_FPN_shapes", "--train-json", str(path),
+            "--train-images", str(tmp_path / "img")]  # fmt: skip
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "[missing_mask] image 2, annotation 2:" in out and str(path) in out
 
 
 def test_validate_data_command_tags_every_kind(tmp_path, capsys):
