@@ -124,7 +124,7 @@ _PREDEFINED_SPLITS_LVIS = {
 
 
 def register_all_lvis(root: str) -> None:
-    """Register LVIS v1 and v0.5 splits (category metadata is read from the json when first loaded)."""
+    """Register LVIS v1 and v0.5 splits, with their categories from the builtin LVIS tables."""
     for version, splits in _PREDEFINED_SPLITS_LVIS.items():
         for name, (image_root, json_file) in splits.items():
             json_file, image_root = os.path.join(root, json_file), os.path.join(root, image_root)

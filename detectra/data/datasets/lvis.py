@@ -1,4 +1,5 @@
-"""LVIS (v0.5 / v1) json loading. LVIS files are COCO-like; category names are read from the json itself."""
+"""LVIS (v0.5 / v1) json loading. LVIS files are COCO-like; builtin names take their categories from the
+LVIS tables (``lvis_v0_5_categories``, ``lvis_v1_categories``), other names from the json itself."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,10 @@ import os
 from typing import Any, Optional
 
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.data.datasets.builtin_meta import _get_coco_instances_meta
+from detectra.data.datasets.lvis_v0_5_categories import LVIS_CATEGORIES as LVIS_V0_5_CATEGORIES
+from detectra.data.datasets.lvis_v1_categories import LVIS_CATEGORIES as LVIS_V1_CATEGORIES
+from detectra.data.datasets.lvis_v1_category_image_count import LVIS_CATEGORY_IMAGE_COUNT
 from detectra.structures.boxes import BoxMode
 
 __all__ = ["load_lvis_json", "register_lvis_instances", "get_lvis_instances_meta"]
@@ -15,16 +20,32 @@ logger = logging.getLogger(__name__)
 
 
 def get_lvis_instances_meta(dataset_name: str) -> dict[str, Any]:
-    """Metadata known before loading: for LVIS v1, ``class_image_count`` (the training-set image count of each
-    category, as Detectron2 sets it). Category names are read from the json: ``load_lvis_json`` sets
-    thing_classes (and class_image_count for v0.5) from its "categories" when it loads."""
+    """Builtin metadata of an LVIS dataset name, known without its json (as Detectron2 gives it).
+
+    Args:
+        dataset_name: an LVIS name such as "lvis_v1_train" or "lvis_v0.5_val"; "cocofied" names are LVIS images
+            annotated with the 80 COCO classes.
+
+    Returns:
+        dict: thing_classes (the first synonym of each category, by id) for "v0.5" / "v1" names, plus
+        class_image_count (training image count of each category) for v1; COCO's metadata for cocofied names.
+    """
     if "lvis" not in dataset_name:
         raise ValueError(f"No builtin LVIS metadata for dataset '{dataset_name}'.")
-    if "lvis_v1" in dataset_name:
-        from detectra.data.datasets.lvis_v1_category_image_count import LVIS_CATEGORY_IMAGE_COUNT
+    if "cocofied" in dataset_name:
+        return _get_coco_instances_meta()
+    if "v0.5" in dataset_name:
+        return {"thing_classes": _first_synonyms(LVIS_V0_5_CATEGORIES)}
+    if "v1" in dataset_name:
+        return {"thing_classes": _first_synonyms(LVIS_V1_CATEGORIES), "class_image_count": LVIS_CATEGORY_IMAGE_COUNT}
+    raise ValueError(
+        f"No builtin LVIS metadata for dataset '{dataset_name}': the name says neither 'v0.5' nor 'v1'. Register it "
+        "with register_lvis_instances(name, {}, json_file, image_root) to read its categories from the json."
+    )
 
-        return {"class_image_count": LVIS_CATEGORY_IMAGE_COUNT}
-    return {}
+
+def _first_synonyms(categories: list[dict]) -> list[str]:
+    return [(c.get("synonyms") or [c["name"]])[0] for c in sorted(categories, key=lambda c: c["id"])]
 
 
 def _file_name(image_root: str, img: dict) -> str:
@@ -59,7 +80,7 @@ def load_lvis_json(
         meta = MetadataCatalog.get(dataset_name)
         id_map = meta.get("thing_dataset_id_to_contiguous_id")
         if cats and "thing_classes" not in meta.as_dict():
-            meta.thing_classes = [(c.get("synonyms") or [c["name"]])[0] for c in cats]
+            meta.thing_classes = _first_synonyms(cats)
         if cats and "class_image_count" not in meta.as_dict():
             meta.class_image_count = [
                 {"id": c["id"], "image_count": c.get("image_count", 0), "frequency": c.get("frequency")} for c in cats
