@@ -57,8 +57,9 @@ class Schema:
 class ListSchema(Schema):
     """A list whose i-th element has ``schemas[i]`` and ``sizes[i]`` flat values."""
 
-    schemas: List[Schema]
-    sizes: List[int]
+    # defaults only so the fields are also class attributes (as in Detectron2); every schema is built with values
+    schemas: List[Schema] = None
+    sizes: List[int] = None
 
     def __call__(self, values):
         return [schema(part) for schema, part in zip(self.schemas, _split(values, self.sizes))]
@@ -100,7 +101,7 @@ class IdentitySchema(Schema):
 class DictSchema(ListSchema):
     """A dict with string keys, flattened in sorted key order."""
 
-    keys: List[str]
+    keys: List[str] = None
 
     def __call__(self, values):
         return dict(zip(self.keys, super().__call__(values)))
@@ -155,7 +156,7 @@ _TENSOR_WRAPPERS = {"Boxes": Boxes, "ROIMasks": ROIMasks}
 class TensorWrapSchema(Schema):
     """A class holding one ``.tensor`` and rebuilt by ``cls(tensor)`` (`Boxes`, `ROIMasks`)."""
 
-    class_name: str
+    class_name: str = ""
 
     def __call__(self, values):
         return _TENSOR_WRAPPERS[self.class_name](values[0])

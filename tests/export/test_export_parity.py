@@ -1,0 +1,82 @@
+"""Exported models against the reference outputs of ``shared/fixtures/d2parity`` (which the eager models match:
+tests/modeling/test_parity*.py), under the fixture README's matching rules.
+
+Each case exports a fixture model with image 0 (800x1199) and runs the exported file on image 2 (800x800), so
+every case also checks that the dynamic image size works. Exporting an R-50 costs 30-120 s on 2 cores, so CI runs
+one case per format (`DEFAULT_CASES`, chosen to cover detection, masks, keypoints and segmentation); set
+``DETECTRA_EXPORT_PARITY=all`` for every architecture x format (about 40 minutes on 2 cores).
+"""
+import os
+
+import pytest
+import torch
+
+from detectra.export import ExportedModel, export_model
+from modeling.parity_utils import ParityFixture, ParityRun
+from modeling.test_parity_seg import KEYPOINT_PX_TOL, _check_panoptic, _check_sem_seg
+
+pytestmark = pytest.mark.slow
+
+EXPORT_IMAGE, CHECK_IMAGE = 0, 2
+MODELS = [
+    "faster_rcnn_R_50_FPN", "faster_rcnn_R_50_C4", "retinanet_R_50_FPN", "rpn_R_50_FPN", "mask_rcnn_R_50_FPN",
+    "keypoint_rcnn_R_50_FPN", "cascade_mask_rcnn_R_50_FPN", "panoptic_fpn_R_50", "semantic_R_50_FPN",
+]  # fmt: skip
+FORMATS = {"torchscript": ".ts", "onnx": ".onnx", "torch-export": ".pt2", "onnx-dynamo": ".onnx"}
+DEFAULT_CASES = {("mask_rcnn_R_50_FPN", "onnx"), ("keypoint_rcnn_R_50_FPN", "torch-export"),
+                 ("semantic_R_50_FPN", "torchscript")}  # fmt: skip
+ALL = os.environ.get("DETECTRA_EXPORT_PARITY", "") == "all"
+
+
+@pytest.fixture(autouse=True)
+def _float32_determinism():
+    prev = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")
+    yield
+    torch.set_float32_matmul_precision(prev)
+
+
+def _check_keypoints(fx: ParityFixture, inst, i: int) -> None:
+    ref = torch.as_tensor(fx.ref[f"in{i}_keypoints"])
+    pairs = fx.matched_pairs(inst, i)
+    assert len(pairs) >= 0.99 * len(ref)
+    r_idx, o_idx = (torch.tensor(x) for x in zip(*pairs))
+    ours = inst.pred_keypoints[o_idx]
+    xy_err = (ours[..., :2] - ref[r_idx, :, :2]).abs().amax(dim=(1, 2))
+    good = (xy_err <= KEYPOINT_PX_TOL).float().mean().item()
+    assert good >= 0.99, f"keypoints within {KEYPOINT_PX_TOL} px for only {good:.2%} (max err {xy_err.max():.3f})"
+
+
+def check_outputs(fx: ParityFixture, outputs: dict, i: int) -> None:
+    """Every output the fixture has for this architecture, under its matching rules."""
+    run = ParityRun(outputs, {})
+    if "proposals" in outputs:
+        fx.check_final_proposals(run, i)
+    if "instances" in outputs:
+        fx.check_detections(run, i)
+        inst = outputs["instances"]
+        if inst.has("pred_masks"):
+            fx.check_masks(run, i)
+        if inst.has("pred_keypoints"):
+            _check_keypoints(fx, inst, i)
+    if "sem_seg" in outputs:
+        _check_sem_seg(fx, outputs["sem_seg"], i)
+    if "panoptic_seg" in outputs:
+        _check_panoptic(fx, outputs["panoptic_seg"], i)
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("name", MODELS)
+def test_exported_model_matches_reference(name, fmt, shared_dir, tmp_path):
+    if not ALL and (name, fmt) not in DEFAULT_CASES:
+        pytest.skip("set DETECTRA_EXPORT_PARITY=all to run every architecture x format")
+    if fmt.startswith("onnx"):
+        pytest.importorskip("onnxruntime", reason="needs onnxruntime (pip install 'detectra[export]')")
+    if fmt == "onnx-dynamo":
+        pytest.importorskip("onnxscript", reason="torch's dynamo ONNX exporter needs onnxscript")
+    fx = ParityFixture(shared_dir, name)
+    path = tmp_path / f"model{FORMATS[fmt]}"
+    with torch.no_grad():
+        export_model(fx.build_model(), fx.model_input(EXPORT_IMAGE)["image"], path, fmt, dynamic=True)
+    outputs = ExportedModel(path)([fx.model_input(CHECK_IMAGE)])[0]
+    check_outputs(fx, outputs, CHECK_IMAGE)
