@@ -80,7 +80,7 @@ def bench_model(name: str, reps: int, bf16: bool, workdir: Path) -> dict:
             export_s = time.perf_counter() - start
             exported = ExportedModel(path)
             key = "onnxruntime_cpu" if fmt == "onnx" else "torch_export"
-            out[key] = _median_seconds(lambda: exported(inputs), reps)
+            out[key] = _median_seconds(lambda m=exported: m(inputs), reps)
             out[key]["export_s"] = export_s
             out[key]["detections"] = len(exported(inputs)[0]["instances"])
     return out

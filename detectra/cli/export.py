@@ -15,7 +15,14 @@ from typing import Any, Optional
 
 import numpy as np
 
-from detectra.cli._common import ArgumentParser, CLIError, add_config_args, load_config, setup_quiet_logging, weights_or_die
+from detectra.cli._common import (
+    ArgumentParser,
+    CLIError,
+    add_config_args,
+    load_config,
+    setup_quiet_logging,
+    weights_or_die,
+)
 
 # command-line format name -> (detectra.export format, usual file suffix)
 FORMATS = {
@@ -28,7 +35,7 @@ FORMATS = {
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0].split(": ", 1)[1],
-                            epilog="Trailing KEY VALUE pairs override the config, e.g. MODEL.WEIGHTS m.pth.")  # fmt: skip
+                            epilog="Trailing KEY VALUE pairs override the config, e.g. MODEL.WEIGHTS m.pth.")
     parser.add_argument("--format", required=True, choices=list(FORMATS),
                         help="onnx (TorchScript-based exporter, opset 17), onnx-dynamo (torch.export-based, opset "
                              "18), torch-export (ExportedProgram .pt2) or torchscript (traced)")  # fmt: skip
@@ -131,7 +138,6 @@ def exported_predictor(path: str, batch_size: int, show_progress: bool) -> tuple
     from detectra.cli._classes import classes_metadata
     from detectra.data import transforms as T
     from detectra.engine.predictor import BatchPredictor
-    from detectra.export import ExportedModel
 
     model = load_exported(path)
     side = model.sidecar

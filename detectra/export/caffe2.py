@@ -1,4 +1,5 @@
-"""Detectron2's Caffe2 export names. Caffe2 was removed from PyTorch; each name raises one error that says what to use."""
+"""Detectron2's Caffe2 export names. Caffe2 was removed from PyTorch: each name raises one error that says what to
+use instead."""
 
 __all__ = ["Caffe2Tracer", "Caffe2Model", "add_export_config"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List
 
-import torch
 from torch import nn
 
 from detectra.modeling.meta_arch.dense_detector import DenseDetector

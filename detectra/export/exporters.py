@@ -18,7 +18,14 @@ from torch import nn
 from .deploy import deploy_inference_func, deploy_meta
 from .flatten import DictSchema, InstancesSchema, ListSchema, Schema, TracingAdapter
 
-__all__ = ["FORMATS", "STABLE_ONNX_OPSET_VERSION", "DYNAMO_ONNX_OPSET_VERSION", "export_model", "trace_model", "sidecar_path"]
+__all__ = [
+    "FORMATS",
+    "STABLE_ONNX_OPSET_VERSION",
+    "DYNAMO_ONNX_OPSET_VERSION",
+    "export_model",
+    "trace_model",
+    "sidecar_path",
+]
 
 # the TorchScript-based ONNX exporter (dynamo=False) at the opset Detectron2's deployment script used
 STABLE_ONNX_OPSET_VERSION = 17

@@ -108,7 +108,7 @@ class DictSchema(ListSchema):
 
     @classmethod
     def flatten(cls, obj):
-        for k in obj.keys():
+        for k in obj:
             if not isinstance(k, str):
                 raise TypeError(f"Only dicts with string keys can be flattened, got key {k!r}.")
         keys = sorted(obj.keys())
@@ -138,7 +138,9 @@ def size_to_tensor(size) -> torch.Tensor:
     stacked rather than read, so the size stays part of the graph."""
     if isinstance(size, torch.Tensor):
         return size
-    return torch.stack([x.to(torch.int64) if isinstance(x, torch.Tensor) else torch.scalar_tensor(x, dtype=torch.int64) for x in size])
+    return torch.stack(
+        [x.to(torch.int64) if isinstance(x, torch.Tensor) else torch.scalar_tensor(x, dtype=torch.int64) for x in size]
+    )
 
 
 def _image_size_from_tensor(size: torch.Tensor):
@@ -197,7 +199,9 @@ def flatten_to_tuple(obj: Any) -> Tuple[Tuple[torch.Tensor, ...], Schema]:
     )
 
 
-_SCHEMAS = {c.__name__: c for c in (ListSchema, TupleSchema, IdentitySchema, DictSchema, InstancesSchema, TensorWrapSchema)}
+_SCHEMAS = {
+    c.__name__: c for c in (ListSchema, TupleSchema, IdentitySchema, DictSchema, InstancesSchema, TensorWrapSchema)
+}
 
 
 def schema_from_dict(d: Dict[str, Any]) -> Schema:

@@ -46,7 +46,8 @@ def _same_detections(ours: dict, ref: dict) -> None:
             continue
         xyxy = lambda anns: torch.tensor([[x, y, x + w, y + h] for x, y, w, h in (a["bbox"] for a in anns)])  # noqa
         ok = box_iou(xyxy(r), xyxy(o)) >= 0.99
-        ok &= (torch.tensor([a["score"] for a in r])[:, None] - torch.tensor([a["score"] for a in o])[None]).abs() <= 1e-3
+        scores = lambda anns: torch.tensor([a["score"] for a in anns])  # noqa: E731
+        ok &= (scores(r)[:, None] - scores(o)[None]).abs() <= 1e-3
         ok &= torch.tensor([a["category_id"] for a in r])[:, None] == torch.tensor([a["category_id"] for a in o])[None]
         assert ok.any(dim=1).float().mean() >= 0.99
 
