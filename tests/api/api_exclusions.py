@@ -6,7 +6,7 @@ the reason. Keep DEAD_SYSTEMS under 2 % of the names in ``shared/fixtures/d2_pub
 """
 
 # Names tied to dead systems: they exist in detectra and raise one clear error saying what to use instead.
-# (None so far: the checklist has no Caffe2-only names, and the mmdet wrapper targets mmdet 3.)
+# (None: detectron2.export's Caffe2 name add_export_config exists and raises; the mmdet wrapper targets mmdet 3.)
 DEAD_SYSTEMS: dict[str, str] = {}
 
 # Names detectra does not provide yet, each with the reason why (none at present).
