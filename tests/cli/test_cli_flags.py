@@ -64,3 +64,17 @@ def test_cli_resolves_model_device_auto(monkeypatch):
     monkeypatch.setattr(device_module, "_mps_available", lambda: False)
     args = _parser("analyze").parse_args(["--config-file", "shapes/faster_rcnn_R_18_FPN", "MODEL.DEVICE", "auto"])
     assert load_config(args).MODEL.DEVICE == "cpu"
+
+
+def test_epochs_set_max_iter_from_the_dataset(tiny_shapes):
+    from cli_testlib import shortcut_args
+
+    from detectra.cli._common import load_config
+    from detectra.cli.train import epochs_to_iterations
+
+    args = _parser("train").parse_args(["--config-file", "shapes/faster_rcnn_R_18_FPN", *shortcut_args(tiny_shapes),
+                                        "SOLVER.IMS_PER_BATCH", "4", "SOLVER.MAX_ITER", "1000",
+                                        "SOLVER.STEPS", "(800, 900)", "SOLVER.WARMUP_ITERS", "100"])  # fmt: skip
+    cfg = load_config(args)
+    assert epochs_to_iterations(cfg, 10) == 15  # 10 x 6 images / 4 per batch
+    assert cfg.SOLVER.MAX_ITER == 15 and tuple(cfg.SOLVER.STEPS) == (12, 14) and cfg.SOLVER.WARMUP_ITERS == 1
