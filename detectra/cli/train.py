@@ -62,9 +62,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true",
                         help="boxes training would repair or drop (NaN, empty, outside the image) are errors "
                              "(DATALOADER.STRICT_ANNOTATIONS True)")  # fmt: skip
-    parser.add_argument("--logger", nargs="+", choices=("wandb", "mlflow"), default=[], metavar="NAME",
-                        help="also log to wandb and/or mlflow (pip install 'detectra[wandb]' / '[mlflow]'; their "
-                             "environment variables apply, e.g. WANDB_MODE=offline, MLFLOW_TRACKING_URI)")  # fmt: skip
+    parser.add_argument("--logger", type=_logger_names, action="extend", default=[], metavar="NAME[,NAME]",
+                        help="also log to wandb and/or mlflow, e.g. --logger wandb,mlflow (pip install "
+                             "'detectra[wandb]' / '[mlflow]'; their environment variables apply, e.g. "
+                             "WANDB_MODE=offline, MLFLOW_TRACKING_URI)")  # fmt: skip
     parser.add_argument("--epochs", type=float, default=0, metavar="N",
                         help="train N passes over DATASETS.TRAIN: sets SOLVER.MAX_ITER from the number of images "
                              "and SOLVER.IMS_PER_BATCH, and scales SOLVER.STEPS with it")  # fmt: skip
@@ -73,6 +74,14 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                              "always go to OUTPUT_DIR/log.txt)")  # fmt: skip
     add_dataset_args(parser)
     return parser
+
+
+def _logger_names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ("wandb", "mlflow")]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown logger '{','.join(unknown) or text}' (choose wandb, mlflow)")
+    return names
 
 
 def _trainer_class(loggers: tuple[str, ...] = ()):

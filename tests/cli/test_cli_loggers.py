@@ -1,4 +1,4 @@
-"""`detectra train --logger wandb mlflow`: a short run reaches both trackers offline (W&B offline mode, MLflow's
+"""`detectra train --logger wandb,mlflow`: a short run reaches both trackers offline (W&B offline mode, MLflow's
 file store), final evaluation metrics included."""
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_train_logs_to_wandb_and_mlflow(tiny_shapes, tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_SILENT", "true")
     out = tmp_path / "run"
     assert main(["train", "--config-file", "shapes/faster_rcnn_R_18_FPN", "--output-dir", str(out), "--num-vis",
-                 "0", "--no-plots", "--logger", "wandb", "mlflow", *shortcut_args(tiny_shapes), *TINY_OPTS]) == 0
+                 "0", "--no-plots", "--logger", "wandb,mlflow", *shortcut_args(tiny_shapes), *TINY_OPTS]) == 0
     client = MlflowClient(tracking_uri=uri)
     (run,) = client.search_runs([client.get_experiment_by_name("cli").experiment_id])
     assert run.info.run_name == "run" and run.data.params["MODEL.ROI_HEADS.NUM_CLASSES"] == "4"
