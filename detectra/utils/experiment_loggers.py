@@ -135,6 +135,8 @@ class MLflowWriter(_TrackerWriter):
         import os
 
         mlflow = self._mlflow = _require("mlflow", "mlflow")
+        # the variable explicitly: a URI set earlier in this process would otherwise take precedence over it
+        tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
         if tracking_uri:
             mlflow.set_tracking_uri(tracking_uri)
         mlflow.set_experiment(experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME", "detectra"))

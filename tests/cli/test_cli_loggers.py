@@ -2,6 +2,8 @@
 file store), final evaluation metrics included."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from cli_testlib import TINY_OPTS, shortcut_args
 
@@ -27,5 +29,10 @@ def test_train_logs_to_wandb_and_mlflow(tiny_shapes, tmp_path, monkeypatch):
     assert run.info.run_name == "run" and run.data.params["MODEL.ROI_HEADS.NUM_CLASSES"] == "4"
     assert [m.step for m in client.get_metric_history(run.info.run_id, "total_loss")] == [2]
     assert "bbox/AP50" in run.data.metrics  # the evaluation after training
+    __import__("wandb").teardown()  # W&B reads its settings once per process: reset them for later tests
     (record,) = (out / "wandb").rglob("run-*.wandb")
+    for _ in range(300):  # W&B's service process writes offline records on its own after run.finish()
+        if b"bbox/AP50" in record.read_bytes():
+            break
+        time.sleep(0.2)
     assert b"total_loss" in record.read_bytes() and b"bbox/AP50" in record.read_bytes()

@@ -1,7 +1,7 @@
 """W&B (offline mode) and MLflow (file store) writers log the config, scalars per iteration and images."""
 from __future__ import annotations
 
-import json
+import time
 
 import numpy as np
 import pytest
@@ -26,6 +26,15 @@ def _drive(writer) -> None:
                 storage.put_image("val/gt_vs_pred", torch.full((3, 8, 10), 0.5))
             writer.write()
     writer.close()
+
+
+def _flushed(path, marker: bytes, seconds: float = 60.0) -> bytes:
+    """The file's bytes once they contain ``marker``: W&B's service process writes offline records on its own
+    after ``run.finish()`` returns."""
+    deadline = time.monotonic() + seconds
+    while marker not in path.read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return path.read_bytes()
 
 
 def test_flatten_config():
@@ -54,19 +63,26 @@ def test_mlflow_file_store(tmp_path, monkeypatch):
     assert "config.yaml" in artifacts and "images/val_gt_vs_pred_0000002.png" in artifacts
 
 
-def test_wandb_offline(tmp_path, monkeypatch):
-    pytest.importorskip("wandb", reason="wandb is optional (pip install 'detectra[wandb]')")
+@pytest.fixture
+def wandb_offline(monkeypatch):
+    """W&B in offline mode, its process-wide settings reset afterwards (they are read once per process)."""
+    wandb = pytest.importorskip("wandb", reason="wandb is optional (pip install 'detectra[wandb]')")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    yield
+    wandb.teardown()
+
+
+def test_wandb_offline(tmp_path, wandb_offline):
     from detectra.utils.experiment_loggers import WandbWriter
 
-    monkeypatch.setenv("WANDB_SILENT", "true")
     writer = WandbWriter(project="detectra-test", name="tiny", config=CONFIG, dir=str(tmp_path), mode="offline")
     run = writer.run
     assert run.config["MODEL"]["ROI_HEADS"]["NUM_CLASSES"] == 4
     _drive(writer)
     # offline runs keep their history in the run's .wandb file (protobuf records: keys and json values as text)
-    records = list(tmp_path.rglob("run-*.wandb"))
-    assert len(records) == 1
-    data = records[0].read_bytes()
+    (record,) = tmp_path.rglob("run-*.wandb")
+    data = _flushed(record, b"bbox/AP")
     assert b"total_loss" in data and b"bbox/AP" in data and b"42.5" in data and b"NUM_CLASSES" in data
     images = list(tmp_path.rglob("media/images/val/gt_vs_pred_2_*.png"))
     assert len(images) == 1 and np.asarray(Image.open(images[0])).shape == (8, 10, 3)
