@@ -6,13 +6,11 @@ import torch.nn as nn
 
 from detectra.config import LazyCall as L
 from detectra.modeling import MViT
-from detectra.solver import MultiStepParamScheduler, WarmupParamScheduler
 
 from ...common.data.constants import constants as _constants
 from ...common.models.mask_rcnn_fpn import model
 from ...common.optim import AdamW as optimizer
-from ...common.train import train
-from ..common.coco_loader_lsj import dataloader
+from .cascade_mask_rcnn_vitdet_b_100ep import dataloader, lr_multiplier, train  # LSJ data, 100-epoch schedule
 from .cascade_mask_rcnn_vitdet_b_100ep import model as _cascade
 
 model.pixel_mean = _constants.imagenet_rgb256_mean
@@ -35,21 +33,7 @@ model.backbone.norm = "LN"  # LayerNorm in the FPN
 model.proposal_generator.head.conv_dims = [-1, -1]  # two 3x3 convs in the RPN head
 model.roi_heads = _cascade.roi_heads  # LayerNorm 4conv1fc cascade heads; LayerNorm mask head
 
-train.amp.enabled = True
-train.ddp.fp16_compression = True
 train.init_checkpoint = "detectron2://ImageNetPretrained/mvitv2/MViTv2_B_in21k.pyth"
-
-# 100 epochs = 184375 iterations x 64 images / 118k images per epoch
-train.max_iter = 184375
-lr_multiplier = L(WarmupParamScheduler)(
-    scheduler=L(MultiStepParamScheduler)(
-        values=[1.0, 0.1, 0.01],
-        milestones=[163889, 177546],
-        num_updates=train.max_iter,
-    ),
-    warmup_length=250 / train.max_iter,
-    warmup_factor=0.001,
-)
 
 optimizer.params.overrides = {"pos_embed": {"weight_decay": 0.0}}
 optimizer.lr = 8e-5
