@@ -52,6 +52,26 @@ class LastLevelP6P7(nn.Module):
         return [p6, p7]
 
 
+def pyramid_strides(strides: Sequence[int], top_block: Optional[nn.Module]) -> Dict[str, int]:
+    """Output names and strides of a pyramid: ``p<log2 stride>`` for each level built from the backbone, then the
+    ``top_block.num_levels`` coarser levels the top block adds, each at twice the previous stride."""
+    out = {f"p{int(math.log2(s))}": s for s in strides}
+    if top_block is not None:
+        last = int(math.log2(strides[-1]))
+        for s in range(last, last + top_block.num_levels):
+            out[f"p{s + 1}"] = 2 ** (s + 1)
+    return out
+
+
+def run_top_block(
+    top_block: nn.Module, bottom_up_features: Dict[str, torch.Tensor], pyramid: Dict[str, torch.Tensor]
+) -> List[torch.Tensor]:
+    """The coarser levels of ``top_block``, from its ``in_feature``: a bottom-up feature or a pyramid level."""
+    if top_block.in_feature in bottom_up_features:
+        return top_block(bottom_up_features[top_block.in_feature])
+    return top_block(pyramid[top_block.in_feature])
+
+
 class FPN(Backbone):
     """Feature Pyramid Network (Lin et al. 2017) over ``bottom_up``'s features.
 
@@ -123,11 +143,7 @@ class FPN(Backbone):
         self.top_block = top_block
         self.in_features = tuple(in_features)
         self.bottom_up = bottom_up
-        self._out_feature_strides = {f"p{int(math.log2(s))}": s for s in strides}
-        if self.top_block is not None:
-            last = int(math.log2(strides[-1]))
-            for s in range(last, last + self.top_block.num_levels):
-                self._out_feature_strides[f"p{s + 1}"] = 2 ** (s + 1)
+        self._out_feature_strides = pyramid_strides(strides, top_block)
         self._out_features = list(self._out_feature_strides.keys())
         self._out_feature_channels = {k: out_channels for k in self._out_features}
         self._size_divisibility = strides[-1]
@@ -158,11 +174,7 @@ class FPN(Backbone):
                 prev_features = prev_features / 2
             results.insert(0, output_conv(prev_features))
         if self.top_block is not None:
-            if self.top_block.in_feature in bottom_up_features:
-                top_block_in_feature = bottom_up_features[self.top_block.in_feature]
-            else:
-                top_block_in_feature = results[self._out_features.index(self.top_block.in_feature)]
-            results.extend(self.top_block(top_block_in_feature))
+            results.extend(run_top_block(self.top_block, bottom_up_features, dict(zip(self._out_features, results))))
         if len(self._out_features) != len(results):
             raise RuntimeError(f"FPN produced {len(results)} levels for {len(self._out_features)} output names.")
         return dict(zip(self._out_features, results))

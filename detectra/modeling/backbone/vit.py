@@ -11,6 +11,7 @@ from detectra.layers import CNNBlockBase, Conv2d, get_norm
 
 from ..weight_init import c2_msra_fill
 from .backbone import Backbone
+from .fpn import pyramid_strides, run_top_block
 from .utils import (
     Mlp,
     PatchEmbed,
@@ -355,11 +356,7 @@ class SimpleFeaturePyramid(Backbone):
         self.net = net
         self.in_feature = in_feature
         self.top_block = top_block
-        self._out_feature_strides = {f"p{int(math.log2(s))}": s for s in strides}
-        if self.top_block is not None:
-            last = int(math.log2(strides[-1]))
-            for s in range(last, last + self.top_block.num_levels):
-                self._out_feature_strides[f"p{s + 1}"] = 2 ** (s + 1)
+        self._out_feature_strides = pyramid_strides(strides, top_block)
         self._out_features = list(self._out_feature_strides.keys())
         self._out_feature_channels = {k: out_channels for k in self._out_features}
         self._size_divisibility = strides[-1]
@@ -379,11 +376,7 @@ class SimpleFeaturePyramid(Backbone):
         features = bottom_up_features[self.in_feature]
         results = [stage(features) for stage in self.stages]
         if self.top_block is not None:
-            if self.top_block.in_feature in bottom_up_features:
-                top_in = bottom_up_features[self.top_block.in_feature]
-            else:
-                top_in = results[self._out_features.index(self.top_block.in_feature)]
-            results.extend(self.top_block(top_in))
+            results.extend(run_top_block(self.top_block, bottom_up_features, dict(zip(self._out_features, results))))
         return dict(zip(self._out_features, results))
 
 
