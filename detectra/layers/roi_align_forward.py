@@ -29,9 +29,9 @@ __all__ = ["roi_align_separable_forward", "use_separable_forward"]
 _WORK_RATIO = {torch.float32: 40.0, torch.float64: 40.0, torch.bfloat16: 100.0}
 
 
-def _dense_cost(rois: torch.Tensor, channels: int, feature_hw: Tuple[int, int], output_size: Tuple[int, int],
-                spatial_scale: float) -> float:
-    """Multiply-adds plus gathered elements of `roi_align_separable_forward`, from each RoI's window size."""
+def _window_cost(rois: torch.Tensor, channels: int, feature_hw: Tuple[int, int], output_size: Tuple[int, int],
+                 spatial_scale: float) -> float:
+    """Multiply-adds plus gathered (or scattered) elements of the windowed forward / backward, per RoI window."""
     (h, w), (ph, pw) = feature_hw, output_size
     size = (rois[:, 3:5] - rois[:, 1:3]).detach().float().clamp(min=0) * spatial_scale  # (R, 2) width, height
     # + the interpolation neighbour and rounding, then rounded up to the window step as the forward does
@@ -57,7 +57,7 @@ def use_separable_forward(
     _, c, h, w = input.shape
     ph, pw = output_size
     torchvision_work = c * ph * pw * _torchvision_samples(rois, output_size, spatial_scale, sampling_ratio)
-    dense_work = _dense_cost(rois, c, (h, w), output_size, spatial_scale)
+    dense_work = _window_cost(rois, c, (h, w), output_size, spatial_scale)
     return dense_work <= _WORK_RATIO[input.dtype] * torchvision_work
 
 
@@ -97,25 +97,67 @@ def _forward(input: torch.Tensor, ay: torch.Tensor, ax: torch.Tensor, batch_inde
     out = input.new_empty((ay.shape[0], c, ph, pw))
     channels_last = input.is_contiguous(memory_format=torch.channels_last) and not input.is_contiguous()
     rows_first = ph * w * (h + pw) <= pw * h * (w + ph)
+    for sel, b, ys, xs in _window_groups(ay, ax, batch_index):
+        feature = input[b]  # (C, H, W)
+        if ys.shape[1] == h and xs.shape[1] == w:  # RoIs as large as the map: products over the whole map
+            if channels_last:
+                out[sel] = _pool_hwc(feature.permute(1, 2, 0), ay[sel], ax[sel], rows_first)
+            else:
+                out[sel] = _pool_chw(feature, ay[sel], ax[sel], rows_first)
+        else:
+            out[sel] = _pool_windows(feature.permute(1, 2, 0), ay[sel], ax[sel], ys, xs)
+    return out
+
+
+def _window_groups(ay: torch.Tensor, ax: torch.Tensor, batch_index: torch.Tensor):
+    """RoIs grouped by image and by window size (rounded up to _WINDOW_STEP): one gather + two products per group.
+
+    Yields:
+        (RoI indices (Tensor[r]), image index, window rows (Tensor[r, Sh]), window columns (Tensor[r, Sw])): every
+        RoI's non-zero weights lie inside its window, which lies inside the map.
+    """
+    h, w = ay.shape[2], ax.shape[2]
     (y0, sh), (x0, sw) = _support(ay), _support(ax)
-    # RoIs grouped by image and by window size, rounded up to _WINDOW_STEP: one gather + two products per group
     sh = (sh + _WINDOW_STEP - 1).div(_WINDOW_STEP, rounding_mode="floor").mul(_WINDOW_STEP).clamp(max=h)
     sw = (sw + _WINDOW_STEP - 1).div(_WINDOW_STEP, rounding_mode="floor").mul(_WINDOW_STEP).clamp(max=w)
     group = (batch_index * (h + 1) + sh) * (w + 1) + sw
     for key in group.unique().tolist():
         sel = (group == key).nonzero().squeeze(1)
         b, gh, gw = key // ((h + 1) * (w + 1)), (key // (w + 1)) % (h + 1), key % (w + 1)
-        feature = input[b]  # (C, H, W)
-        if gh == h and gw == w:  # RoIs as large as the map: products over the whole map, no gather
-            if channels_last:
-                out[sel] = _pool_hwc(feature.permute(1, 2, 0), ay[sel], ax[sel], rows_first)
-            else:
-                out[sel] = _pool_chw(feature, ay[sel], ax[sel], rows_first)
-            continue
-        ys = y0[sel].clamp(max=h - gh)[:, None] + torch.arange(gh, device=y0.device)  # (r, Sh): window rows
+        ys = y0[sel].clamp(max=h - gh)[:, None] + torch.arange(gh, device=y0.device)  # (r, Sh)
         xs = x0[sel].clamp(max=w - gw)[:, None] + torch.arange(gw, device=x0.device)  # (r, Sw)
-        out[sel] = _pool_windows(feature.permute(1, 2, 0), ay[sel], ax[sel], ys, xs)
-    return out
+        yield sel, b, ys, xs
+
+
+def roi_align_windowed_backward(
+    grad_out: torch.Tensor,
+    rois: torch.Tensor,
+    input_shape: Tuple[int, int, int, int],
+    spatial_scale: float,
+    sampling_ratio: int,
+    aligned: bool,
+) -> torch.Tensor:
+    """Gradient of roi_align w.r.t. its input, window by window: grad_out (R, C, PH, PW) -> (N, C, H, W).
+
+    Per RoI ``grad_window = Ay_w.T @ grad_out[r, c] @ Ax_w``, added into the map with one ``index_add_`` per group
+    (the result is channels-last in memory).
+    """
+    n, c, h, w = input_shape
+    ph, pw = grad_out.shape[2:]
+    weight_dtype = torch.float64 if grad_out.dtype == torch.float64 else torch.float32
+    ay, ax = _axis_weights(rois.to(weight_dtype), (h, w), (ph, pw), spatial_scale, sampling_ratio, aligned)
+    ay, ax = ay.to(grad_out.dtype), ax.to(grad_out.dtype)
+    grad = grad_out.new_zeros((n * h * w, c))  # channels-last rows: one channel vector per pixel
+    go = grad_out.permute(0, 2, 3, 1)  # (R, PH, PW, C)
+    for sel, b, ys, xs in _window_groups(ay, ax, rois[:, 0].to(torch.int64)):
+        r, sh, sw = ys.shape[0], ys.shape[1], xs.shape[1]
+        ay_w = ay[sel].gather(2, ys[:, None, :].expand(-1, ph, -1))  # (r, PH, Sh)
+        ax_w = ax[sel].gather(2, xs[:, None, :].expand(-1, pw, -1))  # (r, PW, Sw)
+        t = torch.matmul(ax_w.transpose(1, 2).unsqueeze(1), go[sel])  # (r, PH, Sw, C): columns spread
+        g = torch.bmm(ay_w.transpose(1, 2), t.reshape(r, ph, sw * c))  # (r, Sh, Sw * C): rows spread
+        index = (b * h * w + ys[:, :, None] * w + xs[:, None, :]).reshape(-1)
+        grad.index_add_(0, index, g.reshape(-1, c))
+    return grad.view(n, h, w, c).permute(0, 3, 1, 2)
 
 
 # window sizes are rounded up to a multiple of this: fewer groups, at most this much padding per side

@@ -4,13 +4,12 @@ torchvision's CPU backward walks every (RoI, channel, bin, sample) in one thread
 Faster R-CNN it is a third of each training step. RoIAlign is separable: every sample's bilinear weight is a weight
 over rows times a weight over columns, and the average over a bin's sample grid is an average over its rows times an
 average over its columns. So for one RoI ``out[c] = Ay @ feature[c] @ Ax.T`` with ``Ay (PH, H)`` and ``Ax (PW, W)``,
-and the gradient of one image's feature map is ``sum_r Ay[r].T @ grad_out[r, c] @ Ax[r]``: two dense products that
-BLAS runs on all cores. The forward stays torchvision's, so outputs are unchanged; only the gradient's float
-rounding differs (tests: equal to torchvision's to 1e-12 in float64).
-
-Dense products cost ``H * W`` per RoI and channel whatever the RoI's size, so this path is taken only where that
-is cheaper than torchvision's per-sample work: small feature maps, or RoIs large for their level (see
-`use_separable_backward`); the rest keeps torchvision's kernel.
+and the gradient of one image's feature map is ``sum_r Ay[r].T @ grad_out[r, c] @ Ax[r]``. Only a window of each
+RoI's ``Ay`` rows / ``Ax`` columns is non-zero, so the backward (`roi_align_windowed_backward` in
+roi_align_forward.py, which shares the window grouping with the inference forward) computes each RoI's window
+gradient with two batched products and adds it into the map with one ``index_add_`` per group of equal-size
+windows. The forward stays torchvision's, so outputs are unchanged; only the gradient's float rounding differs
+(tests: equal to torchvision's to 1e-12 in float64). `use_separable_backward` compares both costs per call.
 """
 from __future__ import annotations
 
@@ -21,9 +20,9 @@ from torchvision.ops import roi_align as _tv_roi_align
 
 __all__ = ["roi_align_separable_grad", "use_separable_backward", "roi_align_axis_weights"]
 
-# The separable backward's multiply-adds over torchvision's (channel x sample) count, below which it is faster.
-# Measured on 2 cores: speed-up 2-8x at ratios 17-144, 0.55x at 1100, 0.2-0.3x at 1300-3000.
-_WORK_RATIO = 250.0
+# The windowed backward's multiply-adds over torchvision's (channel x bin x sample) count, below which it is faster.
+# Measured single-thread on the box pooler's levels (AMX machine): 5-7.5x faster at ratios 10-20.
+_WORK_RATIO = 60.0
 
 
 def roi_align_axis_weights(
@@ -97,50 +96,6 @@ def _axis_weights(
     return ay, ax
 
 
-def _separable_backward(
-    grad_out: torch.Tensor,
-    rois: torch.Tensor,
-    input_shape: Tuple[int, int, int, int],
-    spatial_scale: float,
-    sampling_ratio: int,
-    aligned: bool,
-) -> torch.Tensor:
-    """Gradient of roi_align w.r.t. its input: grad_out (R, C, PH, PW) -> (N, C, H, W)."""
-    n, c, h, w = input_shape
-    ay, ax = _axis_weights(rois, (h, w), tuple(grad_out.shape[2:]), spatial_scale, sampling_ratio, aligned)
-    ay, ax = ay.to(grad_out.dtype), ax.to(grad_out.dtype)
-    if h > w:  # contract the shorter axis first: its intermediate is the smaller one
-        grad_in = _grad_rows_first(grad_out.transpose(2, 3), rois[:, 0], ax, ay, (n, c, w, h))
-        return grad_in.transpose(2, 3).contiguous()
-    return _grad_rows_first(grad_out, rois[:, 0], ay, ax, input_shape)
-
-
-def _grad_rows_first(
-    grad_out: torch.Tensor,
-    batch_index: torch.Tensor,
-    ay: torch.Tensor,
-    ax: torch.Tensor,
-    input_shape: Tuple[int, int, int, int],
-) -> torch.Tensor:
-    """``grad[b] = sum_r ay[r].T @ grad_out[r] @ ax[r]``, rows contracted first.
-
-    grad_out (R, C, PH, PW), ay (R, PH, H), ax (R, PW, W) -> (N, C, H, W).
-    """
-    n, c, h, w = input_shape
-    num_rois, _, ph, pw = grad_out.shape
-    # s[r, y, c, q] = sum_p ay[r, p, y] * grad_out[r, c, p, q]
-    g = grad_out.permute(0, 2, 1, 3).reshape(num_rois, ph, c * pw)
-    s = torch.bmm(ay.transpose(1, 2), g).view(num_rois, h * c, pw)
-    grad_in = grad_out.new_zeros(n, h * c, w)
-    batch_index = batch_index.to(torch.int64)
-    for b in batch_index.unique().tolist():
-        sel = (batch_index == b).nonzero().squeeze(1)
-        # grad[b, y, c, x] = sum_{r, q} s[r, y, c, q] * ax[r, q, x]: one GEMM over this image's RoIs
-        s_b = s.index_select(0, sel).permute(1, 0, 2).reshape(h * c, -1)  # (H * C, r * PW)
-        grad_in[b] = s_b @ ax.index_select(0, sel).reshape(-1, w)
-    return grad_in.view(n, h, c, w).permute(0, 2, 1, 3).contiguous()
-
-
 def _torchvision_samples(
     rois: torch.Tensor, output_size: Tuple[int, int], spatial_scale: float, sampling_ratio: int
 ) -> float:
@@ -169,12 +124,12 @@ def use_separable_backward(
         return False
     if rois.shape[0] == 0:
         return False
+    from .roi_align_forward import _window_cost
+
     _, c, h, w = input.shape
     ph, pw = output_size
     torchvision_work = c * ph * pw * _torchvision_samples(rois, output_size, spatial_scale, sampling_ratio)
-    short, long = sorted((h, w))
-    separable_work = rois.shape[0] * c * short * ph * (pw + long)
-    return separable_work <= _WORK_RATIO * torchvision_work
+    return _window_cost(rois, c, (h, w), output_size, spatial_scale) <= _WORK_RATIO * torchvision_work
 
 
 class _ROIAlignSeparableGrad(torch.autograd.Function):
@@ -188,7 +143,9 @@ class _ROIAlignSeparableGrad(torch.autograd.Function):
     def backward(ctx, grad_out):
         (rois,) = ctx.saved_tensors
         input_shape, spatial_scale, sampling_ratio, aligned = ctx.params
-        grad_in = _separable_backward(grad_out.contiguous(), rois, input_shape, spatial_scale, sampling_ratio, aligned)
+        from .roi_align_forward import roi_align_windowed_backward
+
+        grad_in = roi_align_windowed_backward(grad_out, rois, input_shape, spatial_scale, sampling_ratio, aligned)
         return grad_in, None, None, None, None, None
 
 
