@@ -15,4 +15,22 @@ from .dataset_mapper import DatasetMapper
 
 from . import datasets, samplers  # noqa: E402,F401  (registers the builtin datasets)
 
-__all__ = [k for k in globals().keys() if not k.startswith("_")]
+__all__ = [
+    "transforms",
+    "detection_utils",
+    "build_batch_data_loader",
+    "build_detection_test_loader",
+    "build_detection_train_loader",
+    "get_detection_dataset_dicts",
+    "load_proposals_into_dataset",
+    "print_instances_class_histogram",
+    "DatasetCatalog",
+    "Metadata",
+    "MetadataCatalog",
+    "DatasetFromList",
+    "MapDataset",
+    "ToIterableDataset",
+    "DatasetMapper",
+    "datasets",
+    "samplers",
+]

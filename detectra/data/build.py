@@ -15,7 +15,7 @@ from detectra.checkpoint.safe_io import load_pickle_file
 from detectra.config import configurable
 from detectra.data.annotation_checks import check_masks_present, repair_dataset_boxes
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
-from detectra.data.common import AspectRatioGroupedDataset, DatasetFromList, MapDataset, ToIterableDataset
+from detectra.data.common import AspectRatioGroupedDataset, DatasetFromList, MapDataset
 from detectra.data.dataset_mapper import DatasetMapper
 from detectra.data.resumable import NonResumableDataLoader, ResumableDataLoader
 from detectra.data.samplers import (

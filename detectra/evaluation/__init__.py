@@ -12,6 +12,8 @@ from .sem_seg_evaluation import SemSegEvaluator
 from .testing import flatten_results_dict, print_csv_format, verify_results
 
 __all__ = [
+    "fast_eval_api",
+    "rotated_coco_evaluation",
     "COCOEvaluator",
     "COCOPanopticEvaluator",
     "CityscapesInstanceEvaluator",

@@ -1,5 +1,4 @@
 """Deformable convolutions (v1 and modulated v2) over `torchvision.ops.deform_conv2d`."""
-import math
 from typing import Optional
 
 import torch

@@ -1,5 +1,5 @@
 """Pasting per-ROI mask predictions (M x M) into full-image masks, as Detectron2 does."""
-from typing import Tuple, Union
+from typing import Tuple
 
 import numpy as np
 import torch

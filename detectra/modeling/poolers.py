@@ -1,6 +1,6 @@
 """`ROIPooler`: crop fixed-size features for boxes from a multi-level feature pyramid."""
 import math
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import torch
 from torch import nn

@@ -23,4 +23,26 @@ from detectra.solver.param_scheduler import (
     StepWithFixedGammaParamScheduler,
 )
 
-__all__ = [k for k in globals().keys() if not k.startswith("_")]
+__all__ = [
+    "LRScheduler",
+    "GradientClipType",
+    "build_lr_scheduler",
+    "build_optimizer",
+    "get_default_optimizer_params",
+    "maybe_add_gradient_clipping",
+    "reduce_param_groups",
+    "LRMultiplier",
+    "WarmupCosineLR",
+    "WarmupMultiStepLR",
+    "WarmupParamScheduler",
+    "CompositeParamScheduler",
+    "ConstantParamScheduler",
+    "CosineParamScheduler",
+    "ExponentialParamScheduler",
+    "LinearParamScheduler",
+    "MultiStepParamScheduler",
+    "ParamScheduler",
+    "PolynomialDecayParamScheduler",
+    "StepParamScheduler",
+    "StepWithFixedGammaParamScheduler",
+]

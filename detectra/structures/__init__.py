@@ -15,6 +15,23 @@ from .masks import BitMasks, PolygonMasks, ROIMasks, polygons_to_bitmask, raster
 from .rotated_boxes import RotatedBoxes
 from .rotated_boxes import pairwise_iou as pairwise_iou_rotated
 
-import types as _types
-
-__all__ = [k for k, v in globals().items() if not k.startswith("_") and not isinstance(v, _types.ModuleType)]
+__all__ = [
+    "Boxes",
+    "BoxMode",
+    "matched_pairwise_iou",
+    "pairwise_intersection",
+    "pairwise_ioa",
+    "pairwise_iou",
+    "pairwise_point_box_distance",
+    "ImageList",
+    "Instances",
+    "Keypoints",
+    "heatmaps_to_keypoints",
+    "BitMasks",
+    "PolygonMasks",
+    "ROIMasks",
+    "polygons_to_bitmask",
+    "rasterize_polygons_within_box",
+    "RotatedBoxes",
+    "pairwise_iou_rotated",
+]

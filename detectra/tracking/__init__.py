@@ -6,4 +6,13 @@ from .iou_weighted_hungarian_bbox_iou_tracker import IOUWeightedHungarianBBoxIOU
 from .utils import create_prediction_pairs
 from .vanilla_hungarian_bbox_iou_tracker import VanillaHungarianBBoxIOUTracker
 
-__all__ = [k for k in globals().keys() if not k.startswith("_")]
+__all__ = [
+    "TRACKER_HEADS_REGISTRY",
+    "BaseTracker",
+    "build_tracker_head",
+    "BBoxIOUTracker",
+    "BaseHungarianTracker",
+    "IOUWeightedHungarianBBoxIOUTracker",
+    "create_prediction_pairs",
+    "VanillaHungarianBBoxIOUTracker",
+]

@@ -8,4 +8,11 @@ from .distributed_sampler import (
 )
 from .grouped_batch_sampler import GroupedBatchSampler
 
-__all__ = [k for k in globals().keys() if not k.startswith("_")]
+__all__ = [
+    "InferenceSampler",
+    "RandomSubsetTrainingSampler",
+    "RepeatFactorTrainingSampler",
+    "TrainingSampler",
+    "repeat_factors_from_category_frequency",
+    "GroupedBatchSampler",
+]

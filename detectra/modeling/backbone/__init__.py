@@ -18,4 +18,27 @@ from .mvit import MViT
 from .swin import SwinTransformer
 from .vit import SimpleFeaturePyramid, ViT, get_vit_lr_decay_rate
 
-__all__ = [k for k in globals().keys() if not k.startswith("_")]
+__all__ = [
+    "Backbone",
+    "BACKBONE_REGISTRY",
+    "build_backbone",
+    "FPN",
+    "LastLevelMaxPool",
+    "LastLevelP6P7",
+    "build_resnet_fpn_backbone",
+    "build_retinanet_resnet_fpn_backbone",
+    "BasicBlock",
+    "BasicStem",
+    "BottleneckBlock",
+    "DeformBottleneckBlock",
+    "ResNet",
+    "ResNetBlockBase",
+    "build_resnet_backbone",
+    "make_stage",
+    "RegNet",
+    "MViT",
+    "SwinTransformer",
+    "SimpleFeaturePyramid",
+    "ViT",
+    "get_vit_lr_decay_rate",
+]

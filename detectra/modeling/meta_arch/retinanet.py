@@ -1,7 +1,7 @@
 """RetinaNet (Lin et al. 2017): a dense detector with focal loss over an FPN with P3-P7."""
 import logging
 import math
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 from torch import nn

@@ -4,4 +4,15 @@ from .proposal_utils import add_ground_truth_to_proposals, find_top_rpn_proposal
 from .rpn import RPN, RPN_HEAD_REGISTRY, StandardRPNHead, build_rpn_head
 from .rrpn import RRPN, find_top_rrpn_proposals
 
-__all__ = [k for k in globals().keys() if not k.startswith("_")]
+__all__ = [
+    "PROPOSAL_GENERATOR_REGISTRY",
+    "build_proposal_generator",
+    "add_ground_truth_to_proposals",
+    "find_top_rpn_proposals",
+    "RPN",
+    "RPN_HEAD_REGISTRY",
+    "StandardRPNHead",
+    "build_rpn_head",
+    "RRPN",
+    "find_top_rrpn_proposals",
+]

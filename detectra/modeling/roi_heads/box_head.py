@@ -1,5 +1,5 @@
 """Box heads: per-ROI feature extractors between the pooler and `FastRCNNOutputLayers`."""
-from typing import List, Union
+from typing import List
 
 import numpy as np
 import torch
