@@ -150,7 +150,7 @@ def roi_align_windowed_backward(
     grad = grad_out.new_zeros((n * h * w, c))  # channels-last rows: one channel vector per pixel
     go = grad_out.permute(0, 2, 3, 1)  # (R, PH, PW, C)
     for sel, b, ys, xs in _window_groups(ay, ax, rois[:, 0].to(torch.int64)):
-        r, sh, sw = ys.shape[0], ys.shape[1], xs.shape[1]
+        r, sw = ys.shape[0], xs.shape[1]
         ay_w = ay[sel].gather(2, ys[:, None, :].expand(-1, ph, -1))  # (r, PH, Sh)
         ax_w = ax[sel].gather(2, xs[:, None, :].expand(-1, pw, -1))  # (r, PW, Sw)
         t = torch.matmul(ax_w.transpose(1, 2).unsqueeze(1), go[sel])  # (r, PH, Sw, C): columns spread
