@@ -10,7 +10,7 @@ from detectra.utils.events import get_event_storage
 
 from ..backbone import Backbone
 from ..postprocessing import detector_postprocess
-from .rcnn import _preprocess, _register_pixel_stats
+from .preprocess import normalize_and_batch_images, pixel_stats
 from .vis import draw_boxes, image_to_rgb
 
 __all__ = ["DenseDetector", "permute_to_N_HWA_K"]
@@ -53,7 +53,10 @@ class DenseDetector(nn.Module):
             self.head_in_features = sorted(shapes.keys(), key=lambda x: shapes[x].stride)
         else:
             self.head_in_features = list(head_in_features)
-        _register_pixel_stats(self, pixel_mean, pixel_std)
+        mean, std = pixel_stats(pixel_mean, pixel_std)
+        # non-persistent: checkpoints carry no pixel stats, the config does
+        self.register_buffer("pixel_mean", mean, False)
+        self.register_buffer("pixel_std", std, False)
 
     @property
     def device(self) -> torch.device:
@@ -94,7 +97,7 @@ class DenseDetector(nn.Module):
 
     def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
         """Normalise, pad and batch the input images."""
-        return _preprocess(self, batched_inputs)
+        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)
 
     def _transpose_dense_predictions(
         self, predictions: List[List[torch.Tensor]], dims_per_anchor: List[int]

@@ -11,8 +11,9 @@ from detectra.structures import Instances
 
 from ..postprocessing import detector_postprocess, sem_seg_postprocess
 from .build import META_ARCH_REGISTRY
+from .preprocess import batch_sem_seg_targets
 from .rcnn import GeneralizedRCNN
-from .semantic_seg import _pad_sem_seg_targets, build_sem_seg_head
+from .semantic_seg import build_sem_seg_head
 
 __all__ = ["PanopticFPN", "combine_semantic_and_instance_outputs"]
 
@@ -90,7 +91,7 @@ class PanopticFPN(GeneralizedRCNN):
 
         if "sem_seg" not in batched_inputs[0] or "instances" not in batched_inputs[0]:
             raise ValueError("PanopticFPN needs 'instances' and 'sem_seg' ground truth in every training input.")
-        gt_sem_seg = _pad_sem_seg_targets(self, batched_inputs)
+        gt_sem_seg = batch_sem_seg_targets(batched_inputs, self.device, self.backbone, self.sem_seg_head.ignore_value)
         _, sem_seg_losses = self.sem_seg_head(features, gt_sem_seg)
 
         gt_instances = [x["instances"].to(self.device) for x in batched_inputs]

@@ -1,6 +1,6 @@
 """Two-stage detectors: `GeneralizedRCNN` (backbone -> proposals -> ROI heads) and `ProposalNetwork` (RPN only)."""
 import logging
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -16,28 +16,12 @@ from ..postprocessing import detector_postprocess
 from ..proposal_generator import build_proposal_generator
 from ..roi_heads import build_roi_heads
 from .build import META_ARCH_REGISTRY
+from .preprocess import normalize_and_batch_images, pixel_stats
 from .vis import draw_boxes, image_to_rgb
 
 __all__ = ["GeneralizedRCNN", "ProposalNetwork"]
 
 logger = logging.getLogger(__name__)
-
-
-def _preprocess(model: nn.Module, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
-    """Move images to the model's device, normalise them, and pad them into a batch the backbone accepts."""
-    images = [move_device_like(x["image"], model.pixel_mean) for x in batched_inputs]
-    images = [(x - model.pixel_mean) / model.pixel_std for x in images]
-    return ImageList.from_tensors(
-        images, model.backbone.size_divisibility, padding_constraints=model.backbone.padding_constraints
-    )
-
-
-def _register_pixel_stats(model: nn.Module, pixel_mean: Sequence[float], pixel_std: Sequence[float]) -> None:
-    # non-persistent: checkpoints carry no pixel stats, the config does
-    model.register_buffer("pixel_mean", torch.tensor(pixel_mean).view(-1, 1, 1), False)
-    model.register_buffer("pixel_std", torch.tensor(pixel_std).view(-1, 1, 1), False)
-    if model.pixel_mean.shape != model.pixel_std.shape:
-        raise ValueError(f"PIXEL_MEAN {list(pixel_mean)} and PIXEL_STD {list(pixel_std)} have different lengths.")
 
 
 @META_ARCH_REGISTRY.register()
@@ -73,7 +57,10 @@ class GeneralizedRCNN(nn.Module):
         self.vis_period = vis_period
         if vis_period > 0 and input_format is None:
             raise ValueError("GeneralizedRCNN: vis_period > 0 needs input_format to draw the images.")
-        _register_pixel_stats(self, pixel_mean, pixel_std)
+        mean, std = pixel_stats(pixel_mean, pixel_std)
+        # non-persistent: checkpoints carry no pixel stats, the config does
+        self.register_buffer("pixel_mean", mean, False)
+        self.register_buffer("pixel_std", std, False)
 
     @classmethod
     def from_config(cls, cfg):
@@ -185,7 +172,7 @@ class GeneralizedRCNN(nn.Module):
 
     def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
         """Normalise, pad and batch the input images."""
-        return _preprocess(self, batched_inputs)
+        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)
 
     @staticmethod
     def _postprocess(
@@ -222,7 +209,10 @@ class ProposalNetwork(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.proposal_generator = proposal_generator
-        _register_pixel_stats(self, pixel_mean, pixel_std)
+        mean, std = pixel_stats(pixel_mean, pixel_std)
+        # non-persistent: checkpoints carry no pixel stats, the config does
+        self.register_buffer("pixel_mean", mean, False)
+        self.register_buffer("pixel_std", std, False)
 
     @classmethod
     def from_config(cls, cfg):
@@ -243,7 +233,7 @@ class ProposalNetwork(nn.Module):
 
     def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
         """Normalise, pad and batch the input images."""
-        return _preprocess(self, batched_inputs)
+        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)
 
     def forward(self, batched_inputs: List[Dict[str, torch.Tensor]]):
         """Args: as `GeneralizedRCNN.forward`.

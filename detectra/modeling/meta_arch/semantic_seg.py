@@ -15,7 +15,7 @@ from ..backbone import Backbone, build_backbone
 from ..postprocessing import sem_seg_postprocess
 from ..weight_init import c2_msra_fill
 from .build import META_ARCH_REGISTRY
-from .rcnn import _register_pixel_stats
+from .preprocess import batch_sem_seg_targets, normalize_and_batch_images, pixel_stats
 
 __all__ = ["SemanticSegmentor", "SEM_SEG_HEADS_REGISTRY", "SemSegFPNHead", "build_sem_seg_head"]
 
@@ -27,17 +27,6 @@ called as ``head(features, targets)`` and returning (logits or None, losses)."""
 def build_sem_seg_head(cfg, input_shape: Dict[str, ShapeSpec]) -> nn.Module:
     """Build ``cfg.MODEL.SEM_SEG_HEAD.NAME``."""
     return SEM_SEG_HEADS_REGISTRY.get(cfg.MODEL.SEM_SEG_HEAD.NAME)(cfg, input_shape)
-
-
-def _pad_sem_seg_targets(model: nn.Module, batched_inputs: List[Dict]) -> torch.Tensor:
-    """Ground-truth label maps padded like the images, with ``ignore_value`` in the padding: Tensor[N, H, W]."""
-    targets = [x["sem_seg"].to(model.device) for x in batched_inputs]
-    return ImageList.from_tensors(
-        targets,
-        model.backbone.size_divisibility,
-        model.sem_seg_head.ignore_value,
-        padding_constraints=model.backbone.padding_constraints,
-    ).tensor
 
 
 @META_ARCH_REGISTRY.register()
@@ -62,7 +51,10 @@ class SemanticSegmentor(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.sem_seg_head = sem_seg_head
-        _register_pixel_stats(self, pixel_mean, pixel_std)
+        mean, std = pixel_stats(pixel_mean, pixel_std)
+        # non-persistent: checkpoints carry no pixel stats, the config does
+        self.register_buffer("pixel_mean", mean, False)
+        self.register_buffer("pixel_std", std, False)
 
     @classmethod
     def from_config(cls, cfg):
@@ -80,11 +72,7 @@ class SemanticSegmentor(nn.Module):
 
     def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
         """Normalise, pad and batch the input images."""
-        images = [x["image"].to(self.device) for x in batched_inputs]
-        images = [(x - self.pixel_mean) / self.pixel_std for x in images]
-        return ImageList.from_tensors(
-            images, self.backbone.size_divisibility, padding_constraints=self.backbone.padding_constraints
-        )
+        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)
 
     def forward(self, batched_inputs: List[Dict[str, torch.Tensor]]):
         """Args:
@@ -97,7 +85,7 @@ class SemanticSegmentor(nn.Module):
         """
         images = self.preprocess_image(batched_inputs)
         features = self.backbone(images.tensor)
-        targets = _pad_sem_seg_targets(self, batched_inputs) if "sem_seg" in batched_inputs[0] else None
+        targets = batch_sem_seg_targets(batched_inputs, self.device, self.backbone, self.sem_seg_head.ignore_value) if "sem_seg" in batched_inputs[0] else None
         if self.training and targets is None:
             raise ValueError("SemanticSegmentor needs 'sem_seg' ground truth in every training input.")
         results, losses = self.sem_seg_head(features, targets)
