@@ -349,7 +349,7 @@ def _train_loader_from_config(cfg: Any, mapper: Optional[Callable] = None, *, da
             filter_empty=cfg.DATALOADER.FILTER_EMPTY_ANNOTATIONS,
             min_keypoints=cfg.MODEL.ROI_KEYPOINT_HEAD.MIN_KEYPOINTS_PER_IMAGE if cfg.MODEL.KEYPOINT_ON else 0,
             proposal_files=cfg.DATASETS.PROPOSAL_FILES_TRAIN if cfg.MODEL.LOAD_PROPOSALS else None,
-            strict=bool(cfg.DATALOADER.get("STRICT_ANNOTATIONS", False)),
+            strict=bool(cfg.DATALOADER.STRICT_ANNOTATIONS),
         )
         if cfg.MODEL.MASK_ON and isinstance(dataset, list):
             check_masks_present(dataset, cfg.DATASETS.TRAIN)
@@ -363,7 +363,7 @@ def _train_loader_from_config(cfg: Any, mapper: Optional[Callable] = None, *, da
             sampler = TrainingSampler(len(dataset), seed=seed)
         elif sampler_name == "RepeatFactorTrainingSampler":
             factors = repeat_factors_from_category_frequency(
-                dataset, cfg.DATALOADER.REPEAT_THRESHOLD, sqrt=cfg.DATALOADER.get("REPEAT_SQRT", True)
+                dataset, cfg.DATALOADER.REPEAT_THRESHOLD, sqrt=cfg.DATALOADER.REPEAT_SQRT
             )
             sampler = RepeatFactorTrainingSampler(factors, seed=seed)
         elif sampler_name == "RandomSubsetTrainingSampler":
@@ -380,7 +380,7 @@ def _train_loader_from_config(cfg: Any, mapper: Optional[Callable] = None, *, da
         "total_batch_size": cfg.SOLVER.IMS_PER_BATCH,
         "aspect_ratio_grouping": cfg.DATALOADER.ASPECT_RATIO_GROUPING,
         "num_workers": cfg.DATALOADER.NUM_WORKERS,
-        "persistent_workers": bool(cfg.DATALOADER.get("PERSISTENT_WORKERS", False)),
+        "persistent_workers": bool(cfg.DATALOADER.PERSISTENT_WORKERS),
         # page-locked batches for a CUDA model: the trainer's host-to-device copies then run asynchronously
         "pin_memory": _model_on_cuda(cfg),
     }

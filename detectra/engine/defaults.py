@@ -324,7 +324,7 @@ class DefaultTrainer(TrainerBase):
         model = create_ddp_model(model, broadcast_buffers=False)
         if cfg.SOLVER.AMP.ENABLED:
             self._trainer: SimpleTrainer = AMPTrainer(
-                model, data_loader, optimizer, precision=cfg.SOLVER.AMP.get("PRECISION", "float16")
+                model, data_loader, optimizer, precision=cfg.SOLVER.AMP.PRECISION
             )
         else:
             self._trainer = SimpleTrainer(model, data_loader, optimizer)
@@ -381,16 +381,16 @@ class DefaultTrainer(TrainerBase):
 
         # Do evaluation after checkpointer, because then if it fails, we can use the saved checkpoint to debug.
         ret.append(hooks.EvalHook(cfg.TEST.EVAL_PERIOD, test_and_save_results))
-        best = cfg.SOLVER.get("BEST_CHECKPOINTER", None)
-        if best is not None and best.ENABLED and comm.is_main_process():
+        best = cfg.SOLVER.BEST_CHECKPOINTER
+        if best.ENABLED and comm.is_main_process():
             ret.append(hooks.BestCheckpointer(cfg.TEST.EVAL_PERIOD, self.checkpointer, best.METRIC, mode=best.MODE))
-        if cfg.TEST.get("VAL_PERIOD", 0) > 0 and len(cfg.DATASETS.get("VAL", ())):
+        if cfg.TEST.VAL_PERIOD > 0 and len(cfg.DATASETS.VAL):
             ret.append(
                 hooks.ValidationLoss(
                     cfg.TEST.VAL_PERIOD,
                     self.model,
                     self.build_val_loader(self.cfg),
-                    patience=cfg.TEST.get("EARLY_STOP_PATIENCE", 0),
+                    patience=cfg.TEST.EARLY_STOP_PATIENCE,
                     checkpointer=self.checkpointer,
                 )
             )

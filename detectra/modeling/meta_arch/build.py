@@ -18,7 +18,7 @@ def build_model(cfg) -> nn.Module:
     device = resolve_device(cfg.MODEL.DEVICE)  # before building: a wrong device fails fast
     model = META_ARCH_REGISTRY.get(cfg.MODEL.META_ARCHITECTURE)(cfg)
     model.to(device)
-    if cfg.MODEL.get("COMPILE", False):
+    if cfg.MODEL.COMPILE:
         from ..compile import compile_model
 
         compile_model(model)
