@@ -161,6 +161,37 @@ def test_state_dict_has_iteration_hooks_optimizer_rng_and_storage():
     assert torch.equal(torch.rand(5), first_draw) and not torch.equal(expected, first_draw[:1])
 
 
+def test_resume_state_and_load_resume_state_round_trip():
+    trainer = _simple()
+    trainer.register_hooks([])
+    state = trainer.resume_state()
+    assert len(state["rng_states"]) == 1 and set(state["rng_states"][0]) >= {"python", "numpy", "torch"}
+    # Single process: gathering changes nothing, and nothing stays behind afterwards.
+    with trainer.gathered_resume_state():
+        inside = trainer.resume_state()
+    assert torch.equal(inside["rng_states"][0]["torch"], state["rng_states"][0]["torch"])
+    assert trainer.resume_state()["loader_states"] == state["loader_states"]
+
+    other = _simple()
+    other.load_resume_state(state["rng_states"])
+    torch.set_rng_state(state["rng_states"][0]["torch"])
+    first_draw = torch.rand(3)
+    torch.manual_seed(5)
+    TrainerBase._restore_rng_states(other)
+    assert torch.equal(torch.rand(3), first_draw)
+
+
+def test_attach_hooks_shares_the_outer_list_and_stop_requested_is_public():
+    outer, inner = TrainerBase(), _simple()
+    inner.attach_hooks(outer._hooks)
+    log = []
+    outer.register_hooks([_Recorder(log)])
+    assert inner._hooks is outer._hooks and len(inner._hooks) == 1
+    assert not outer.stop_requested
+    outer.request_stop()
+    assert outer.stop_requested
+
+
 def test_request_stop_ends_cleanly():
     class StopAt(HookBase):
         def after_step(self):
