@@ -34,9 +34,6 @@ DYNAMO_ONNX_OPSET_VERSION = 18
 
 FORMATS = ("torchscript", "onnx", "onnx-dynamo", "torch-export")
 
-# bounds of the dynamic image sides (torch.export needs a range; below 65 px the coarsest FPN level has one row)
-_MIN_SIDE, _MAX_SIDE = 128, 4096
-
 
 def sidecar_path(path: str | Path) -> Path:
     """Where the json sidecar of an exported model lives: ``<path>.json``."""
@@ -82,7 +79,8 @@ def _export_program(model: nn.Module, image: torch.Tensor, dynamic: bool):
     adapter(*adapter.flattened_inputs)  # sets outputs_schema
     dynamic_shapes = None
     if dynamic:
-        # AUTO: torch.export derives the valid range itself (it needs sides >= 65, see the sidecar's input range)
+        # AUTO: torch.export derives the valid range itself (sides of at least 65 px: the coarsest FPN level
+        # must have more than one row)
         h = w = torch.export.Dim.AUTO
         dynamic_shapes = (({1: h, 2: w},),)  # forward(*args): one vararg tuple
     program = torch.export.export(adapter, adapter.flattened_inputs, dynamic_shapes=dynamic_shapes, strict=False)
