@@ -74,9 +74,37 @@ def trace_model(model: nn.Module, image: torch.Tensor) -> Tuple[torch.jit.Script
     return traced, adapter
 
 
+_NMS_FAKE_REGISTERED = False
+
+
+def _register_nms_fake() -> None:
+    """torchvision's fake ``nms`` (what torch.export runs instead of the kernel) declares at least 2 kept boxes (the
+    default minimum of the deprecated ``create_unbacked_symint``), so an exported program stopped with "Runtime
+    assertion failed for expression u >= 2" on images where NMS keeps 0 or 1 box. Register one that allows 0."""
+    global _NMS_FAKE_REGISTERED
+    if _NMS_FAKE_REGISTERED:
+        return
+    import torchvision  # noqa: F401  (defines torchvision::nms)
+
+    def nms_fake(dets: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:
+        torch._check(dets.dim() == 2 and dets.size(1) == 4, lambda: f"nms: boxes of shape {tuple(dets.shape)}")
+        torch._check(scores.dim() == 1 and scores.size(0) == dets.size(0), lambda: "nms: one score per box")
+        return dets.new_empty(torch.library.get_ctx().new_dynamic_size(), dtype=torch.long)
+
+    torch.library.register_fake("torchvision::nms", nms_fake, allow_override=True)
+    _NMS_FAKE_REGISTERED = True
+
+
 def _export_program(model: nn.Module, image: torch.Tensor, dynamic: bool):
+    _register_nms_fake()
     adapter = _adapter(model, image)
-    adapter(*adapter.flattened_inputs)  # sets outputs_schema
+    # the outputs' structure, from an eager call that takes the exporting code paths (torch.export's own call
+    # does not leave attributes set on the module)
+    prev, torch.compiler._is_exporting_flag = torch.compiler._is_exporting_flag, True
+    try:
+        adapter(*adapter.flattened_inputs)
+    finally:
+        torch.compiler._is_exporting_flag = prev
     dynamic_shapes = None
     if dynamic:
         # AUTO: torch.export derives the valid range itself (sides of at least 65 px: the coarsest FPN level
