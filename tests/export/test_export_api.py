@@ -136,3 +136,23 @@ def test_freeze_training_mode_restores_classes():
     with freeze_training_mode(model):
         assert nn.Linear.__annotations__["training"] == torch.jit.Final[bool]
     assert "training" not in nn.Linear.__dict__.get("__annotations__", {})
+
+
+def test_torch_export_program_runs_when_nothing_is_detected():
+    """torchvision's fake nms once declared >= 2 kept boxes: the program failed on images with 0 or 1 detection."""
+    from detectra import model_zoo
+    from detectra.export.exporters import _export_program
+    from detectra.modeling import build_model
+
+    cfg = model_zoo.get_config("shapes/faster_rcnn_R_18_FPN.yaml")
+    cfg.MODEL.DEVICE = "cpu"
+    cfg.MODEL.ROI_HEADS.SCORE_THRESH_TEST = 0.9  # an untrained model scores ~1 / (classes + 1): nothing passes
+    torch.manual_seed(0)
+    model = build_model(cfg).eval()
+    gen = torch.Generator().manual_seed(0)
+    example = torch.randint(0, 256, (3, 96, 128), generator=gen).float()
+    program, adapter = _export_program(model, example, dynamic=True)
+    module = program.module()
+    for image in (example, torch.randint(0, 256, (3, 128, 96), generator=gen).float()):
+        inst = adapter.outputs_schema(module(image))["instances"][0]
+        assert len(inst) == 0 and inst.image_size == tuple(image.shape[1:])
