@@ -120,7 +120,8 @@ class Conv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not torch.jit.is_scripting():
-            if x.numel() == 0 and self.training and isinstance(self.norm, nn.SyncBatchNorm):
+            # (numel last: while exporting it is a data-dependent count that cannot be compared)
+            if self.training and isinstance(self.norm, nn.SyncBatchNorm) and x.numel() == 0:
                 raise ValueError("SyncBatchNorm does not support empty inputs; use another norm or skip empty batches.")
             if self._fold_norm_now(x):
                 x = self._conv_folded(x)
