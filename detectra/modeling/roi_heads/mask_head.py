@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
-from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, get_norm, split_per_image
+from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, get_norm, known_true, split_per_image
 from detectra.structures import Instances
 from detectra.utils.events import get_event_storage
 
@@ -111,7 +111,8 @@ def mask_rcnn_inference(pred_mask_logits: torch.Tensor, pred_instances: List[Ins
     else:
         num_masks = pred_mask_logits.shape[0]
         class_pred = cat([i.pred_classes for i in pred_instances])
-        device = class_pred.device if num_masks else pred_mask_logits.device
+        # (known_true: while exporting the count is data-dependent)
+        device = class_pred.device if known_true(num_masks != 0) else pred_mask_logits.device
         indices = torch.arange(num_masks, device=device)
         mask_probs_pred = pred_mask_logits[indices, class_pred][:, None].sigmoid()  # (N, 1, M, M)
     for prob, instances in zip(split_per_image(mask_probs_pred, pred_instances), pred_instances):
