@@ -4,22 +4,16 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
+import cloudpickle
+
 __all__ = ["PicklableWrapper"]
-
-
-def _dumps(obj: Any) -> bytes:
-    try:
-        import cloudpickle
-    except ImportError:
-        return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return cloudpickle.dumps(obj)
 
 
 class PicklableWrapper:
     """Wraps an object (typically a function) so that pickling it works for lambdas and closures too.
 
-    With cloudpickle installed the object is serialised by value; without it, plain pickle is used (which handles
-    module-level functions and classes). The wrapper forwards calls and attribute reads to the object.
+    The object is serialised by value with cloudpickle (a dependency, as in Detectron2), so lambdas and closures
+    reach data-loader workers. The wrapper forwards calls and attribute reads to the object.
     """
 
     def __init__(self, obj: Any) -> None:
@@ -28,7 +22,7 @@ class PicklableWrapper:
         self._obj = obj
 
     def __reduce__(self) -> tuple:
-        return pickle.loads, (_dumps(self._obj),)
+        return pickle.loads, (cloudpickle.dumps(self._obj),)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._obj(*args, **kwargs)
