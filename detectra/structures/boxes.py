@@ -114,27 +114,34 @@ class BoxMode(IntEnum):
 class Boxes:
     """A list of N axis-aligned boxes stored as one Tensor[N, 4] in XYXY_ABS.
 
+    `RotatedBoxes` subclasses it with ``box_dim = 5``; the methods that do not depend on the box format (indexing,
+    ``cat``, ``clone``, ``to``, ...) serve both and return the caller's class.
+
     Attributes:
         tensor (Tensor[N, 4]): (x1, y1, x2, y2).
+        box_dim (int): numbers per box (class attribute).
     """
 
+    box_dim: int = 4
+
     def __init__(self, tensor: torch.Tensor):
+        name, box_dim = type(self).__name__, self.box_dim
         if not isinstance(tensor, torch.Tensor):
             tensor = torch.as_tensor(tensor, dtype=torch.float32, device=torch.device("cpu"))
         else:
             tensor = tensor.to(torch.float32)
         if known_true(tensor.numel() == 0):
-            # keep (0, 4) so downstream code can index columns
-            tensor = tensor.reshape((-1, 4)).to(dtype=torch.float32)
-        if tensor.dim() != 2 or tensor.size(-1) != 4:
-            raise ValueError(f"Boxes expects a Tensor of shape (N, 4), got {tuple(tensor.shape)}.")
+            # keep (0, box_dim) so downstream code can index columns
+            tensor = tensor.reshape((-1, box_dim)).to(dtype=torch.float32)
+        if tensor.dim() != 2 or tensor.size(-1) != box_dim:
+            raise ValueError(f"{name} expects a Tensor of shape (N, {box_dim}), got {tuple(tensor.shape)}.")
         self.tensor = tensor
 
     def clone(self) -> "Boxes":
-        return Boxes(self.tensor.clone())
+        return type(self)(self.tensor.clone())
 
     def to(self, device: torch.device) -> "Boxes":
-        return Boxes(self.tensor.to(device=device))
+        return type(self)(self.tensor.to(device=device))
 
     def area(self) -> torch.Tensor:
         """Returns Tensor[N]: the area of each box."""
@@ -162,19 +169,20 @@ class Boxes:
         return (widths > threshold) & (heights > threshold)
 
     def __getitem__(self, item) -> "Boxes":
-        """Index with an int, a slice, a bool mask or an index tensor; always returns `Boxes`."""
+        """Index with an int, a slice, a bool mask or an index tensor; always returns this class."""
         if isinstance(item, int):
-            return Boxes(self.tensor[item].view(1, -1))
+            return type(self)(self.tensor[item].view(1, -1))
         b = self.tensor[item]
         if b.dim() != 2:
-            raise IndexError(f"Indexing Boxes with {item!r} did not return a (K, 4) tensor.")
-        return Boxes(b)
+            name = type(self).__name__
+            raise IndexError(f"Indexing {name} with {item!r} did not return a (K, {self.box_dim}) tensor.")
+        return type(self)(b)
 
     def __len__(self) -> int:
         return self.tensor.shape[0]
 
     def __repr__(self) -> str:
-        return "Boxes(" + str(self.tensor) + ")"
+        return f"{type(self).__name__}({self.tensor})"
 
     def inside_box(self, box_size: Tuple[int, int], boundary_threshold: int = 0) -> torch.Tensor:
         """Returns Tensor[N] bool: True where the box lies inside the (height, width) image, allowing
@@ -199,13 +207,13 @@ class Boxes:
 
     @classmethod
     def cat(cls, boxes_list: List["Boxes"]) -> "Boxes":
-        """Concatenate a list of `Boxes` into one."""
+        """Concatenate a list of boxes of this class into one."""
         if not isinstance(boxes_list, (list, tuple)):
-            raise TypeError(f"Boxes.cat expects a list of Boxes, got {type(boxes_list).__name__}.")
+            raise TypeError(f"{cls.__name__}.cat expects a list of {cls.__name__}, got {type(boxes_list).__name__}.")
         if len(boxes_list) == 0:
             return cls(torch.empty(0))
-        if not all(isinstance(b, Boxes) for b in boxes_list):
-            raise TypeError("Boxes.cat: every element must be a Boxes.")
+        if not all(isinstance(b, cls) for b in boxes_list):
+            raise TypeError(f"{cls.__name__}.cat: every element must be a {cls.__name__}.")
         return cls(torch.cat([b.tensor for b in boxes_list], dim=0))
 
     @property
@@ -214,7 +222,7 @@ class Boxes:
 
     @torch.jit.unused
     def __iter__(self) -> Iterator[torch.Tensor]:
-        """Yield each box as a Tensor[4]."""
+        """Yield each box as a Tensor[box_dim]."""
         yield from self.tensor
 
 

@@ -1,6 +1,6 @@
 """`RotatedBoxes`: boxes with an angle, (cx, cy, w, h, angle in degrees)."""
 import math
-from typing import Iterator, List, Tuple
+from typing import Tuple
 
 import torch
 
@@ -21,22 +21,7 @@ class RotatedBoxes(Boxes):
         tensor (Tensor[N, 5]).
     """
 
-    def __init__(self, tensor: torch.Tensor):
-        if not isinstance(tensor, torch.Tensor):
-            tensor = torch.as_tensor(tensor, dtype=torch.float32, device=torch.device("cpu"))
-        else:
-            tensor = tensor.to(torch.float32)
-        if tensor.numel() == 0:
-            tensor = tensor.reshape((0, 5)).to(dtype=torch.float32)
-        if tensor.dim() != 2 or tensor.size(-1) != 5:
-            raise ValueError(f"RotatedBoxes expects a Tensor of shape (N, 5), got {tuple(tensor.shape)}.")
-        self.tensor = tensor
-
-    def clone(self) -> "RotatedBoxes":
-        return RotatedBoxes(self.tensor.clone())
-
-    def to(self, device: torch.device) -> "RotatedBoxes":
-        return RotatedBoxes(self.tensor.to(device=device))
+    box_dim: int = 5
 
     def area(self) -> torch.Tensor:
         """Returns Tensor[N]: w * h."""
@@ -77,21 +62,6 @@ class RotatedBoxes(Boxes):
         """Returns Tensor[N] bool: True where width and height are both > threshold."""
         return (self.tensor[:, 2] > threshold) & (self.tensor[:, 3] > threshold)
 
-    def __getitem__(self, item) -> "RotatedBoxes":
-        """Index with an int, slice, bool mask or index tensor; always returns `RotatedBoxes`."""
-        if isinstance(item, int):
-            return RotatedBoxes(self.tensor[item].view(1, -1))
-        b = self.tensor[item]
-        if b.dim() != 2:
-            raise IndexError(f"Indexing RotatedBoxes with {item!r} did not return a (K, 5) tensor.")
-        return RotatedBoxes(b)
-
-    def __len__(self) -> int:
-        return self.tensor.shape[0]
-
-    def __repr__(self) -> str:
-        return "RotatedBoxes(" + str(self.tensor) + ")"
-
     def inside_box(self, box_size: Tuple[int, int], boundary_threshold: int = 0) -> torch.Tensor:
         """Returns Tensor[N] bool: True where the box's axis-aligned envelope is inside the (height, width) image,
         allowing `boundary_threshold` pixels outside."""
@@ -131,25 +101,6 @@ class RotatedBoxes(Boxes):
         self.tensor[:, 2] *= torch.sqrt((scale_x * c) ** 2 + (scale_y * s) ** 2)
         self.tensor[:, 3] *= torch.sqrt((scale_x * s) ** 2 + (scale_y * c) ** 2)
         self.tensor[:, 4] = torch.atan2(scale_x * s, scale_y * c) * 180 / math.pi
-
-    @classmethod
-    def cat(cls, boxes_list: List["RotatedBoxes"]) -> "RotatedBoxes":
-        """Concatenate a list of `RotatedBoxes`."""
-        if not isinstance(boxes_list, (list, tuple)):
-            raise TypeError(f"RotatedBoxes.cat expects a list, got {type(boxes_list).__name__}.")
-        if len(boxes_list) == 0:
-            return cls(torch.empty(0))
-        if not all(isinstance(b, RotatedBoxes) for b in boxes_list):
-            raise TypeError("RotatedBoxes.cat: every element must be a RotatedBoxes.")
-        return cls(torch.cat([b.tensor for b in boxes_list], dim=0))
-
-    @property
-    def device(self) -> torch.device:
-        return self.tensor.device
-
-    @torch.jit.unused
-    def __iter__(self) -> Iterator[torch.Tensor]:
-        yield from self.tensor
 
 
 def pairwise_iou(boxes1: RotatedBoxes, boxes2: RotatedBoxes) -> torch.Tensor:
