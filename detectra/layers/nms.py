@@ -46,13 +46,19 @@ def batched_nms_topk(
     prefix keeps ``topk``. The prefix starts at ``4 * topk`` boxes and grows 4x until it does. At test time Fast
     R-CNN keeps 100 of up to 80,000 (proposal, class) pairs: NMS over all of them was ~15% of an inference.
 
+    Rotated boxes (Tensor[N, 5]) go through `batched_nms_rotated` over all boxes, then the cut.
+
     Args:
-        boxes, scores, idxs, iou_threshold: as for `batched_nms`.
+        boxes: Tensor[N, 4] XYXY_ABS, or Tensor[N, 5] rotated (x_ctr, y_ctr, w, h, angle in degrees).
+        scores, idxs, iou_threshold: as for `batched_nms`.
         topk: how many kept boxes to return; < 0 for all.
 
     Returns:
         Tensor[min(K, topk)] int64: indices of kept boxes, by decreasing score.
     """
+    if boxes.shape[-1] == 5:
+        keep = batched_nms_rotated(boxes, scores, idxs, iou_threshold)
+        return keep if topk < 0 else keep[:topk]
     num = scores.numel()
     length = 4 * topk
     # (an exported graph cannot loop on a data-dependent count: it takes the plain path)

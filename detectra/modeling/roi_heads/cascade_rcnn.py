@@ -88,8 +88,6 @@ class CascadeROIHeads(StandardROIHeads):
 
     @classmethod
     def _init_box_head(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
-        in_features = cfg.MODEL.ROI_HEADS.IN_FEATURES
-        pooler_resolution = cfg.MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION
         cascade_bbox_reg_weights = cfg.MODEL.ROI_BOX_CASCADE_HEAD.BBOX_REG_WEIGHTS
         cascade_ious = cfg.MODEL.ROI_BOX_CASCADE_HEAD.IOUS
         if len(cascade_bbox_reg_weights) != len(cascade_ious):
@@ -105,14 +103,7 @@ class CascadeROIHeads(StandardROIHeads):
                 f"MODEL.ROI_BOX_CASCADE_HEAD.IOUS[0] ({cascade_ious[0]}) must equal MODEL.ROI_HEADS.IOU_THRESHOLDS[0] "
                 f"({cfg.MODEL.ROI_HEADS.IOU_THRESHOLDS[0]}): the first stage samples with it."
             )
-        pooler_scales, in_channels = cls._pooler_args(input_shape, in_features)
-        box_pooler = ROIPooler(
-            output_size=pooler_resolution,
-            scales=pooler_scales,
-            sampling_ratio=cfg.MODEL.ROI_BOX_HEAD.POOLER_SAMPLING_RATIO,
-            pooler_type=cfg.MODEL.ROI_BOX_HEAD.POOLER_TYPE,
-        )
-        pooled_shape = ShapeSpec(channels=in_channels, width=pooler_resolution, height=pooler_resolution)
+        in_features, box_pooler, pooled_shape = cls._init_pooler(cfg.MODEL.ROI_BOX_HEAD, cfg, input_shape)
 
         box_heads, box_predictors, proposal_matchers = [], [], []
         for match_iou, bbox_reg_weights in zip(cascade_ious, cascade_bbox_reg_weights):

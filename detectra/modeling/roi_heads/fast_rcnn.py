@@ -1,6 +1,6 @@
 """`FastRCNNOutputLayers`: per-ROI class scores and box deltas, their losses, and `fast_rcnn_inference`."""
 import logging
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Type, Union
 
 import torch
 from torch import nn
@@ -26,7 +26,8 @@ __all__ = ["fast_rcnn_inference", "fast_rcnn_inference_single_image", "FastRCNNO
 
 logger = logging.getLogger(__name__)
 
-# Shapes used below: N proposals in the batch, K foreground classes, R box-regression classes (K or 1), B = 4.
+# Shapes used below: N proposals in the batch, K foreground classes, R box-regression classes (K or 1), B = 4 (5
+# for rotated boxes).
 
 
 def fast_rcnn_inference(
@@ -36,23 +37,26 @@ def fast_rcnn_inference(
     score_thresh: float,
     nms_thresh: float,
     topk_per_image: int,
+    *,
+    box_type: Type[Boxes] = Boxes,
 ) -> Tuple[List[Instances], List[torch.Tensor]]:
     """Per image: score threshold, per-class NMS, keep the ``topk_per_image`` best.
 
     Args:
-        boxes: per image, Tensor[Ri, K * 4] (or [Ri, 4] class-agnostic) predicted boxes.
+        boxes: per image, Tensor[Ri, K * B] (or [Ri, B] class-agnostic) predicted boxes, B = ``box_type.box_dim``.
         scores: per image, Tensor[Ri, K + 1] class probabilities (last column: background).
-        image_shapes: per image, (h, w) to clip to.
+        image_shapes: per image, (h, w) to clip to (`RotatedBoxes` clip only their nearly horizontal boxes).
         score_thresh: keep detections with a score above this.
-        nms_thresh: IoU threshold of the per-class NMS.
+        nms_thresh: IoU threshold of the per-class NMS (rotated IoU for `RotatedBoxes`).
         topk_per_image: maximum detections per image (< 0: all).
+        box_type: `Boxes` (XYXY_ABS) or `RotatedBoxes` (see `fast_rcnn_inference_rotated`).
 
     Returns:
-        instances: per image, Instances with ``pred_boxes``, ``scores``, ``pred_classes``.
+        instances: per image, Instances with ``pred_boxes`` (of ``box_type``), ``scores``, ``pred_classes``.
         kept_indices: per image, index of the proposal each detection came from.
     """
     result_per_image = [
-        fast_rcnn_inference_single_image(b, s, shape, score_thresh, nms_thresh, topk_per_image)
+        fast_rcnn_inference_single_image(b, s, shape, score_thresh, nms_thresh, topk_per_image, box_type=box_type)
         for s, b, shape in zip(scores, boxes, image_shapes)
     ]
     return [x[0] for x in result_per_image], [x[1] for x in result_per_image]
@@ -65,17 +69,20 @@ def fast_rcnn_inference_single_image(
     score_thresh: float,
     nms_thresh: float,
     topk_per_image: int,
+    *,
+    box_type: Type[Boxes] = Boxes,
 ) -> Tuple[Instances, torch.Tensor]:
     """`fast_rcnn_inference` for one image."""
+    box_dim = box_type.box_dim
     valid_mask = torch.isfinite(boxes).all(dim=1) & torch.isfinite(scores).all(dim=1)
     if is_exporting() or not valid_mask.all():  # an exported graph always filters
         boxes, scores = boxes[valid_mask], scores[valid_mask]
 
     scores = scores[:, :-1]  # drop background
-    num_bbox_reg_classes = boxes.shape[1] // 4
-    boxes = Boxes(boxes.reshape(-1, 4))
+    num_bbox_reg_classes = boxes.shape[1] // box_dim
+    boxes = box_type(boxes.reshape(-1, box_dim))
     boxes.clip(image_shape)
-    boxes = boxes.tensor.view(-1, num_bbox_reg_classes, 4)  # (R, C, 4)
+    boxes = boxes.tensor.view(-1, num_bbox_reg_classes, box_dim)  # (R, C, B)
 
     filter_mask = scores > score_thresh  # (R, K)
     # rows: proposal index, class index
@@ -90,7 +97,7 @@ def fast_rcnn_inference_single_image(
     boxes, scores, filter_inds = boxes[keep], scores[keep], filter_inds[keep]
 
     result = Instances(image_shape)
-    result.pred_boxes = Boxes(boxes)
+    result.pred_boxes = box_type(boxes)
     result.scores = scores
     result.pred_classes = filter_inds[:, 1]
     return result, filter_inds[:, 0]
@@ -153,6 +160,8 @@ class FastRCNNOutputLayers(nn.Module):
         get_fed_loss_cls_weights: callable returning Tensor[K] sampling weights of negative classes.
         fed_loss_num_classes: number of classes the federated loss uses per batch.
     """
+
+    box_type: Type[Boxes] = Boxes  # the class of the predicted boxes
 
     @configurable
     def __init__(
@@ -349,7 +358,13 @@ class FastRCNNOutputLayers(nn.Module):
         scores = self.predict_probs(predictions, proposals)
         image_shapes = [x.image_size for x in proposals]
         return fast_rcnn_inference(
-            boxes, scores, image_shapes, self.test_score_thresh, self.test_nms_thresh, self.test_topk_per_image
+            boxes,
+            scores,
+            image_shapes,
+            self.test_score_thresh,
+            self.test_nms_thresh,
+            self.test_topk_per_image,
+            box_type=self.box_type,
         )
 
     def predict_boxes_for_gt_classes(

@@ -6,7 +6,7 @@
 """
 import inspect
 import logging
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -149,6 +149,11 @@ class ROIHeads(nn.Module):
         sampled_idxs = torch.cat([sampled_fg_idxs, sampled_bg_idxs], dim=0)
         return sampled_idxs, gt_classes[sampled_idxs]
 
+    def _match_quality(self, gt_boxes: Boxes, proposal_boxes: Boxes) -> torch.Tensor:
+        """Tensor[M, R]: how well each of M ground-truth boxes matches each of R proposals (IoU; `RROIHeads`:
+        rotated IoU)."""
+        return pairwise_iou(gt_boxes, proposal_boxes)
+
     @torch.no_grad()
     def label_and_sample_proposals(self, proposals: List[Instances], targets: List[Instances]) -> List[Instances]:
         """Match proposals to ground truth and sample ``batch_size_per_image`` of them per image.
@@ -166,7 +171,7 @@ class ROIHeads(nn.Module):
         proposals_with_gt, num_fg_samples, num_bg_samples = [], [], []
         for proposals_per_image, targets_per_image in zip(proposals, targets):
             has_gt = len(targets_per_image) > 0
-            match_quality_matrix = pairwise_iou(targets_per_image.gt_boxes, proposals_per_image.proposal_boxes)
+            match_quality_matrix = self._match_quality(targets_per_image.gt_boxes, proposals_per_image.proposal_boxes)
             matched_idxs, matched_labels = self.proposal_matcher(match_quality_matrix)
             sampled_idxs, gt_classes = self._sample_proposals(matched_idxs, matched_labels, targets_per_image.gt_classes)
             proposals_per_image = proposals_per_image[sampled_idxs]
@@ -404,25 +409,9 @@ class StandardROIHeads(ROIHeads):
 
     @classmethod
     def _init_box_head(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
-        in_features = cfg.MODEL.ROI_HEADS.IN_FEATURES
-        pooler_resolution = cfg.MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION
-        pooler_scales, in_channels = cls._pooler_args(input_shape, in_features)
-        box_pooler = ROIPooler(
-            output_size=pooler_resolution,
-            scales=pooler_scales,
-            sampling_ratio=cfg.MODEL.ROI_BOX_HEAD.POOLER_SAMPLING_RATIO,
-            pooler_type=cfg.MODEL.ROI_BOX_HEAD.POOLER_TYPE,
-        )
-        box_head = build_box_head(
-            cfg, ShapeSpec(channels=in_channels, height=pooler_resolution, width=pooler_resolution)
-        )
-        box_predictor = FastRCNNOutputLayers(cfg, box_head.output_shape)
-        return {
-            "box_in_features": in_features,
-            "box_pooler": box_pooler,
-            "box_head": box_head,
-            "box_predictor": box_predictor,
-        }
+        ret = cls._init_task_head(cfg.MODEL.ROI_BOX_HEAD, cfg, input_shape, "box", build_box_head)
+        ret["box_predictor"] = FastRCNNOutputLayers(cfg, ret["box_head"].output_shape)
+        return ret
 
     @classmethod
     def _init_mask_head(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
@@ -437,26 +426,30 @@ class StandardROIHeads(ROIHeads):
         return cls._init_task_head(cfg.MODEL.ROI_KEYPOINT_HEAD, cfg, input_shape, "keypoint", build_keypoint_head)
 
     @classmethod
-    def _init_task_head(cls, head_cfg, cfg, input_shape, prefix: str, build_fn) -> dict:
-        """Pooler + head of the mask or keypoint branch, from its ``MODEL.ROI_{MASK,KEYPOINT}_HEAD`` node."""
+    def _init_pooler(
+        cls, head_cfg, cfg, input_shape: Dict[str, ShapeSpec]
+    ) -> Tuple[List[str], Optional[ROIPooler], Union[ShapeSpec, Dict[str, ShapeSpec]]]:
+        """The input features, the pooler a ``MODEL.ROI_{BOX,MASK,KEYPOINT}_HEAD`` node describes, and the shape
+        its head receives. An empty POOLER_TYPE means no pooler: the head takes the whole feature maps."""
         in_features = cfg.MODEL.ROI_HEADS.IN_FEATURES
         pooler_resolution = head_cfg.POOLER_RESOLUTION
         pooler_type = head_cfg.POOLER_TYPE
         pooler_scales, in_channels = cls._pooler_args(input_shape, in_features)
-        ret = {f"{prefix}_in_features": in_features}
-        if pooler_type:
-            ret[f"{prefix}_pooler"] = ROIPooler(
-                output_size=pooler_resolution,
-                scales=pooler_scales,
-                sampling_ratio=head_cfg.POOLER_SAMPLING_RATIO,
-                pooler_type=pooler_type,
-            )
-            shape = ShapeSpec(channels=in_channels, width=pooler_resolution, height=pooler_resolution)
-        else:
-            ret[f"{prefix}_pooler"] = None
-            shape = {f: input_shape[f] for f in in_features}
-        ret[f"{prefix}_head"] = build_fn(cfg, shape)
-        return ret
+        if not pooler_type:
+            return in_features, None, {f: input_shape[f] for f in in_features}
+        pooler = ROIPooler(
+            output_size=pooler_resolution,
+            scales=pooler_scales,
+            sampling_ratio=head_cfg.POOLER_SAMPLING_RATIO,
+            pooler_type=pooler_type,
+        )
+        return in_features, pooler, ShapeSpec(channels=in_channels, width=pooler_resolution, height=pooler_resolution)
+
+    @classmethod
+    def _init_task_head(cls, head_cfg, cfg, input_shape, prefix: str, build_fn) -> dict:
+        """Pooler + head of the box, mask or keypoint branch, from its ``MODEL.ROI_{BOX,MASK,KEYPOINT}_HEAD`` node."""
+        in_features, pooler, shape = cls._init_pooler(head_cfg, cfg, input_shape)
+        return {f"{prefix}_in_features": in_features, f"{prefix}_pooler": pooler, f"{prefix}_head": build_fn(cfg, shape)}
 
     def forward(self, images, features, proposals, targets=None):
         del images

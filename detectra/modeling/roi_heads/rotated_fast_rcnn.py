@@ -6,19 +6,15 @@ Boxes are (cx, cy, w, h, angle in degrees); ROI features come from ``ROIAlignRot
 import logging
 from typing import Dict, List, Tuple
 
-import numpy as np
 import torch
 
 from detectra.config import configurable
-from detectra.layers import ShapeSpec, batched_nms_rotated
+from detectra.layers import ShapeSpec
 from detectra.structures import Instances, RotatedBoxes, pairwise_iou_rotated
-from detectra.utils.events import get_event_storage
 
 from ..box_regression import Box2BoxTransformRotated
-from ..poolers import ROIPooler
-from ..proposal_generator.proposal_utils import add_ground_truth_to_proposals
 from .box_head import build_box_head
-from .fast_rcnn import FastRCNNOutputLayers
+from .fast_rcnn import FastRCNNOutputLayers, fast_rcnn_inference, fast_rcnn_inference_single_image
 from .roi_heads import ROI_HEADS_REGISTRY, StandardROIHeads
 
 logger = logging.getLogger(__name__)
@@ -31,9 +27,6 @@ __all__ = [
 ]
 
 
-# Shapes used below: R proposals of one image, K foreground classes, C box-regression classes (K or 1), B = 5.
-
-
 def fast_rcnn_inference_rotated(
     boxes: List[torch.Tensor],
     scores: List[torch.Tensor],
@@ -42,25 +35,12 @@ def fast_rcnn_inference_rotated(
     nms_thresh: float,
     topk_per_image: int,
 ) -> Tuple[List[Instances], List[torch.Tensor]]:
-    """Per image: score threshold, per-class rotated NMS, keep the ``topk_per_image`` best.
-
-    Args:
-        boxes: per image, Tensor[R, K * 5] (or [R, 5] class-agnostic) predicted rotated boxes.
-        scores: per image, Tensor[R, K + 1] class probabilities (last column: background).
-        image_shapes: per image, (h, w); nearly horizontal boxes are clipped to it.
-        score_thresh: keep detections with a score above this.
-        nms_thresh: rotated-IoU threshold of the per-class NMS.
-        topk_per_image: maximum detections per image (< 0: all).
-
-    Returns:
-        instances: per image, Instances with ``pred_boxes`` (RotatedBoxes), ``scores``, ``pred_classes``.
-        kept_indices: per image, index of the proposal each detection came from.
-    """
-    result_per_image = [
-        fast_rcnn_inference_single_image_rotated(b, s, shape, score_thresh, nms_thresh, topk_per_image)
-        for s, b, shape in zip(scores, boxes, image_shapes)
-    ]
-    return [x[0] for x in result_per_image], [x[1] for x in result_per_image]
+    """`fast_rcnn_inference` for rotated boxes: ``boxes`` are per image Tensor[R, K * 5] (or [R, 5]
+    class-agnostic), NMS uses rotated IoU, only nearly horizontal boxes are clipped, and ``pred_boxes`` are
+    `RotatedBoxes`."""
+    return fast_rcnn_inference(
+        boxes, scores, image_shapes, score_thresh, nms_thresh, topk_per_image, box_type=RotatedBoxes
+    )
 
 
 def fast_rcnn_inference_single_image_rotated(
@@ -72,43 +52,19 @@ def fast_rcnn_inference_single_image_rotated(
     topk_per_image: int,
 ) -> Tuple[Instances, torch.Tensor]:
     """`fast_rcnn_inference_rotated` for one image."""
-    box_dim = 5
-    valid_mask = torch.isfinite(boxes).all(dim=1) & torch.isfinite(scores).all(dim=1)
-    if not valid_mask.all():
-        boxes, scores = boxes[valid_mask], scores[valid_mask]
-
-    scores = scores[:, :-1]  # drop background, (R, K)
-    num_bbox_reg_classes = boxes.shape[1] // box_dim
-    boxes = RotatedBoxes(boxes.reshape(-1, box_dim))
-    boxes.clip(image_shape)
-    boxes = boxes.tensor.view(-1, num_bbox_reg_classes, box_dim)  # (R, C, 5)
-
-    filter_mask = scores > score_thresh  # (R, K)
-    filter_inds = filter_mask.nonzero()  # rows: (proposal index, class index)
-    if num_bbox_reg_classes == 1:
-        boxes = boxes[filter_inds[:, 0], 0]
-    else:
-        boxes = boxes[filter_mask]
-    scores = scores[filter_mask]
-
-    keep = batched_nms_rotated(boxes, scores, filter_inds[:, 1], nms_thresh)
-    if topk_per_image >= 0:
-        keep = keep[:topk_per_image]
-    boxes, scores, filter_inds = boxes[keep], scores[keep], filter_inds[keep]
-
-    result = Instances(image_shape)
-    result.pred_boxes = RotatedBoxes(boxes)
-    result.scores = scores
-    result.pred_classes = filter_inds[:, 1]
-    return result, filter_inds[:, 0]
+    return fast_rcnn_inference_single_image(
+        boxes, scores, image_shape, score_thresh, nms_thresh, topk_per_image, box_type=RotatedBoxes
+    )
 
 
 class RotatedFastRCNNOutputLayers(FastRCNNOutputLayers):
     """`FastRCNNOutputLayers` for rotated boxes: ``bbox_pred`` predicts C * 5 deltas, decoded by a
-    `Box2BoxTransformRotated`, and inference runs `fast_rcnn_inference_rotated`.
+    `Box2BoxTransformRotated`, and inference runs `fast_rcnn_inference` on `RotatedBoxes`.
 
     Args: as `FastRCNNOutputLayers`; ``box_reg_loss_type`` must be "smooth_l1" (the IoU losses are axis-aligned).
     """
+
+    box_type = RotatedBoxes
 
     @configurable
     def __init__(self, input_shape, **kwargs):
@@ -134,17 +90,6 @@ class RotatedFastRCNNOutputLayers(FastRCNNOutputLayers):
         args = super().from_config(cfg, input_shape)
         args["box2box_transform"] = Box2BoxTransformRotated(weights=weights)
         return args
-
-    def inference(
-        self, predictions: Tuple[torch.Tensor, torch.Tensor], proposals: List[Instances]
-    ) -> Tuple[List[Instances], List[torch.Tensor]]:
-        """Returns: the output of `fast_rcnn_inference_rotated` for these predictions."""
-        boxes = self.predict_boxes(predictions, proposals)
-        scores = self.predict_probs(predictions, proposals)
-        image_shapes = [x.image_size for x in proposals]
-        return fast_rcnn_inference_rotated(
-            boxes, scores, image_shapes, self.test_score_thresh, self.test_nms_thresh, self.test_topk_per_image
-        )
 
 
 @ROI_HEADS_REGISTRY.register()
@@ -177,64 +122,16 @@ class RROIHeads(StandardROIHeads):
 
     @classmethod
     def _init_box_head(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
-        in_features = cfg.MODEL.ROI_HEADS.IN_FEATURES
-        pooler_resolution = cfg.MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION
         pooler_type = cfg.MODEL.ROI_BOX_HEAD.POOLER_TYPE
         if pooler_type != "ROIAlignRotated":
             raise ValueError(
                 f"RROIHeads pools rotated boxes and needs MODEL.ROI_BOX_HEAD.POOLER_TYPE='ROIAlignRotated', "
                 f"got {pooler_type!r}."
             )
-        pooler_scales, in_channels = cls._pooler_args(input_shape, in_features)
-        box_pooler = ROIPooler(
-            output_size=pooler_resolution,
-            scales=pooler_scales,
-            sampling_ratio=cfg.MODEL.ROI_BOX_HEAD.POOLER_SAMPLING_RATIO,
-            pooler_type=pooler_type,
-        )
-        box_head = build_box_head(
-            cfg, ShapeSpec(channels=in_channels, height=pooler_resolution, width=pooler_resolution)
-        )
-        box_predictor = RotatedFastRCNNOutputLayers(cfg, box_head.output_shape)
-        return {
-            "box_in_features": in_features,
-            "box_pooler": box_pooler,
-            "box_head": box_head,
-            "box_predictor": box_predictor,
-        }
+        ret = cls._init_task_head(cfg.MODEL.ROI_BOX_HEAD, cfg, input_shape, "box", build_box_head)
+        ret["box_predictor"] = RotatedFastRCNNOutputLayers(cfg, ret["box_head"].output_shape)
+        return ret
 
-    @torch.no_grad()
-    def label_and_sample_proposals(self, proposals: List[Instances], targets: List[Instances]) -> List[Instances]:
-        """As `ROIHeads.label_and_sample_proposals`, matching by rotated IoU.
-
-        Args:
-            proposals: per image, Instances with ``proposal_boxes`` (RotatedBoxes) and ``objectness_logits``.
-            targets: per image, Instances with ``gt_boxes`` (RotatedBoxes) and ``gt_classes``.
-
-        Returns:
-            per image, the sampled proposals with ``gt_classes`` and, where the image has ground truth,
-            ``gt_boxes`` of the matched target.
-        """
-        if self.proposal_append_gt:
-            proposals = add_ground_truth_to_proposals(targets, proposals)
-        proposals_with_gt, num_fg_samples, num_bg_samples = [], [], []
-        for proposals_per_image, targets_per_image in zip(proposals, targets):
-            has_gt = len(targets_per_image) > 0
-            match_quality_matrix = pairwise_iou_rotated(
-                targets_per_image.gt_boxes, proposals_per_image.proposal_boxes
-            )  # (M, R)
-            matched_idxs, matched_labels = self.proposal_matcher(match_quality_matrix)
-            sampled_idxs, gt_classes = self._sample_proposals(
-                matched_idxs, matched_labels, targets_per_image.gt_classes
-            )
-            proposals_per_image = proposals_per_image[sampled_idxs]
-            proposals_per_image.gt_classes = gt_classes
-            if has_gt:
-                proposals_per_image.gt_boxes = targets_per_image.gt_boxes[matched_idxs[sampled_idxs]]
-            num_bg_samples.append((gt_classes == self.num_classes).sum().item())
-            num_fg_samples.append(gt_classes.numel() - num_bg_samples[-1])
-            proposals_with_gt.append(proposals_per_image)
-        storage = get_event_storage()
-        storage.put_scalar("roi_head/num_fg_samples", float(np.mean(num_fg_samples)))
-        storage.put_scalar("roi_head/num_bg_samples", float(np.mean(num_bg_samples)))
-        return proposals_with_gt
+    def _match_quality(self, gt_boxes: RotatedBoxes, proposal_boxes: RotatedBoxes) -> torch.Tensor:
+        """Tensor[M, R]: rotated IoU of every ground-truth box with every proposal."""
+        return pairwise_iou_rotated(gt_boxes, proposal_boxes)
