@@ -1,7 +1,7 @@
 """Proposal selection after the RPN (`find_top_rpn_proposals`) and ground-truth injection for ROI-head training."""
 import logging
 import math
-from typing import List, Tuple, Union
+from typing import List, Tuple, Type, Union
 
 import torch
 
@@ -22,21 +22,24 @@ def find_top_rpn_proposals(
     post_nms_topk: int,
     min_box_size: float,
     training: bool,
+    *,
+    box_type: Type[Boxes] = Boxes,
 ) -> List[Instances]:
     """Per image: keep the ``pre_nms_topk`` highest-scoring proposals of every level, clip them to the image,
     drop those smaller than ``min_box_size``, run NMS per level, and keep the ``post_nms_topk`` best overall.
 
     Args:
-        proposals: per level, Tensor[N, Hi*Wi*A, 4] decoded boxes (XYXY).
+        proposals: per level, Tensor[N, Hi*Wi*A, B] decoded boxes, B = ``box_type.box_dim``.
         pred_objectness_logits: per level, Tensor[N, Hi*Wi*A].
         image_sizes: per image, (h, w) before padding.
         nms_thresh: IoU threshold of NMS.
         pre_nms_topk, post_nms_topk: see above.
         min_box_size: minimum side length in pixels.
         training: raise `FloatingPointError` on non-finite predictions (diverged training) instead of dropping them.
+        box_type: `Boxes` (XYXY_ABS) or `RotatedBoxes`, whose ``clip``, ``nonempty`` and NMS (rotated IoU) apply.
 
     Returns:
-        per image, Instances with ``proposal_boxes`` (Boxes) and ``objectness_logits``, sorted by score.
+        per image, Instances with ``proposal_boxes`` (of ``box_type``) and ``objectness_logits``, sorted by score.
     """
     num_images = len(image_sizes)
     device = proposals[0].device if proposals else torch.device("cpu")
@@ -54,7 +57,7 @@ def find_top_rpn_proposals(
         else:
             num_proposals_i = min(hi_wi_a, pre_nms_topk)
         topk_scores_i, topk_idx = logits_i.topk(num_proposals_i, dim=1)  # (N, topk), sorted
-        topk_proposals.append(proposals_i[batch_idx[:, None], topk_idx])  # (N, topk, 4)
+        topk_proposals.append(proposals_i[batch_idx[:, None], topk_idx])  # (N, topk, B)
         topk_scores.append(topk_scores_i)
         level_ids.append(
             move_device_like(torch.full((num_proposals_i,), level_id, dtype=torch.int64, device=device), proposals[0])
@@ -66,7 +69,7 @@ def find_top_rpn_proposals(
     # 2. per image: validity, clip, min size, NMS per level, post-NMS top-k
     results = []
     for n, image_size in enumerate(image_sizes):
-        boxes = Boxes(topk_proposals[n])
+        boxes = box_type(topk_proposals[n])
         scores_per_img = topk_scores[n]
         lvl = level_ids
         valid_mask = torch.isfinite(boxes.tensor).all(dim=1) & torch.isfinite(scores_per_img)

@@ -1,5 +1,5 @@
 """Region Proposal Network: `StandardRPNHead` (shared conv + objectness / delta 1x1 convs) and `RPN`."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
 
 import torch
 import torch.nn.functional as F
@@ -123,6 +123,8 @@ class RPN(nn.Module):
         smooth_l1_beta: beta of the smooth L1 loss (0: L1).
     """
 
+    box_type: Type[Boxes] = Boxes  # the class of the anchors and proposals
+
     @configurable
     def __init__(
         self,
@@ -196,6 +198,11 @@ class RPN(nn.Module):
         label.scatter_(0, neg_idx, 0)
         return label
 
+    def _match_quality(self, gt_boxes: Boxes, anchors: Boxes) -> torch.Tensor:
+        """Tensor[M, R]: how well each of M ground-truth boxes matches each of R anchors (IoU; `RRPN`: rotated
+        IoU)."""
+        return pairwise_iou(gt_boxes, anchors)
+
     @torch.no_grad()
     def label_and_sample_anchors(
         self, anchors: List[Boxes], gt_instances: List[Instances]
@@ -208,12 +215,12 @@ class RPN(nn.Module):
             gt_labels: per image, int8 Tensor[R]: 1 foreground, 0 background, -1 ignored (after sampling).
             matched_gt_boxes: per image, Tensor[R, 4]: the box matched to each anchor (zeros without ground truth).
         """
-        anchors = Boxes.cat(anchors)
+        anchors = self.box_type.cat(anchors)
         gt_labels, matched_gt_boxes = [], []
         for gt_instances_i in gt_instances:
             image_size_i = gt_instances_i.image_size
             gt_boxes_i = gt_instances_i.gt_boxes
-            match_quality_matrix = pairwise_iou(gt_boxes_i, anchors)  # (M, R)
+            match_quality_matrix = self._match_quality(gt_boxes_i, anchors)  # (M, R)
             matched_idxs, gt_labels_i = self.anchor_matcher(match_quality_matrix)
             gt_labels_i = gt_labels_i.to(device=gt_boxes_i.device)
             del match_quality_matrix
@@ -332,6 +339,7 @@ class RPN(nn.Module):
             self.post_nms_topk[self.training],
             self.min_box_size,
             self.training,
+            box_type=self.box_type,
         )
 
     def _decode_proposals(self, anchors: List[Boxes], pred_anchor_deltas: List[torch.Tensor]) -> List[torch.Tensor]:
