@@ -59,7 +59,7 @@ def _bench_train(cfg: Any, iters: int, warmup: int) -> dict:
     data = iter(build_detection_train_loader(cfg))
     times, data_times = [], []
     amp = cfg.SOLVER.AMP.ENABLED
-    dtype = torch.bfloat16 if cfg.SOLVER.AMP.get("PRECISION", "float16") == "bfloat16" else torch.float16
+    dtype = torch.bfloat16 if cfg.SOLVER.AMP.PRECISION == "bfloat16" else torch.float16
     with EventStorage(0) as storage:
         for i in range(warmup + iters):
             t0 = time.perf_counter()
@@ -176,10 +176,10 @@ def _conditions(cfg: Any, task: str) -> dict:
     on_gpu = torch.device(cfg.MODEL.DEVICE).type == "cuda"
     if task in ("train", "data"):
         size = {"min_size": list(cfg.INPUT.MIN_SIZE_TRAIN), "max_size": cfg.INPUT.MAX_SIZE_TRAIN}
-        precision = cfg.SOLVER.AMP.get("PRECISION", "float16") if cfg.SOLVER.AMP.ENABLED else "float32"
+        precision = cfg.SOLVER.AMP.PRECISION if cfg.SOLVER.AMP.ENABLED else "float32"
     else:
         size = {"min_size": cfg.INPUT.MIN_SIZE_TEST, "max_size": cfg.INPUT.MAX_SIZE_TEST}
-        precision = cfg.TEST.get("PRECISION", "float32")
+        precision = cfg.TEST.PRECISION
     return {
         "cpu": cpu["model"],
         "cpu_flags": cpu["flags"],

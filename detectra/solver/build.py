@@ -209,7 +209,7 @@ def build_optimizer(cfg: Any, model: nn.Module) -> torch.optim.Optimizer:
         bias_lr_factor=solver.BIAS_LR_FACTOR,
         weight_decay_bias=solver.WEIGHT_DECAY_BIAS,
     )
-    name = solver.get("OPTIMIZER", "SGD")
+    name = solver.OPTIMIZER
     if name.upper() == "SGD":
         optimizer_type: type[torch.optim.Optimizer] = torch.optim.SGD
         kwargs: dict[str, Any] = {"momentum": solver.MOMENTUM, "nesterov": solver.NESTEROV}
