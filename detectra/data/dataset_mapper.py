@@ -37,23 +37,6 @@ def _read_sem_seg(file_name: str) -> np.ndarray:
     return utils.read_image(file_name, "L").squeeze(2)
 
 
-def _xyxy_boxes(annos: list[dict]) -> Optional[np.ndarray]:
-    """The annotations' "bbox" as XYXY_ABS (N, 4) float64, or None when they mix box modes (or have none).
-
-    Converted all at once but with the numbers :meth:`BoxMode.convert` gives for each box alone: the list goes
-    through ``torch.tensor`` there (float32 for python floats), and here too.
-    """
-    if not annos:
-        return np.zeros((0, 4))
-    mode = BoxMode(annos[0]["bbox_mode"])
-    if any(BoxMode(obj["bbox_mode"]) != mode for obj in annos):
-        return None
-    if mode == BoxMode.XYXY_ABS:
-        return np.array([obj["bbox"] for obj in annos], dtype=np.float64).reshape(-1, 4)
-    raw = torch.tensor([list(obj["bbox"]) for obj in annos])
-    return BoxMode.convert(raw, mode, BoxMode.XYXY_ABS).double().numpy().reshape(-1, 4)
-
-
 class DatasetMapper:
     """Read the image, apply augmentations to it and its annotations, and build model inputs.
 
@@ -140,22 +123,18 @@ class DatasetMapper:
         per_instance = (self.use_instance_mask and any("segmentation" in obj for obj in annos)) or (
             self.use_keypoint and any("keypoints" in obj for obj in annos)
         )
-        # Boxes are converted all at once (one BoxMode.convert per box was most of the annotation time), with
-        # the same numbers as box by box (tested against Detectron2's per-annotation path).
-        boxes = _xyxy_boxes(annos)
-        if boxes is not None and not per_instance:
-            h, w = image_shape
-            boxes = np.minimum(transforms.apply_box(boxes).clip(min=0), [w, h, w, h])
+        boxes = utils.annotation_boxes_xyxy(annos)  # all at once: one conversion per box was most of the time
+        if not per_instance:
             instances = Instances(image_shape)
+            boxes = utils.transform_boxes_xyxy(boxes, transforms, image_shape)
             instances.gt_boxes = Boxes(torch.as_tensor(boxes, dtype=torch.float32))
             instances.gt_classes = torch.tensor([int(obj["category_id"]) for obj in annos], dtype=torch.int64)
         else:
             dropped = {"segmentation": not self.use_instance_mask, "keypoints": not self.use_keypoint}
             dropped = [k for k, drop in dropped.items() if drop]
             copies = [{k: v for k, v in obj.items() if k not in dropped} for obj in annos]  # transformed in place
-            if boxes is not None:
-                for obj, box in zip(copies, boxes):
-                    obj["bbox"], obj["bbox_mode"] = box, BoxMode.XYXY_ABS
+            for obj, box in zip(copies, boxes):
+                obj["bbox"], obj["bbox_mode"] = box, BoxMode.XYXY_ABS
             annos = [
                 utils.transform_instance_annotations(
                     obj, transforms, image_shape, keypoint_hflip_indices=self.keypoint_hflip_indices

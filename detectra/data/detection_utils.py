@@ -31,6 +31,8 @@ __all__ = [
     "check_image_size",
     "transform_proposals",
     "transform_instance_annotations",
+    "annotation_boxes_xyxy",
+    "transform_boxes_xyxy",
     "annotations_to_instances",
     "annotations_to_instances_rotated",
     "build_augmentation",
@@ -206,6 +208,37 @@ def _decode_rle(segm: dict) -> np.ndarray:
     return mask_util.decode(segm)
 
 
+def annotation_boxes_xyxy(annos: Sequence[dict]) -> np.ndarray:
+    """The annotations' "bbox" as one XYXY_ABS array (N, 4) float64.
+
+    Converted all at once when the annotations share one box mode (one :meth:`BoxMode.convert` per box was most
+    of a mapper's annotation time), with the numbers a conversion box by box gives: the boxes go through
+    ``torch.tensor`` as a single box does there (float32 for python floats). Mixed modes are converted box by box.
+    """
+    if not annos:
+        return np.zeros((0, 4))
+    mode = BoxMode(annos[0]["bbox_mode"])
+    if any(BoxMode(obj["bbox_mode"]) != mode for obj in annos):
+        boxes = np.stack([BoxMode.convert(obj["bbox"], obj["bbox_mode"], BoxMode.XYXY_ABS) for obj in annos])
+        return boxes.astype(np.float64)
+    if mode == BoxMode.XYXY_ABS:
+        return np.array([obj["bbox"] for obj in annos], dtype=np.float64).reshape(-1, 4)
+    raw = torch.tensor([list(obj["bbox"]) for obj in annos])
+    return BoxMode.convert(raw, mode, BoxMode.XYXY_ABS).double().numpy().reshape(-1, 4)
+
+
+def transform_boxes_xyxy(
+    boxes: np.ndarray, transforms: Union[T.Transform, Sequence[T.Transform]], image_size: tuple[int, int]
+) -> np.ndarray:
+    """Apply ``transforms`` to XYXY_ABS boxes (N, 4) and clip them to ``image_size = (h, w)``.
+
+    Returns:
+        np.ndarray: (N, 4) float64, XYXY_ABS; each row as if its box were transformed alone.
+    """
+    h, w = image_size
+    return np.minimum(_as_transform_list(transforms).apply_box(boxes).clip(min=0), [w, h, w, h])
+
+
 def transform_instance_annotations(
     annotation: dict, transforms: Union[T.Transform, Sequence[T.Transform]], image_size: tuple[int, int], *,
     keypoint_hflip_indices: Optional[np.ndarray] = None,
@@ -217,9 +250,7 @@ def transform_instance_annotations(
     :func:`transform_keypoint_annotations`).
     """
     transforms = _as_transform_list(transforms)
-    bbox = BoxMode.convert(annotation["bbox"], annotation["bbox_mode"], BoxMode.XYXY_ABS)
-    bbox = transforms.apply_box(np.array([bbox], dtype=np.float64))[0].clip(min=0)
-    annotation["bbox"] = np.minimum(bbox, list(image_size + image_size)[::-1])
+    annotation["bbox"] = transform_boxes_xyxy(annotation_boxes_xyxy([annotation]), transforms, image_size)[0]
     annotation["bbox_mode"] = BoxMode.XYXY_ABS
 
     if "segmentation" in annotation:
@@ -292,12 +323,8 @@ def annotations_to_instances(
         ``Instances`` with gt_boxes (Boxes, XYXY_ABS), gt_classes (int64 [N]), and where the annotations have them
         gt_masks (PolygonMasks or BitMasks, per ``mask_format``) and gt_keypoints (Keypoints [N, K, 3]).
     """
-    if len(annos):
-        boxes = np.stack([BoxMode.convert(obj["bbox"], obj["bbox_mode"], BoxMode.XYXY_ABS) for obj in annos])
-    else:
-        boxes = np.zeros((0, 4))
     target = Instances(image_size)
-    target.gt_boxes = Boxes(torch.as_tensor(boxes, dtype=torch.float32))
+    target.gt_boxes = Boxes(torch.as_tensor(annotation_boxes_xyxy(annos), dtype=torch.float32))
     target.gt_classes = torch.tensor([int(obj["category_id"]) for obj in annos], dtype=torch.int64)
 
     if len(annos) and "segmentation" in annos[0]:

@@ -175,6 +175,32 @@ def test_transform_rle_and_box_clipping():
     assert out["segmentation"].sum() == 16  # uncompressed (crowd-style) RLE is decoded too
 
 
+def test_boxes_all_at_once_equal_box_by_box():
+    # annotation_boxes_xyxy / transform_boxes_xyxy (the one box path of the mapper and of the per-annotation
+    # functions) give each box the numbers it gets converted and transformed alone, mixed box modes included.
+    rng = np.random.default_rng(0)
+    annos = []
+    for i in range(40):
+        x, y, w, h = (rng.random(4) * [50, 40, 30, 30]).tolist()
+        mode = [BoxMode.XYWH_ABS, BoxMode.XYXY_ABS][i % 2] if i >= 20 else BoxMode.XYWH_ABS
+        box = [x, y, w, h] if mode == BoxMode.XYWH_ABS else [x, y, x + w, y + h]
+        annos.append({"bbox": box if i % 3 else [int(v) for v in box], "bbox_mode": mode, "category_id": 0})
+    transforms = T.TransformList([T.ResizeTransform(40, 60, 70, 90), T.HFlipTransform(90),
+                                  T.CropTransform(5, 7, 60, 50)])
+    for group in (annos[:20], annos[20:]):  # one mode; mixed modes
+        alone = []
+        for obj in group:
+            box = np.array([BoxMode.convert(obj["bbox"], obj["bbox_mode"], BoxMode.XYXY_ABS)], dtype=np.float64)
+            alone.append(np.minimum(transforms.apply_box(box)[0].clip(min=0), [60, 50, 60, 50]))
+        got = utils.transform_boxes_xyxy(utils.annotation_boxes_xyxy(group), transforms, (50, 60))
+        assert got.dtype == np.float64 and got.shape == (20, 4)
+        np.testing.assert_array_equal(got, np.stack(alone))
+        for obj, expected in zip(group, alone):
+            np.testing.assert_array_equal(utils.transform_instance_annotations(dict(obj), transforms, (50, 60))["bbox"],
+                                          expected)  # fmt: skip
+    assert utils.annotation_boxes_xyxy([]).shape == (0, 4)
+
+
 def test_annotations_to_instances_polygon_and_bitmask():
     annos = [
         utils.transform_instance_annotations(_annotation(), [T.NoOpTransform()], (24, 32), keypoint_hflip_indices=None)
