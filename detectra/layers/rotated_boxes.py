@@ -5,7 +5,9 @@ import torch
 
 __all__ = ["pairwise_iou_rotated"]
 
-# candidate-point budget per chunk (pairs * 24 points) so memory stays bounded for large N x M
+# work-memory budgets, so that large N x M stays bounded: box pairs per block of rows (each pair holds a few
+# float64 values: distance, intersection, union), and candidate points per chunk of overlapping pairs (24 a pair)
+_MAX_PAIRS_PER_BLOCK = 1 << 20
 _MAX_POINTS_PER_CHUNK = 1 << 22
 _EPS = 1e-6
 
@@ -119,8 +121,9 @@ def _intersection_area(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tens
 def pairwise_iou_rotated(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tensor:
     """IoU between every pair of rotated boxes.
 
-    Pure torch, vectorised over all pairs (chunked for memory); computed in float64. Slower than a custom kernel
-    but exact up to floating point, with no compiled extension.
+    Pure torch, vectorised over all pairs and computed in float64. Slower than a custom kernel but exact up to
+    floating point, with no compiled extension. Work memory is bounded: rows of ``boxes1`` are taken in blocks of
+    about ``_MAX_PAIRS_PER_BLOCK / M``, so only the returned matrix grows with N x M.
 
     Args:
         boxes1 (Tensor[N, 5]), boxes2 (Tensor[M, 5]): (cx, cy, w, h, angle in degrees).
@@ -130,10 +133,19 @@ def pairwise_iou_rotated(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Te
     """
     n, m = boxes1.shape[0], boxes2.shape[0]
     out_dtype = boxes1.dtype if boxes1.dtype.is_floating_point else torch.float32
+    iou = boxes1.new_zeros((n, m), dtype=out_dtype)
     if n == 0 or m == 0:
-        return boxes1.new_zeros((n, m), dtype=out_dtype)
-    b1 = boxes1.to(torch.float64)
+        return iou
     b2 = boxes2.to(torch.float64)
+    rows_per_block = max(1, _MAX_PAIRS_PER_BLOCK // m)
+    for start in range(0, n, rows_per_block):
+        b1 = boxes1[start : start + rows_per_block].to(torch.float64)
+        iou[start : start + rows_per_block] = _pairwise_iou_block(b1, b2).to(out_dtype)
+    return iou
+
+
+def _pairwise_iou_block(b1: torch.Tensor, b2: torch.Tensor) -> torch.Tensor:
+    """`pairwise_iou_rotated` of float64 Tensor[N, 5] and Tensor[M, 5], as one float64 Tensor[N, M]."""
     area1 = b1[:, 2] * b1[:, 3]
     area2 = b2[:, 2] * b2[:, 3]
 
@@ -143,7 +155,7 @@ def pairwise_iou_rotated(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Te
     center_dist = torch.cdist(b1[:, :2], b2[:, :2])  # (N, M)
     candidates = (center_dist <= radius1[:, None] + radius2[None, :]).nonzero()  # (P, 2)
 
-    inter = torch.zeros((n, m), dtype=torch.float64, device=boxes1.device)
+    inter = torch.zeros((b1.shape[0], b2.shape[0]), dtype=torch.float64, device=b1.device)
     pairs_per_chunk = max(1, _MAX_POINTS_PER_CHUNK // 24)
     for start in range(0, candidates.shape[0], pairs_per_chunk):
         i, j = candidates[start : start + pairs_per_chunk].unbind(1)
@@ -156,5 +168,4 @@ def pairwise_iou_rotated(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Te
 
     union = area1[:, None] + area2[None, :] - inter
     degenerate = (area1[:, None] < 1e-14) | (area2[None, :] < 1e-14)
-    iou = torch.where(degenerate, torch.zeros_like(inter), inter / union.clamp(min=1e-14))
-    return iou.to(out_dtype)
+    return torch.where(degenerate, torch.zeros_like(inter), inter / union.clamp(min=1e-14))

@@ -1,3 +1,4 @@
+import importlib
 import math
 
 import pytest
@@ -110,3 +111,41 @@ def test_nms_rotated():
     keep = batched_nms_rotated(boxes, scores, torch.tensor([0, 1, 0, 0]), 0.5)
     assert sorted(keep.tolist()) == [0, 1, 2]
     assert nms_rotated(torch.zeros(0, 5), torch.zeros(0), 0.5).numel() == 0
+
+
+def _random_rotated_boxes(n: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    centers = torch.rand(n, 2, generator=g) * 100
+    sizes = 5 + torch.rand(n, 2, generator=g) * 25
+    angles = torch.rand(n, 1, generator=g) * 360 - 180
+    return torch.cat([centers, sizes, angles], dim=1)
+
+
+def test_rotated_iou_and_nms_in_blocks_equal_the_dense_computation(monkeypatch):
+    # (the package's `nms` function hides the module of that name from `import ... as`)
+    nms_module = importlib.import_module("detectra.layers.nms")
+    rotated_module = importlib.import_module("detectra.layers.rotated_boxes")
+
+    pairwise_iou = rotated_module.pairwise_iou_rotated  # on tensors
+
+    boxes1, boxes2 = _random_rotated_boxes(300, 0), _random_rotated_boxes(200, 1)
+    scores = torch.rand(300, generator=torch.Generator().manual_seed(2))
+    dense_iou = pairwise_iou(boxes1, boxes2)  # one block at the default budget
+    order = scores.argsort(descending=True)
+    self_iou = pairwise_iou(boxes1[order], boxes1[order])
+
+    # greedy NMS over the whole N x N matrix, the reference
+    suppressed, dense_keep = torch.zeros(300, dtype=torch.bool), []
+    for i in range(300):
+        if not suppressed[i]:
+            dense_keep.append(int(order[i]))
+            suppressed |= self_iou[i] > 0.3
+
+    # budgets of a few rows (and a ragged last block) instead of everything at once
+    monkeypatch.setattr(rotated_module, "_MAX_PAIRS_PER_BLOCK", 7 * 200 + 3)
+    monkeypatch.setattr(rotated_module, "_MAX_POINTS_PER_CHUNK", 24 * 50)
+    monkeypatch.setattr(nms_module, "_MAX_PAIRS_PER_BLOCK", 13 * 300)
+    torch.testing.assert_close(pairwise_iou(boxes1, boxes2), dense_iou, rtol=0, atol=1e-6)
+    keep = nms_rotated(boxes1, scores, 0.3)
+    assert 20 < len(keep) < 280  # the boxes overlap enough for suppression to matter
+    assert keep.tolist() == dense_keep
