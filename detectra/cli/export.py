@@ -1,9 +1,11 @@
-"""``detectra export``: write a trained model as ONNX, a torch.export program (``.pt2``) or a traced TorchScript
-module, with a ``<output>.json`` sidecar (class names, input format, pixel mean / std, resize rule, output layout).
+"""``detectra export``: write a trained model as ONNX, a torch.export program (``.pt2``), an AOTInductor package or a
+traced TorchScript module, with a ``<output>.json`` sidecar (class names, input format, pixel mean / std, resize rule,
+output layout).
 
 Examples::
 
     detectra export --run output/shapes --format onnx --output output/shapes/model.onnx --dynamic
+    detectra export --run output/shapes --format aoti --output output/shapes/model_aoti.pt2 --dynamic --precision bf16
     detectra predict --model output/shapes/model.onnx datasets/shapes/v1/val/images -o output/predict_onnx
     detectra eval --run output/shapes --model output/shapes/model.onnx
 """
@@ -29,8 +31,12 @@ FORMATS = {
     "onnx": ("onnx", ".onnx"),
     "onnx-dynamo": ("onnx-dynamo", ".onnx"),
     "torch-export": ("torch-export", ".pt2"),
+    "aoti": ("aoti", ".pt2"),
     "torchscript": ("torchscript", ".ts"),
 }
+
+# command-line precision name -> detectra.export's
+PRECISIONS = {"fp32": "float32", "bf16": "bfloat16"}
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -38,13 +44,16 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                             epilog="Trailing KEY VALUE pairs override the config, e.g. MODEL.WEIGHTS m.pth.")
     parser.add_argument("--format", required=True, choices=list(FORMATS),
                         help="onnx (TorchScript-based exporter, opset 17), onnx-dynamo (torch.export-based, opset "
-                             "18), torch-export (ExportedProgram .pt2) or torchscript (traced)")  # fmt: skip
+                             "18), torch-export (ExportedProgram .pt2), aoti (that program compiled by AOTInductor "
+                             "for the CPU: a .pt2 package, minutes to build, needs a C++ compiler) or torchscript "
+                             "(traced)")  # fmt: skip
     parser.add_argument("--output", "-o", required=True, metavar="PATH", help="the file to write")
     parser.add_argument("--dynamic", action="store_true",
                         help="let the image height / width vary (traced TorchScript always does)")  # fmt: skip
-    parser.add_argument("--precision", choices=["fp32"], default="fp32",
-                        help="weights and activations of the exported graph (fp32; see the README's Deploy "
-                             "section for bf16)")  # fmt: skip
+    parser.add_argument("--precision", choices=list(PRECISIONS), default="fp32",
+                        help="compute dtype of the exported graph: fp32, or bf16 (CPU bfloat16 autocast's casts, "
+                             "as TEST.PRECISION bfloat16; outputs stay float32) for torch-export, aoti and "
+                             "torchscript")  # fmt: skip
     parser.add_argument("--image", default="", metavar="FILE",
                         help="example image to export with (default: a synthetic image of the test size)")  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="log at INFO level")
@@ -91,14 +100,19 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from detectra.checkpoint import DetectionCheckpointer
-    from detectra.export import export_model
+    from detectra.export import check_export_precision, export_model
     from detectra.modeling import build_model
 
     setup_quiet_logging(args.verbose)
+    fmt, suffix = FORMATS[args.format]
+    precision = PRECISIONS[args.precision]
+    try:
+        check_export_precision(fmt, precision)  # before minutes of model building and tracing
+    except ValueError as e:
+        raise CLIError(str(e)) from None
     cfg = load_config(args)
     weights_or_die(cfg)
     cfg.MODEL.DEVICE = "cpu"
-    fmt, suffix = FORMATS[args.format]
     if fmt == "onnx-dynamo" or fmt == "onnx":
         try:
             import onnx  # noqa: F401
@@ -114,12 +128,12 @@ def run(args: argparse.Namespace) -> int:
         "pixel_std": list(cfg.MODEL.PIXEL_STD),
         "resize": {"rule": "ResizeShortestEdge", "min_size_test": cfg.INPUT.MIN_SIZE_TEST,
                    "max_size_test": cfg.INPUT.MAX_SIZE_TEST},  # fmt: skip
-        "precision": args.precision,
         "weights": str(cfg.MODEL.WEIGHTS),
     }
     with torch.no_grad():
-        sidecar = export_model(model, image, args.output, fmt, dynamic=args.dynamic, extra=extra)
-    print(f"Exported {type(model).__name__} ({args.format}) to {os.path.abspath(args.output)}")
+        sidecar = export_model(model, image, args.output, fmt, dynamic=args.dynamic, precision=precision,
+                               extra=extra)
+    print(f"Exported {type(model).__name__} ({args.format}, {args.precision}) to {os.path.abspath(args.output)}")
     print(f"Sidecar (classes, input format, resize rule, outputs): {os.path.abspath(sidecar)}")
     if not args.output.endswith(suffix):
         print(f"(the usual suffix of this format is {suffix})")

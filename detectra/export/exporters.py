@@ -8,18 +8,26 @@ graph contains.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import torch
 from torch import nn
+
+from detectra.utils.precision import outputs_to_float32
 
 from .deploy import deploy_inference_func, deploy_meta
 from .flatten import DictSchema, InstancesSchema, ListSchema, Schema, TracingAdapter
 
 __all__ = [
     "FORMATS",
+    "BF16_FORMATS",
+    "EXPORT_PRECISIONS",
+    "check_export_precision",
     "STABLE_ONNX_OPSET_VERSION",
     "DYNAMO_ONNX_OPSET_VERSION",
     "export_model",
@@ -32,7 +40,27 @@ STABLE_ONNX_OPSET_VERSION = 17
 # the torch.export-based exporter (dynamo=True) starts at opset 18
 DYNAMO_ONNX_OPSET_VERSION = 18
 
-FORMATS = ("torchscript", "onnx", "onnx-dynamo", "torch-export")
+FORMATS = ("torchscript", "onnx", "onnx-dynamo", "torch-export", "aoti")
+EXPORT_PRECISIONS = ("float32", "bfloat16")
+# formats whose graph can compute in bfloat16 and still run on a CPU: onnxruntime's CPU provider has no bfloat16 Conv,
+# so a bfloat16 ONNX file is valid ONNX that no CPU session loads
+BF16_FORMATS = ("torch-export", "aoti", "torchscript")
+
+
+def check_export_precision(format: str, precision: str) -> None:
+    """Raise if ``format`` cannot be exported at ``precision`` ("float32" or "bfloat16").
+
+    Raises:
+        ValueError: naming the formats that take the precision.
+    """
+    if precision not in EXPORT_PRECISIONS:
+        raise ValueError(f"Unknown export precision {precision!r}; choose one of {', '.join(EXPORT_PRECISIONS)}.")
+    if precision == "bfloat16" and format not in BF16_FORMATS:
+        raise ValueError(
+            f"A bfloat16 export is not possible as {format}: onnxruntime's CPU provider has no bfloat16 Conv, so no "
+            f"CPU session could load the file. bfloat16 exports: {', '.join(BF16_FORMATS)}; export {format} in "
+            "float32 (precision 'float32', or `detectra export --precision fp32`)."
+        )
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -52,22 +80,51 @@ def output_names(schema: Schema, prefix: str = "") -> List[str]:
     return [prefix.rstrip(".")]
 
 
-def _adapter(model: nn.Module, image: torch.Tensor) -> TracingAdapter:
+def _bfloat16(func: Callable) -> Callable:
+    """``func`` computing under CPU bfloat16 autocast (as `TEST.PRECISION` "bfloat16" runs the eager model), with
+    float32 outputs: the tracers record autocast's casts, so the exported graph runs bfloat16 without autocast."""
+
+    def bf16_func(model: nn.Module, inputs: List[Dict]) -> Dict[str, Any]:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            outputs = func(model, inputs)
+        return outputs_to_float32(outputs)
+
+    return bf16_func
+
+
+def _adapter(model: nn.Module, image: torch.Tensor, precision: str = "float32") -> TracingAdapter:
     if model.training:
         raise ValueError("Export needs the model in eval mode: call model.eval() first.")
     if image.dim() != 3:
         raise ValueError(f"Export takes one image as Tensor[C, H, W], got shape {tuple(image.shape)}.")
-    return TracingAdapter(model, [{"image": image}], deploy_inference_func(model))
+    func = deploy_inference_func(model)
+    return TracingAdapter(model, [{"image": image}], _bfloat16(func) if precision == "bfloat16" else func)
 
 
-def trace_model(model: nn.Module, image: torch.Tensor) -> Tuple[torch.jit.ScriptModule, TracingAdapter]:
+@contextmanager
+def _jit_autocast_pass_off() -> Iterator[None]:
+    # TorchScript's own autocast pass would rewrite the casts autocast already made while tracing (PyTorch's
+    # autocast notes: disable it to trace under autocast)
+    prev = torch._C._jit_set_autocast_mode(False)
+    try:
+        yield
+    finally:
+        torch._C._jit_set_autocast_mode(prev)
+
+
+def trace_model(
+    model: nn.Module, image: torch.Tensor, precision: str = "float32"
+) -> Tuple[torch.jit.ScriptModule, TracingAdapter]:
     """`torch.jit.trace` the deployable graph of ``model`` on ``image``.
+
+    Args:
+        precision: "float32", or "bfloat16" to record bfloat16 compute (float32 outputs).
 
     Returns:
         (traced module taking the image and returning a flat tuple, the adapter whose ``outputs_schema`` reads it).
     """
-    adapter = _adapter(model, image)
-    with warnings.catch_warnings():
+    adapter = _adapter(model, image, precision)
+    with warnings.catch_warnings(), _jit_autocast_pass_off():
         # the tracer warns about every Python-level shape check; the export tests are what proves the graph
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(adapter, adapter.flattened_inputs, check_trace=False)
@@ -95,9 +152,9 @@ def _register_nms_fake() -> None:
     _NMS_FAKE_REGISTERED = True
 
 
-def _export_program(model: nn.Module, image: torch.Tensor, dynamic: bool):
+def _export_program(model: nn.Module, image: torch.Tensor, dynamic: bool, precision: str = "float32"):
     _register_nms_fake()
-    adapter = _adapter(model, image)
+    adapter = _adapter(model, image, precision)
     # the outputs' structure, from an eager call that takes the exporting code paths (torch.export's own call
     # does not leave attributes set on the module)
     prev, torch.compiler._is_exporting_flag = torch.compiler._is_exporting_flag, True
@@ -115,6 +172,27 @@ def _export_program(model: nn.Module, image: torch.Tensor, dynamic: bool):
     return program, adapter
 
 
+def _cxx_compiler() -> Optional[str]:
+    for name in (os.environ.get("CXX"), "g++", "clang++", "c++"):
+        if name and shutil.which(name):
+            return name
+    return None
+
+
+def _aoti_package(program: torch.export.ExportedProgram, path: Path) -> None:
+    """Compile ``program`` with AOTInductor into the package ``path`` (a ``.pt2`` zip holding a shared library)."""
+    if path.suffix != ".pt2":
+        raise ValueError(f"An AOTInductor package must be named *.pt2 (torch's rule); got {path}.")
+    if _cxx_compiler() is None:
+        raise RuntimeError(
+            "An AOTInductor package is compiled C++, and no C++ compiler was found (g++, clang++ or $CXX). Install "
+            "one (apt install g++), or export the same program without compiling: --format torch-export."
+        )
+    from torch._inductor import aoti_compile_and_package
+
+    aoti_compile_and_package(program, package_path=str(path))
+
+
 def export_model(
     model: nn.Module,
     image: torch.Tensor,
@@ -122,6 +200,7 @@ def export_model(
     format: str,
     *,
     dynamic: bool = True,
+    precision: str = "float32",
     opset_version: Optional[int] = None,
     extra: Optional[Dict[str, Any]] = None,
 ) -> Path:
@@ -132,8 +211,12 @@ def export_model(
         image: an example input, Tensor[C, H, W] (uint8 or float) in the model's input format, already resized.
         path: output file (``.ts`` / ``.onnx`` / ``.pt2`` by convention).
         format: one of `FORMATS`: "torchscript" (traced), "onnx" (TorchScript-based exporter, opset 17),
-            "onnx-dynamo" (torch.export-based exporter, opset >= 18) or "torch-export" (ExportedProgram).
+            "onnx-dynamo" (torch.export-based exporter, opset >= 18), "torch-export" (ExportedProgram) or "aoti"
+            (the ExportedProgram compiled by AOTInductor for the CPU, a ``.pt2`` package; minutes to compile).
         dynamic: let the image height / width vary (TorchScript traces are always shape-generic).
+        precision: "float32", or "bfloat16": the graph computes under the casts CPU bfloat16 autocast makes (as the
+            eager model with ``TEST.PRECISION bfloat16``) and returns float32 boxes / scores / masks;
+            `BF16_FORMATS` only.
         opset_version: ONNX opset; default `STABLE_ONNX_OPSET_VERSION` / `DYNAMO_ONNX_OPSET_VERSION`.
         extra: more json-able entries for the sidecar (class names, resize rule, ...).
 
@@ -142,11 +225,12 @@ def export_model(
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown export format {format!r}; choose one of {', '.join(FORMATS)}.")
+    check_export_precision(format, precision)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     model = model.eval()
     if format in ("torchscript", "onnx"):
-        traced, adapter = trace_model(model, image)
+        traced, adapter = trace_model(model, image, precision)
         names = output_names(adapter.outputs_schema)
         if format == "torchscript":
             traced.save(str(path))
@@ -160,10 +244,12 @@ def export_model(
                     dynamic_axes={"image": {1: "height", 2: "width"}} if dynamic else None,
                 )
     else:
-        program, adapter = _export_program(model, image, dynamic)
+        program, adapter = _export_program(model, image, dynamic, precision)
         names = output_names(adapter.outputs_schema)
         if format == "torch-export":
             torch.export.save(program, str(path))
+        elif format == "aoti":
+            _aoti_package(program, path)
         else:
             opset_version = opset_version or DYNAMO_ONNX_OPSET_VERSION
             onnx_program = torch.onnx.export(
@@ -178,6 +264,7 @@ def export_model(
                   "example_hw": list(image.shape[-2:]), "dynamic_hw": bool(dynamic or format == "torchscript")},
         "outputs": names,
         "outputs_schema": adapter.outputs_schema.to_dict(),
+        "precision": precision,
         "opset_version": opset_version,
         "torch_version": torch.__version__,
         **deploy_meta(model),

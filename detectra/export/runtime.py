@@ -1,4 +1,5 @@
-"""Run an exported model (ONNX in onnxruntime, a torch.export ``.pt2``, a traced TorchScript file) and get the same
+"""Run an exported model (ONNX in onnxruntime, a torch.export ``.pt2``, an AOTInductor package, a traced TorchScript
+file) and get the same
 result dicts as the eager model in eval mode: ``[{"instances": Instances, ...}]``, so `Visualizer` and the evaluators
 take them unchanged. No detectra model code runs: only the graph and `postprocess_outputs`.
 """
@@ -22,12 +23,14 @@ class ExportedModel:
     """An exported detectra model, called like the eager model in eval mode.
 
     Args:
-        path: the exported file (``.onnx``, ``.pt2`` or a TorchScript file); its ``<path>.json`` sidecar must sit
+        path: the exported file (``.onnx``, ``.pt2`` (torch.export program or AOTInductor package) or a TorchScript
+            file); its ``<path>.json`` sidecar must sit
             next to it (`detectra export` writes both).
         num_threads: CPU threads of onnxruntime (0: its default).
 
     Attributes:
         sidecar (dict): the sidecar's content (class names, input format, pixel statistics, resize rule, ...).
+        precision (str): the graph's compute dtype, "float32" or "bfloat16" (its outputs are float32 either way).
     """
 
     def __init__(self, path: str | Path, num_threads: int = 0):
@@ -43,6 +46,8 @@ class ExportedModel:
         self.sidecar: Dict[str, Any] = json.loads(meta_path.read_text())
         self.outputs_schema = schema_from_dict(self.sidecar["outputs_schema"])
         self.format = self.sidecar["format"]
+        # sidecars written before bfloat16 exports existed say "fp32" (the command-line name)
+        self.precision = {"fp32": "float32"}.get(self.sidecar.get("precision"), self.sidecar.get("precision", "float32"))
         # the graph takes the example's dtype (a .pt2 checks it): data loaders give uint8, predictors float32
         self._dtype = getattr(torch, self.sidecar["input"]["dtype"])
         if self.path.suffix == ".onnx":
@@ -51,6 +56,11 @@ class ExportedModel:
             program = torch.export.load(str(self.path))
             module = program.module()
             self._run = lambda image: tuple(module(image))
+        elif self.format == "aoti":
+            from torch._inductor import aoti_load_package
+
+            runner = aoti_load_package(str(self.path))
+            self._run = lambda image: tuple(runner(image))
         else:
             module = torch.jit.load(str(self.path))
             self._run = lambda image: tuple(module(image))

@@ -87,3 +87,7 @@ def test_export_errors(tiny_shapes, tmp_path, capsys):
     lone.write_bytes(b"")
     assert main(["predict", "--model", str(lone), images, "-o", str(tmp_path / "p")]) == 1
     assert "json sidecar that `detectra export` writes" in capsys.readouterr().err
+    # checked before the model is built: no weights needed to get the message
+    args = ["export", "--config-file", CONFIG, "--format", "onnx", "--precision", "bf16", "--output", str(lone)]
+    assert main(args) == 1
+    assert "bfloat16 exports: torch-export, aoti, torchscript" in capsys.readouterr().err
