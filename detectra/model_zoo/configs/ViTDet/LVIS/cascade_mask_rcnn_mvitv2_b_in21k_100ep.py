@@ -2,8 +2,9 @@
 predictors, LR 1e-4."""
 from detectra.data.detection_utils import get_fed_loss_cls_weights
 
-from ..COCO.cascade_mask_rcnn_mvitv2_b_in21k_100ep import dataloader, lr_multiplier, model, optimizer, train
-from .cascade_mask_rcnn_vitdet_b_100ep import dataloader as _lvis_data, model as _lvis
+from ..COCO.cascade_mask_rcnn_mvitv2_b_in21k_100ep import dataloader, model, optimizer, train
+from .cascade_mask_rcnn_vitdet_b_100ep import dataloader as _lvis_data, lr_multiplier, model as _lvis
+from .cascade_mask_rcnn_vitdet_b_100ep import train as _lvis_train
 
 dataloader.train.dataset.names = _lvis_data.train.dataset.names
 dataloader.train.sampler = _lvis_data.train.sampler
@@ -17,11 +18,8 @@ model.roi_heads.box_predictors = _lvis.roi_heads.box_predictors
 for _predictor in model.roi_heads.box_predictors:
     _predictor.get_fed_loss_cls_weights = lambda: get_fed_loss_cls_weights(dataloader.train.dataset.names, 0.5)
 
-# 100 epochs = 156250 iterations x 64 images / 100k images per epoch
-train.max_iter = 156250
-train.eval_period = 30000
-lr_multiplier.scheduler.milestones = [138889, 150463]
-lr_multiplier.scheduler.num_updates = train.max_iter
-lr_multiplier.warmup_length = 250 / train.max_iter
+# the LVIS 100-epoch schedule, as lr_multiplier
+train.max_iter = _lvis_train.max_iter
+train.eval_period = _lvis_train.eval_period
 
 optimizer.lr = 1e-4

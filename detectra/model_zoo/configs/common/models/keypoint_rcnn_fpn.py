@@ -1,22 +1,16 @@
 """Keypoint R-CNN, ResNet-50-FPN: person boxes + 17 COCO keypoints (COCO-Keypoints/keypoint_rcnn_R_50_FPN_*)."""
 from detectra.config import LazyCall as L
 from detectra.layers import ShapeSpec
-from detectra.modeling import KRCNNConvDeconvUpsampleHead, ROIPooler
+from detectra.modeling import KRCNNConvDeconvUpsampleHead
 
 from .mask_rcnn_fpn import model
 
-for _key in ("mask_in_features", "mask_pooler", "mask_head"):
-    model.roi_heads.pop(_key)
-
+# The keypoint branch pools as the mask branch did: 14x14 ROIAlignV2 on P2-P5.
+model.roi_heads.pop("mask_head")
 model.roi_heads.update(
     num_classes=1,
-    keypoint_in_features=["p2", "p3", "p4", "p5"],
-    keypoint_pooler=L(ROIPooler)(
-        output_size=14,
-        scales=(1.0 / 4, 1.0 / 8, 1.0 / 16, 1.0 / 32),
-        sampling_ratio=0,
-        pooler_type="ROIAlignV2",
-    ),
+    keypoint_in_features=model.roi_heads.pop("mask_in_features"),
+    keypoint_pooler=model.roi_heads.pop("mask_pooler"),
     keypoint_head=L(KRCNNConvDeconvUpsampleHead)(
         input_shape=ShapeSpec(channels=256, width=14, height=14),
         num_keypoints=17,
