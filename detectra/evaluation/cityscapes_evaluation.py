@@ -7,6 +7,7 @@ predictions in its file formats and call its evaluation functions, so the number
 from __future__ import annotations
 
 import glob
+import importlib
 import logging
 import os
 import shutil
@@ -35,8 +36,6 @@ _INSTALL_HINT = (
 
 def _import_cityscapes(module: str) -> Any:
     try:
-        import importlib
-
         return importlib.import_module(f"cityscapesscripts.{module}")
     except ImportError as e:
         raise ImportError(f"{_INSTALL_HINT} ({e})") from e
@@ -69,6 +68,16 @@ class CityscapesEvaluator(DatasetEvaluator):
             raise FileNotFoundError(f"No *_gtFine_{suffix}.png found under '{gt_dir}' (metadata gt_dir).")
         return files
 
+    def _official_script(self, name: str) -> tuple[Any, Any]:
+        """cityscapesscripts' ``evaluation.<name>`` module and its ``args``, pointed at the predictions written."""
+        script = _import_cityscapes(f"evaluation.{name}")
+        args = script.args
+        args.predictionPath = os.path.abspath(self._temp_dir)
+        args.predictionWalk = None
+        args.JSONOutput = False
+        args.colorized = False
+        return script, args
+
 
 class CityscapesInstanceEvaluator(CityscapesEvaluator):
     """Instance segmentation AP / AP50 with cityscapesscripts' evalInstanceLevelSemanticLabeling."""
@@ -95,12 +104,7 @@ class CityscapesInstanceEvaluator(CityscapesEvaluator):
         comm.synchronize()
         if not comm.is_main_process():
             return None
-        cityscapes_eval = _import_cityscapes("evaluation.evalInstanceLevelSemanticLabeling")
-        args = cityscapes_eval.args
-        args.predictionPath = os.path.abspath(self._temp_dir)
-        args.predictionWalk = None
-        args.JSONOutput = False
-        args.colorized = False
+        cityscapes_eval, args = self._official_script("evalInstanceLevelSemanticLabeling")
         args.gtInstancesFile = os.path.join(self._temp_dir, "gtInstances.json")
         gt_files = self._gt_files("instanceIds")
         pred_files = [cityscapes_eval.getPrediction(gt, args) for gt in gt_files]
@@ -128,12 +132,7 @@ class CityscapesSemSegEvaluator(CityscapesEvaluator):
         comm.synchronize()
         if not comm.is_main_process():
             return None
-        cityscapes_eval = _import_cityscapes("evaluation.evalPixelLevelSemanticLabeling")
-        args = cityscapes_eval.args
-        args.predictionPath = os.path.abspath(self._temp_dir)
-        args.predictionWalk = None
-        args.JSONOutput = False
-        args.colorized = False
+        cityscapes_eval, args = self._official_script("evalPixelLevelSemanticLabeling")
         gt_files = self._gt_files("labelIds")
         pred_files = [cityscapes_eval.getPrediction(args, gt) for gt in gt_files]
         results = cityscapes_eval.evaluateImgLists(pred_files, gt_files, args)

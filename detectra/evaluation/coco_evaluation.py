@@ -24,7 +24,7 @@ from .coco_eval_api import COCOevalMaxDets, evaluate_predictions_on_coco, has_fa
 from .evaluator import DatasetEvaluator
 from .proposal_recall import evaluate_box_proposals
 
-__all__ = ["COCOEvaluator", "instances_to_coco_json"]
+__all__ = ["COCOEvaluator", "instances_to_coco_json", "prediction_record"]
 
 _METRICS = {
     "bbox": ["AP", "AP50", "AP75", "APs", "APm", "APl"],
@@ -111,12 +111,7 @@ class COCOEvaluator(DatasetEvaluator):
     def process(self, inputs: list[dict], outputs: list[dict]) -> None:
         """Convert each output's `instances` to COCO json records and keep `proposals` as Instances."""
         for input, output in zip(inputs, outputs):
-            prediction: dict[str, Any] = {"image_id": input["image_id"]}
-            if "instances" in output:
-                instances = output["instances"].to(self._cpu_device)
-                prediction["instances"] = instances_to_coco_json(instances, input["image_id"])
-            if "proposals" in output:
-                prediction["proposals"] = output["proposals"].to(self._cpu_device)
+            prediction = prediction_record(input, output)
             if len(prediction) > 1:
                 self._predictions.append(prediction)
 
@@ -289,6 +284,17 @@ class COCOEvaluator(DatasetEvaluator):
         self._logger.info(f"Per-category {iou_type} AP: \n" + pairs_table(per_category, "category", "AP"))
         results.update({"AP-" + name: ap for name, ap in per_category})
         return results
+
+
+def prediction_record(input: dict, output: dict) -> dict[str, Any]:
+    """What the COCO-style evaluators keep of one image: ``{"image_id", "instances", "proposals"}``, the last two
+    where the model's output has them ("instances" as COCO json records, "proposals" as Instances on the CPU)."""
+    prediction: dict[str, Any] = {"image_id": input["image_id"]}
+    if "instances" in output:
+        prediction["instances"] = instances_to_coco_json(output["instances"].to("cpu"), input["image_id"])
+    if "proposals" in output:
+        prediction["proposals"] = output["proposals"].to("cpu")
+    return prediction
 
 
 def instances_to_coco_json(instances: Any, img_id: int) -> list[dict]:

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 from collections import OrderedDict, defaultdict
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -29,7 +29,7 @@ from detectra.utils import comm
 
 from ._table import small_table
 from .coco_eval_api import quiet
-from .coco_evaluation import instances_to_coco_json
+from .coco_evaluation import prediction_record
 from .evaluator import DatasetEvaluator
 from .proposal_recall import evaluate_box_proposals
 
@@ -161,14 +161,7 @@ class LVISEvaluator(DatasetEvaluator):
         self._predictions: list[dict] = []
 
     def process(self, inputs: list[dict], outputs: list[dict]) -> None:
-        for input, output in zip(inputs, outputs):
-            prediction: dict[str, Any] = {"image_id": input["image_id"]}
-            if "instances" in output:
-                instances = output["instances"].to(torch.device("cpu"))
-                prediction["instances"] = instances_to_coco_json(instances, input["image_id"])
-            if "proposals" in output:
-                prediction["proposals"] = output["proposals"].to(torch.device("cpu"))
-            self._predictions.append(prediction)
+        self._predictions.extend(prediction_record(input, output) for input, output in zip(inputs, outputs))
 
     def evaluate(self) -> dict:
         if self._distributed:
