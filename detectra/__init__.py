@@ -10,11 +10,20 @@ _SUBPACKAGES = ("checkpoint", "config", "data", "engine", "evaluation", "export"
                 "solver", "structures", "tracking", "utils")  # fmt: skip
 
 
-def __getattr__(name: str):
-    if name in _SUBPACKAGES:
-        try:
-            return _importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__name__}.{name}":
-                raise  # a real missing dependency inside the submodule
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def _lazy_submodules(package: str, names: tuple[str, ...]):
+    """A module-level ``__getattr__`` for ``package`` that imports ``package.<name>`` on first access, for
+    ``name`` in ``names``."""
+
+    def __getattr__(name: str):
+        if name in names:
+            try:
+                return _importlib.import_module(f"{package}.{name}")
+            except ModuleNotFoundError as e:
+                if e.name != f"{package}.{name}":
+                    raise  # a real missing dependency inside the submodule
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
+__getattr__ = _lazy_submodules(__name__, _SUBPACKAGES)

@@ -80,6 +80,14 @@ def flop_count(model: Any, batches: list[list[dict]], depth: int) -> dict[str, f
     return {k: v / images / 1e9 for k, v in sorted(totals.items())}
 
 
+def _print_table(column: str, rows: dict[str, str]) -> None:
+    """A two-column table: module names, padded to the longest, then ``column``'s formatted values."""
+    width = max(len(k) for k in rows)
+    print(f"{'module':<{width}}  {column}")
+    for k, v in rows.items():
+        print(f"{k:<{width}}  {v}")
+
+
 def run(args: argparse.Namespace) -> int:
     from detectra.checkpoint import DetectionCheckpointer
     from detectra.modeling import build_model
@@ -108,16 +116,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
         return 0
     if "parameters" in report:
-        width = max(len(k) for k in report["parameters"])
-        print(f"{'module':<{width}}  parameters")
-        for k, v in report["parameters"].items():
-            print(f"{k:<{width}}  {v / 1e6:9.3f}M")
+        _print_table("parameters", {k: f"{v / 1e6:9.3f}M" for k, v in report["parameters"].items()})
         print(f"trainable: {report['trainable_parameters'] / 1e6:.3f}M\n")
     if "gflops_per_image" in report:
-        width = max(len(k) for k in report["gflops_per_image"])
-        print(f"{'module':<{width}}  GFLOPs/image (inference)")
-        for k, v in report["gflops_per_image"].items():
-            print(f"{k:<{width}}  {v:9.3f}")
+        _print_table("GFLOPs/image (inference)", {k: f"{v:9.3f}" for k, v in report["gflops_per_image"].items()})
         print(f"Unit: {FLOP_UNIT}.\n")
     if "structure" in report:
         print(report["structure"])

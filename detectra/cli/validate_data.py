@@ -11,14 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from detectra.cli._common import (
-    ArgumentParser,
-    CLIError,
-    add_config_args,
-    add_dataset_args,
-    add_hidden_alias,
-    load_config,
-)
+from detectra.cli._common import ArgumentParser, CLIError, add_config_args, add_dataset_args, add_hidden_alias
+from detectra.cli._common import load_config
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:

@@ -168,20 +168,21 @@ class CfgNode(dict):
         return self.__dict__[_IMMUTABLE]
 
     def _set_immutable(self, is_immutable: bool) -> None:
-        self.__dict__[_IMMUTABLE] = is_immutable
-        for v in self.values():
-            if isinstance(v, CfgNode):
-                v._set_immutable(is_immutable)
+        self._set_flag(_IMMUTABLE, is_immutable)
 
     def is_new_allowed(self) -> bool:
         return self.__dict__[_NEW_ALLOWED]
 
     def set_new_allowed(self, is_new_allowed: bool) -> None:
         """Allow (or forbid) merges to add new keys, in this node and all of its children."""
-        self.__dict__[_NEW_ALLOWED] = is_new_allowed
+        self._set_flag(_NEW_ALLOWED, is_new_allowed)
+
+    def _set_flag(self, flag: str, value: bool) -> None:
+        """Set one of the node flags (``_IMMUTABLE``, ``_NEW_ALLOWED``) in this node and all of its children."""
+        self.__dict__[flag] = value
         for v in self.values():
             if isinstance(v, CfgNode):
-                v.set_new_allowed(is_new_allowed)
+                v._set_flag(flag, value)
 
     def clone(self) -> "CfgNode":
         """A deep copy (frozen state included)."""

@@ -18,13 +18,8 @@ from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.data.common import AspectRatioGroupedDataset, DatasetFromList, MapDataset
 from detectra.data.dataset_mapper import DatasetMapper
 from detectra.data.resumable import NonResumableDataLoader, ResumableDataLoader
-from detectra.data.samplers import (
-    InferenceSampler,
-    RandomSubsetTrainingSampler,
-    RepeatFactorTrainingSampler,
-    TrainingSampler,
-    repeat_factors_from_category_frequency,
-)
+from detectra.data.samplers import InferenceSampler, RandomSubsetTrainingSampler, RepeatFactorTrainingSampler
+from detectra.data.samplers import TrainingSampler, repeat_factors_from_category_frequency
 from detectra.data.worker_errors import WorkerErrorsDataLoader
 from detectra.structures.boxes import BoxMode
 from detectra.utils import comm

@@ -108,7 +108,29 @@ def _get_warmup_factor_at_iter(method: str, iter: int, warmup_iters: int, warmup
     raise ValueError(f"Unknown warmup method '{method}': use 'linear' or 'constant'.")
 
 
-class WarmupMultiStepLR(LRScheduler):
+class _WarmupLR(LRScheduler):
+    """A schedule times a warmup factor; a subclass sets its own attributes, then calls this ``__init__``, and
+    gives the schedule's factor at ``last_epoch`` in ``_factor``."""
+
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, warmup_factor: float, warmup_iters: int, warmup_method: str,
+        last_epoch: int,
+    ) -> None:
+        self.warmup_factor = warmup_factor
+        self.warmup_iters = warmup_iters
+        self.warmup_method = warmup_method
+        super().__init__(optimizer, last_epoch)
+
+    def _factor(self) -> float:
+        raise NotImplementedError
+
+    def get_lr(self) -> list[float]:
+        warmup = _get_warmup_factor_at_iter(self.warmup_method, self.last_epoch, self.warmup_iters, self.warmup_factor)
+        factor = self._factor()
+        return [base_lr * warmup * factor for base_lr in self.base_lrs]
+
+
+class WarmupMultiStepLR(_WarmupLR):
     """Detectron2's older multi-step schedule with warmup (kept for scripts that construct it directly).
 
     New code should use :func:`detectra.solver.build_lr_scheduler`, which builds an :class:`LRMultiplier`.
@@ -128,18 +150,13 @@ class WarmupMultiStepLR(LRScheduler):
             raise ValueError(f"WarmupMultiStepLR: milestones must be increasing, got {list(milestones)}.")
         self.milestones = list(milestones)
         self.gamma = gamma
-        self.warmup_factor = warmup_factor
-        self.warmup_iters = warmup_iters
-        self.warmup_method = warmup_method
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, warmup_factor, warmup_iters, warmup_method, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        warmup = _get_warmup_factor_at_iter(self.warmup_method, self.last_epoch, self.warmup_iters, self.warmup_factor)
-        decay = self.gamma ** bisect.bisect_right(self.milestones, self.last_epoch)
-        return [base_lr * warmup * decay for base_lr in self.base_lrs]
+    def _factor(self) -> float:
+        return self.gamma ** bisect.bisect_right(self.milestones, self.last_epoch)
 
 
-class WarmupCosineLR(LRScheduler):
+class WarmupCosineLR(_WarmupLR):
     """Detectron2's older half-cosine schedule multiplied by a warmup factor (kept for direct construction)."""
 
     def __init__(
@@ -152,12 +169,7 @@ class WarmupCosineLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         self.max_iters = max_iters
-        self.warmup_factor = warmup_factor
-        self.warmup_iters = warmup_iters
-        self.warmup_method = warmup_method
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, warmup_factor, warmup_iters, warmup_method, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        warmup = _get_warmup_factor_at_iter(self.warmup_method, self.last_epoch, self.warmup_iters, self.warmup_factor)
-        cosine = 0.5 * (1.0 + math.cos(math.pi * self.last_epoch / self.max_iters))
-        return [base_lr * warmup * cosine for base_lr in self.base_lrs]
+    def _factor(self) -> float:
+        return 0.5 * (1.0 + math.cos(math.pi * self.last_epoch / self.max_iters))

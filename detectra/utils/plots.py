@@ -80,10 +80,7 @@ def _plot_losses(plt: Any, records: list[dict], keys: set[str], path: Path) -> P
     if train_losses:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def _plot_train_stats(plt: Any, records: list[dict], keys: set[str], path: Path) -> Path | None:
@@ -104,6 +101,10 @@ def _plot_train_stats(plt: Any, records: list[dict], keys: set[str], path: Path)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(stats) :]:
         ax.axis("off")
+    return _save(plt, fig, path)
+
+
+def _save(plt: Any, fig: Any, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -123,10 +124,7 @@ def _plot_single(plt: Any, records: list[dict], key: str, title: str, path: Path
     ax.set_title(title)
     ax.set_xlabel("iteration")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def _plot_eval_metrics(plt: Any, records: list[dict], keys: set[str], path: Path) -> Path | None:
@@ -149,10 +147,7 @@ def _plot_eval_metrics(plt: Any, records: list[dict], keys: set[str], path: Path
         ax.set_xlabel("iteration")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def pr_curves(npz_file: str | Path, iou: float | None = 0.5) -> tuple[np.ndarray, np.ndarray, list[str], str]:
