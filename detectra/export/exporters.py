@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import torch
 from torch import nn
 
+from detectra.layers.wrappers import export_code_paths
 from detectra.utils.precision import outputs_to_float32
 
 from .deploy import deploy_inference_func, deploy_meta
@@ -157,11 +158,8 @@ def _export_program(model: nn.Module, image: torch.Tensor, dynamic: bool, precis
     adapter = _adapter(model, image, precision)
     # the outputs' structure, from an eager call that takes the exporting code paths (torch.export's own call
     # does not leave attributes set on the module)
-    prev, torch.compiler._is_exporting_flag = torch.compiler._is_exporting_flag, True
-    try:
+    with export_code_paths():
         adapter(*adapter.flattened_inputs)
-    finally:
-        torch.compiler._is_exporting_flag = prev
     dynamic_shapes = None
     if dynamic:
         # AUTO: torch.export derives the valid range itself (sides of at least 65 px: the coarsest FPN level

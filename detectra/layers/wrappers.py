@@ -1,5 +1,6 @@
 """Thin wrappers over torch ops: a `Conv2d` with norm/activation, empty-input-safe losses, small tensor helpers."""
-from typing import Callable, List, Optional, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -23,6 +24,7 @@ __all__ = [
     "nonzero_tuple",
     "shapes_to_tensor",
     "is_exporting",
+    "export_code_paths",
     "known_true",
     "split_per_image",
 ]
@@ -38,7 +40,26 @@ interpolate = F.interpolate
 def is_exporting() -> bool:
     """True while `torch.jit.trace` / `torch.onnx.export` / `torch.export` records the model: sizes may then be
     traced tensors or symbolic ints, and code must not turn tensor values into Python numbers or branch on them."""
-    return torch.jit.is_tracing() or torch.compiler.is_exporting()
+    return torch.jit.is_tracing() or torch.compiler.is_exporting() or _export_code_paths_on
+
+
+_export_code_paths_on = False
+
+
+@contextmanager
+def export_code_paths() -> Iterator[None]:
+    """Make `is_exporting` True in an eager call, so the model takes the code paths an export records.
+
+    `detectra.export` runs the model this way once before `torch.export.export` to learn the structure of its
+    outputs (torch.export's own call leaves nothing on the module); torch has no public switch for
+    `torch.compiler.is_exporting`, and detectra's code only reads `is_exporting`.
+    """
+    global _export_code_paths_on
+    prev, _export_code_paths_on = _export_code_paths_on, True
+    try:
+        yield
+    finally:
+        _export_code_paths_on = prev
 
 
 def known_true(condition) -> bool:

@@ -13,8 +13,7 @@ import pytest
 import torch
 
 from detectra.export import ExportedModel, export_model
-from modeling.parity_utils import ParityFixture, ParityRun
-from modeling.test_parity_seg import KEYPOINT_PX_TOL, _check_panoptic, _check_sem_seg
+from modeling.parity_utils import ParityFixture, ParityRun, float32_determinism  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -28,25 +27,6 @@ DEFAULT_CASES = {("mask_rcnn_R_50_FPN", "onnx"), ("retinanet_R_50_FPN", "torchsc
 ALL = os.environ.get("DETECTRA_EXPORT_PARITY", "") == "all"
 
 
-@pytest.fixture(autouse=True)
-def _float32_determinism():
-    prev = torch.get_float32_matmul_precision()
-    torch.set_float32_matmul_precision("highest")
-    yield
-    torch.set_float32_matmul_precision(prev)
-
-
-def _check_keypoints(fx: ParityFixture, inst, i: int) -> None:
-    ref = torch.as_tensor(fx.ref[f"in{i}_keypoints"])
-    pairs = fx.matched_pairs(inst, i)
-    assert len(pairs) >= 0.99 * len(ref)
-    r_idx, o_idx = (torch.tensor(x) for x in zip(*pairs))
-    ours = inst.pred_keypoints[o_idx]
-    xy_err = (ours[..., :2] - ref[r_idx, :, :2]).abs().amax(dim=(1, 2))
-    good = (xy_err <= KEYPOINT_PX_TOL).float().mean().item()
-    assert good >= 0.99, f"keypoints within {KEYPOINT_PX_TOL} px for only {good:.2%} (max err {xy_err.max():.3f})"
-
-
 def check_outputs(fx: ParityFixture, outputs: dict, i: int) -> None:
     """Every output the fixture has for this architecture, under its matching rules."""
     run = ParityRun(outputs, {})
@@ -58,11 +38,11 @@ def check_outputs(fx: ParityFixture, outputs: dict, i: int) -> None:
         if inst.has("pred_masks"):
             fx.check_masks(run, i)
         if inst.has("pred_keypoints"):
-            _check_keypoints(fx, inst, i)
+            fx.check_keypoints(inst, i)
     if "sem_seg" in outputs:
-        _check_sem_seg(fx, outputs["sem_seg"], i)
+        fx.check_sem_seg(outputs["sem_seg"], i)
     if "panoptic_seg" in outputs:
-        _check_panoptic(fx, outputs["panoptic_seg"], i)
+        fx.check_panoptic(outputs["panoptic_seg"], i)
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))

@@ -19,7 +19,7 @@ import importlib.util
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import pytest
@@ -37,6 +37,9 @@ BOX_IOU_MIN = 0.99
 SCORE_ABS_TOL = 1e-3
 MATCHED_FRACTION_MIN = 0.99
 MASK_IOU_MIN = 0.98
+KEYPOINT_PX_TOL = 0.5
+SEM_SEG_AGREEMENT_MIN = 0.999
+PANOPTIC_AGREEMENT_MIN = 0.99
 
 
 @dataclass
@@ -218,6 +221,65 @@ class ParityFixture:
             ious.append(1.0 if both_empty else float(mask_util.iou([our], [ref], [0])[0, 0]))
         good = float(np.mean(np.array(ious) >= MASK_IOU_MIN))
         assert good >= 0.99, f"mask IoU >= {MASK_IOU_MIN} for only {good:.2%} of instances (min IoU {min(ious):.3f})"
+
+    def check_keypoints(self, inst: Instances, i: int) -> None:
+        """Keypoints (original-image coordinates) of matched detections against ``in{i}_keypoints``: x, y within
+        `KEYPOINT_PX_TOL` for 99 % of instances, scores within 1e-3."""
+        ref = torch.as_tensor(self.ref[f"in{i}_keypoints"])
+        pairs = self.matched_pairs(inst, i)
+        assert len(pairs) >= 0.99 * len(ref), f"only {len(pairs)} of {len(ref)} detections matched"
+        r_idx, o_idx = (torch.tensor(x) for x in zip(*pairs))
+        ours = inst.pred_keypoints[o_idx]
+        assert ours.shape[1:] == ref.shape[1:] == (17, 3), f"keypoints of shape {tuple(ours.shape)}"
+        xy_err = (ours[..., :2] - ref[r_idx, :, :2]).abs().amax(dim=(1, 2))  # per instance
+        good = (xy_err <= KEYPOINT_PX_TOL).float().mean().item()
+        assert good >= 0.99, f"keypoints within {KEYPOINT_PX_TOL} px for only {good:.2%} (max err {xy_err.max():.3f})"
+        torch.testing.assert_close(ours[..., 2], ref[r_idx, :, 2], rtol=1e-3, atol=1e-3)
+
+    def check_sem_seg(self, sem_seg: torch.Tensor, i: int) -> None:
+        """Semantic logits (C, H, W at the original size): argmax equal to ``in{i}_sem_seg_argmax`` on
+        `SEM_SEG_AGREEMENT_MIN` of the pixels, sampled logits within 1e-3 of their scale."""
+        ref_argmax = self.ref[f"in{i}_sem_seg_argmax"]
+        assert tuple(sem_seg.shape[1:]) == ref_argmax.shape, f"sem_seg {tuple(sem_seg.shape)} vs {ref_argmax.shape}"
+        agreement = float((sem_seg.argmax(dim=0).numpy() == ref_argmax).mean())
+        assert agreement >= SEM_SEG_AGREEMENT_MIN, f"semantic argmax agrees on only {agreement:.4%} of pixels"
+        flat = sem_seg.flatten()
+        ref_val = torch.as_tensor(self.ref[f"in{i}_sem_seg_val"])
+        err = (flat[torch.as_tensor(self.ref[f"in{i}_sem_seg_idx"])] - ref_val).abs().max().item()
+        assert err <= 1e-3 * max(ref_val.abs().max().item(), 1.0), f"sampled sem_seg logits differ by {err:.3g}"
+
+    def check_panoptic(self, panoptic_seg: Tuple[torch.Tensor, List[Dict]], i: int) -> None:
+        """``(segment ids (H, W), segment infos)`` against ``in{i}_panoptic_*``: each of our segments is matched to
+        the reference segment it overlaps most; `PANOPTIC_AGREEMENT_MIN` of the pixels must carry the same
+        thing/stuff kind and category, segment counts agree within 2 %, and infos have Detectron2's keys."""
+        ids, segments = panoptic_seg
+        ids = ids.numpy()
+        ref_ids = self.ref[f"in{i}_panoptic_ids"]
+        ref_segments = {s["id"]: s for s in json.loads(str(self.ref[f"in{i}_panoptic_segments"]))}
+        ours = {s["id"]: s for s in segments}
+        assert ids.shape == ref_ids.shape, f"panoptic ids of shape {ids.shape}, reference {ref_ids.shape}"
+        agree = 0
+        for seg_id, seg in list(ours.items()) + [(0, None)]:
+            region = ids == seg_id
+            if not region.any():
+                continue
+            ref_labels, counts = np.unique(ref_ids[region], return_counts=True)
+            best = ref_labels[counts.argmax()]
+            if seg_id == 0 or best == 0:
+                same = seg_id == 0 and best == 0
+            else:
+                ref = ref_segments[int(best)]
+                same = ref["isthing"] == seg["isthing"] and ref["category_id"] == seg["category_id"]
+            agree += int(counts.max()) if same else 0
+        fraction = agree / ids.size
+        assert fraction >= PANOPTIC_AGREEMENT_MIN, f"only {fraction:.2%} of pixels carry the same panoptic segment"
+        assert abs(len(ours) - len(ref_segments)) <= max(1, 0.02 * len(ref_segments)), (
+            f"{len(ours)} segments, reference has {len(ref_segments)}"
+        )
+        for seg in segments:  # Detectron2's segment-info format
+            keys = {"id", "isthing", "score", "category_id", "instance_id"} if seg["isthing"] else {
+                "id", "isthing", "category_id", "area"}
+            assert set(seg) == keys, f"segment info keys {sorted(seg)}"
 
 
 def match_instances(
