@@ -10,7 +10,7 @@ from detectra.utils.events import get_event_storage
 
 from ..backbone import Backbone
 from ..postprocessing import detector_postprocess
-from .preprocess import normalize_and_batch_images, pixel_stats
+from .preprocess import ImageModel, requested_sizes
 from .vis import draw_boxes, image_to_rgb
 
 __all__ = ["DenseDetector", "permute_to_N_HWA_K"]
@@ -26,7 +26,7 @@ def permute_to_N_HWA_K(tensor: torch.Tensor, K: int) -> torch.Tensor:
     return tensor.reshape(n, -1, K)
 
 
-class DenseDetector(nn.Module):
+class DenseDetector(ImageModel):
     """Backbone + dense head; subclasses implement :meth:`forward_training` and :meth:`forward_inference`.
 
     Args:
@@ -45,7 +45,7 @@ class DenseDetector(nn.Module):
         pixel_mean: Tuple[float, ...],
         pixel_std: Tuple[float, ...],
     ):
-        super().__init__()
+        super().__init__(pixel_mean, pixel_std)
         self.backbone = backbone
         self.head = head
         if head_in_features is None:
@@ -53,14 +53,6 @@ class DenseDetector(nn.Module):
             self.head_in_features = sorted(shapes.keys(), key=lambda x: shapes[x].stride)
         else:
             self.head_in_features = list(head_in_features)
-        mean, std = pixel_stats(pixel_mean, pixel_std)
-        # non-persistent: checkpoints carry no pixel stats, the config does
-        self.register_buffer("pixel_mean", mean, False)
-        self.register_buffer("pixel_std", std, False)
-
-    @property
-    def device(self) -> torch.device:
-        return self.pixel_mean.device
 
     def forward(self, batched_inputs: List[Dict[str, torch.Tensor]]):
         """Args: as `GeneralizedRCNN.forward`. Returns: losses in training, else per image ``{"instances": ...}``."""
@@ -82,22 +74,14 @@ class DenseDetector(nn.Module):
             return losses
 
         results = self.forward_inference(images, features, predictions)
-        processed_results = []
-        for results_per_image, input_per_image, image_size in zip(results, batched_inputs, images.image_sizes):
-            height = input_per_image.get("height", image_size[0])
-            width = input_per_image.get("width", image_size[1])
-            processed_results.append({"instances": detector_postprocess(results_per_image, height, width)})
-        return processed_results
+        sizes = requested_sizes(batched_inputs, images.image_sizes)
+        return [{"instances": detector_postprocess(r, h, w)} for r, (h, w) in zip(results, sizes)]
 
     def forward_training(self, images, features, predictions, gt_instances) -> Dict[str, torch.Tensor]:
         raise NotImplementedError()
 
     def forward_inference(self, images: ImageList, features: List[torch.Tensor], predictions) -> List[Instances]:
         raise NotImplementedError()
-
-    def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
-        """Normalise, pad and batch the input images."""
-        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)
 
     def _transpose_dense_predictions(
         self, predictions: List[List[torch.Tensor]], dims_per_anchor: List[int]

@@ -11,7 +11,7 @@ from detectra.structures import Instances
 
 from ..postprocessing import detector_postprocess, sem_seg_postprocess
 from .build import META_ARCH_REGISTRY
-from .preprocess import batch_sem_seg_targets
+from .preprocess import batch_sem_seg_targets, requested_sizes
 from .rcnn import GeneralizedRCNN
 from .semantic_seg import build_sem_seg_head
 
@@ -121,11 +121,10 @@ class PanopticFPN(GeneralizedRCNN):
             return detector_results, sem_seg_results
 
         processed_results = []
-        for sem_seg_result, detector_result, input_per_image, image_size in zip(
-            sem_seg_results, detector_results, batched_inputs, images.image_sizes
+        sizes = requested_sizes(batched_inputs, images.image_sizes)
+        for sem_seg_result, detector_result, image_size, (height, width) in zip(
+            sem_seg_results, detector_results, images.image_sizes, sizes
         ):
-            height = input_per_image.get("height", image_size[0])
-            width = input_per_image.get("width", image_size[1])
             sem_seg_r = sem_seg_postprocess(sem_seg_result, image_size, height, width)
             detector_r = detector_postprocess(detector_result, height, width)
             panoptic_r = combine_semantic_and_instance_outputs(

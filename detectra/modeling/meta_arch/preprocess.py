@@ -1,7 +1,8 @@
-"""What every meta-architecture does to its inputs before the backbone: pixel statistics, normalising, batching.
+"""What every meta-architecture does with its input dicts: pixel statistics, normalising, batching, and the output
+size each input asks for.
 
-Pure functions: each takes the tensors and the backbone's padding rule it needs, so architectures share them without
-reaching into one another.
+Pure functions, each taking the tensors and the backbone's padding rule it needs, and `ImageModel`, the small base
+that holds the pixel statistics of the architectures built on them.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 from typing import Dict, List, Sequence, Tuple
 
 import torch
+from torch import nn
 
 from detectra.layers import move_device_like
 from detectra.structures import ImageList
 
 from ..backbone import Backbone
 
-__all__ = ["batch_sem_seg_targets", "normalize_and_batch_images", "pixel_stats"]
+__all__ = ["ImageModel", "batch_sem_seg_targets", "normalize_and_batch_images", "pixel_stats", "requested_sizes"]
 
 
 def pixel_stats(pixel_mean: Sequence[float], pixel_std: Sequence[float]) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -50,3 +52,33 @@ def batch_sem_seg_targets(
     return ImageList.from_tensors(
         targets, backbone.size_divisibility, ignore_value, padding_constraints=backbone.padding_constraints
     ).tensor
+
+
+def requested_sizes(batched_inputs: List[Dict], image_sizes: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """Per image, the (height, width) its input dict asks the outputs to be rescaled to; by default the size the
+    network ran it at (``image_sizes``)."""
+    return [(x.get("height", size[0]), x.get("width", size[1])) for x, size in zip(batched_inputs, image_sizes)]
+
+
+class ImageModel(nn.Module):
+    """Base of the meta-architectures that take Detectron2's input dicts: it holds the per-channel ``pixel_mean``
+    / ``pixel_std`` buffers (non-persistent: checkpoints carry no pixel statistics, the config does), tells the
+    ``device`` they are on, and normalises and batches the images for ``self.backbone``, which the subclass sets.
+
+    Args:
+        pixel_mean, pixel_std: per-channel normalisation of the input images.
+    """
+
+    def __init__(self, pixel_mean: Sequence[float], pixel_std: Sequence[float]):
+        super().__init__()
+        mean, std = pixel_stats(pixel_mean, pixel_std)
+        self.register_buffer("pixel_mean", mean, False)
+        self.register_buffer("pixel_std", std, False)
+
+    @property
+    def device(self) -> torch.device:
+        return self.pixel_mean.device
+
+    def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
+        """Normalise, pad and batch the input images."""
+        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)

@@ -8,7 +8,7 @@ from torch import nn
 
 from detectra.config import configurable
 from detectra.layers import move_device_like
-from detectra.structures import ImageList, Instances
+from detectra.structures import Instances
 from detectra.utils.events import get_event_storage
 
 from ..backbone import Backbone, build_backbone
@@ -16,7 +16,7 @@ from ..postprocessing import detector_postprocess
 from ..proposal_generator import build_proposal_generator
 from ..roi_heads import build_roi_heads
 from .build import META_ARCH_REGISTRY
-from .preprocess import normalize_and_batch_images, pixel_stats
+from .preprocess import ImageModel, requested_sizes
 from .vis import draw_boxes, image_to_rgb
 
 __all__ = ["GeneralizedRCNN", "ProposalNetwork"]
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 @META_ARCH_REGISTRY.register()
-class GeneralizedRCNN(nn.Module):
+class GeneralizedRCNN(ImageModel):
     """Generalized R-CNN: a backbone, a proposal generator, and per-region heads (Faster / Mask / Keypoint R-CNN).
 
     Args:
@@ -49,7 +49,7 @@ class GeneralizedRCNN(nn.Module):
         input_format: Optional[str] = None,
         vis_period: int = 0,
     ):
-        super().__init__()
+        super().__init__(pixel_mean, pixel_std)
         self.backbone = backbone
         self.proposal_generator = proposal_generator
         self.roi_heads = roi_heads
@@ -57,10 +57,6 @@ class GeneralizedRCNN(nn.Module):
         self.vis_period = vis_period
         if vis_period > 0 and input_format is None:
             raise ValueError("GeneralizedRCNN: vis_period > 0 needs input_format to draw the images.")
-        mean, std = pixel_stats(pixel_mean, pixel_std)
-        # non-persistent: checkpoints carry no pixel stats, the config does
-        self.register_buffer("pixel_mean", mean, False)
-        self.register_buffer("pixel_std", std, False)
 
     @classmethod
     def from_config(cls, cfg):
@@ -74,10 +70,6 @@ class GeneralizedRCNN(nn.Module):
             "pixel_mean": cfg.MODEL.PIXEL_MEAN,
             "pixel_std": cfg.MODEL.PIXEL_STD,
         }
-
-    @property
-    def device(self) -> torch.device:
-        return self.pixel_mean.device
 
     def _move_to_current_device(self, x: torch.Tensor) -> torch.Tensor:
         return move_device_like(x, self.pixel_mean)
@@ -170,25 +162,17 @@ class GeneralizedRCNN(nn.Module):
             return GeneralizedRCNN._postprocess(results, batched_inputs, images.image_sizes)
         return results
 
-    def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
-        """Normalise, pad and batch the input images."""
-        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)
-
     @staticmethod
     def _postprocess(
         instances: List[Instances], batched_inputs: List[Dict], image_sizes: List[Tuple[int, int]]
     ) -> List[Dict[str, Instances]]:
         """Rescale each image's predictions to its requested "height" / "width" (default: the input size)."""
-        processed_results = []
-        for results_per_image, input_per_image, image_size in zip(instances, batched_inputs, image_sizes):
-            height = input_per_image.get("height", image_size[0])
-            width = input_per_image.get("width", image_size[1])
-            processed_results.append({"instances": detector_postprocess(results_per_image, height, width)})
-        return processed_results
+        sizes = requested_sizes(batched_inputs, image_sizes)
+        return [{"instances": detector_postprocess(r, h, w)} for r, (h, w) in zip(instances, sizes)]
 
 
 @META_ARCH_REGISTRY.register()
-class ProposalNetwork(nn.Module):
+class ProposalNetwork(ImageModel):
     """A proposal generator alone (e.g. RPN), returning class-agnostic proposals.
 
     Args:
@@ -206,13 +190,9 @@ class ProposalNetwork(nn.Module):
         pixel_mean: Tuple[float, ...],
         pixel_std: Tuple[float, ...],
     ):
-        super().__init__()
+        super().__init__(pixel_mean, pixel_std)
         self.backbone = backbone
         self.proposal_generator = proposal_generator
-        mean, std = pixel_stats(pixel_mean, pixel_std)
-        # non-persistent: checkpoints carry no pixel stats, the config does
-        self.register_buffer("pixel_mean", mean, False)
-        self.register_buffer("pixel_std", std, False)
 
     @classmethod
     def from_config(cls, cfg):
@@ -224,16 +204,8 @@ class ProposalNetwork(nn.Module):
             "pixel_std": cfg.MODEL.PIXEL_STD,
         }
 
-    @property
-    def device(self) -> torch.device:
-        return self.pixel_mean.device
-
     def _move_to_current_device(self, x: torch.Tensor) -> torch.Tensor:
         return move_device_like(x, self.pixel_mean)
-
-    def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
-        """Normalise, pad and batch the input images."""
-        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)
 
     def forward(self, batched_inputs: List[Dict[str, torch.Tensor]]):
         """Args: as `GeneralizedRCNN.forward`.
@@ -255,9 +227,5 @@ class ProposalNetwork(nn.Module):
         if self.training:
             return proposal_losses
 
-        processed_results = []
-        for results_per_image, input_per_image, image_size in zip(proposals, batched_inputs, images.image_sizes):
-            height = input_per_image.get("height", image_size[0])
-            width = input_per_image.get("width", image_size[1])
-            processed_results.append({"proposals": detector_postprocess(results_per_image, height, width)})
-        return processed_results
+        sizes = requested_sizes(batched_inputs, images.image_sizes)
+        return [{"proposals": detector_postprocess(p, h, w)} for p, (h, w) in zip(proposals, sizes)]

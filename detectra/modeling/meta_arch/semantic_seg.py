@@ -8,14 +8,13 @@ from torch.nn import functional as F
 
 from detectra.config import configurable
 from detectra.layers import Conv2d, ShapeSpec, get_norm
-from detectra.structures import ImageList
 from detectra.utils.registry import Registry
 
 from ..backbone import Backbone, build_backbone
 from ..postprocessing import sem_seg_postprocess
 from ..weight_init import c2_msra_fill
 from .build import META_ARCH_REGISTRY
-from .preprocess import batch_sem_seg_targets, normalize_and_batch_images, pixel_stats
+from .preprocess import ImageModel, batch_sem_seg_targets, requested_sizes
 
 __all__ = ["SemanticSegmentor", "SEM_SEG_HEADS_REGISTRY", "SemSegFPNHead", "build_sem_seg_head"]
 
@@ -30,7 +29,7 @@ def build_sem_seg_head(cfg, input_shape: Dict[str, ShapeSpec]) -> nn.Module:
 
 
 @META_ARCH_REGISTRY.register()
-class SemanticSegmentor(nn.Module):
+class SemanticSegmentor(ImageModel):
     """A backbone and a semantic segmentation head.
 
     Args:
@@ -48,13 +47,9 @@ class SemanticSegmentor(nn.Module):
         pixel_mean: Tuple[float, ...],
         pixel_std: Tuple[float, ...],
     ):
-        super().__init__()
+        super().__init__(pixel_mean, pixel_std)
         self.backbone = backbone
         self.sem_seg_head = sem_seg_head
-        mean, std = pixel_stats(pixel_mean, pixel_std)
-        # non-persistent: checkpoints carry no pixel stats, the config does
-        self.register_buffer("pixel_mean", mean, False)
-        self.register_buffer("pixel_std", std, False)
 
     @classmethod
     def from_config(cls, cfg):
@@ -65,14 +60,6 @@ class SemanticSegmentor(nn.Module):
             "pixel_mean": cfg.MODEL.PIXEL_MEAN,
             "pixel_std": cfg.MODEL.PIXEL_STD,
         }
-
-    @property
-    def device(self) -> torch.device:
-        return self.pixel_mean.device
-
-    def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
-        """Normalise, pad and batch the input images."""
-        return normalize_and_batch_images(batched_inputs, self.pixel_mean, self.pixel_std, self.backbone)
 
     def forward(self, batched_inputs: List[Dict[str, torch.Tensor]]):
         """Args:
@@ -85,19 +72,21 @@ class SemanticSegmentor(nn.Module):
         """
         images = self.preprocess_image(batched_inputs)
         features = self.backbone(images.tensor)
-        targets = batch_sem_seg_targets(batched_inputs, self.device, self.backbone, self.sem_seg_head.ignore_value) if "sem_seg" in batched_inputs[0] else None
+        targets = None
+        if "sem_seg" in batched_inputs[0]:
+            ignore_value = self.sem_seg_head.ignore_value
+            targets = batch_sem_seg_targets(batched_inputs, self.device, self.backbone, ignore_value)
         if self.training and targets is None:
             raise ValueError("SemanticSegmentor needs 'sem_seg' ground truth in every training input.")
         results, losses = self.sem_seg_head(features, targets)
         if self.training:
             return losses
 
-        processed_results = []
-        for result, input_per_image, image_size in zip(results, batched_inputs, images.image_sizes):
-            height = input_per_image.get("height", image_size[0])
-            width = input_per_image.get("width", image_size[1])
-            processed_results.append({"sem_seg": sem_seg_postprocess(result, image_size, height, width)})
-        return processed_results
+        sizes = requested_sizes(batched_inputs, images.image_sizes)
+        return [
+            {"sem_seg": sem_seg_postprocess(result, image_size, h, w)}
+            for result, image_size, (h, w) in zip(results, images.image_sizes, sizes)
+        ]
 
 
 @SEM_SEG_HEADS_REGISTRY.register()
