@@ -68,28 +68,18 @@ def _broadcast_params(params, num_features: int, name: str) -> List[list]:
     return params
 
 
-@ANCHOR_GENERATOR_REGISTRY.register()
-class DefaultAnchorGenerator(nn.Module):
-    """Axis-aligned anchors: for every level, ``len(sizes) * len(aspect_ratios)`` cell anchors at every location.
-
-    Args:
-        sizes: per level, anchor sizes (sqrt of area) in input pixels; a flat list is used for every level.
-        aspect_ratios: per level, height / width ratios; a flat list is used for every level.
-        strides: stride of each feature level.
-        offset: anchor center offset in units of stride; 0.0 puts the first center at the image corner (Detectron2's
-            default), 0.5 at the first cell's center.
-    """
+class _GridAnchorGenerator(nn.Module):
+    """What both anchor generators share: per feature level, the cell anchors (``self.cell_anchors``, set by the
+    subclass) repeated at every location of the level's grid. Args: ``strides`` and ``offset``, see
+    `DefaultAnchorGenerator`."""
 
     box_dim: int = 4
+    box_type: type = Boxes
 
-    @configurable
-    def __init__(self, *, sizes, aspect_ratios, strides: List[int], offset: float = 0.5):
+    def __init__(self, strides: List[int], offset: float):
         super().__init__()
         self.strides = strides
         self.num_features = len(self.strides)
-        sizes = _broadcast_params(sizes, self.num_features, "SIZES")
-        aspect_ratios = _broadcast_params(aspect_ratios, self.num_features, "ASPECT_RATIOS")
-        self.cell_anchors = self._calculate_anchors(sizes, aspect_ratios)
         if not 0.0 <= offset < 1.0:
             raise ValueError(f"ANCHOR_GENERATOR.OFFSET must be in [0, 1), got {offset}.")
         self.offset = offset
@@ -102,9 +92,6 @@ class DefaultAnchorGenerator(nn.Module):
             "strides": [x.stride for x in input_shape],
             "offset": cfg.MODEL.ANCHOR_GENERATOR.OFFSET,
         }
-
-    def _calculate_anchors(self, sizes, aspect_ratios) -> BufferList:
-        return BufferList([self.generate_cell_anchors(s, a).float() for s, a in zip(sizes, aspect_ratios)])
 
     @property
     def num_cell_anchors(self) -> List[int]:
@@ -116,14 +103,47 @@ class DefaultAnchorGenerator(nn.Module):
         """Number of anchors per location, for each level."""
         return [len(cell_anchors) for cell_anchors in self.cell_anchors]
 
+    def _location_shifts(self, shift_x: torch.Tensor, shift_y: torch.Tensor) -> torch.Tensor:
+        """Tensor[H*W, box_dim]: what moves a cell anchor from (0, 0) to each location."""
+        return torch.stack((shift_x, shift_y, shift_x, shift_y), dim=1)
+
     def _grid_anchors(self, grid_sizes: List[Sequence[int]]) -> List[torch.Tensor]:
         anchors = []
+        b = self.box_dim
         for size, stride, base_anchors in zip(grid_sizes, self.strides, self.cell_anchors):
             shift_x, shift_y = _create_grid_offsets(size, stride, self.offset, base_anchors)
-            shifts = torch.stack((shift_x, shift_y, shift_x, shift_y), dim=1)
-            # location-major, cell-anchor-minor: (H*W*A, 4), matching the heads' (H, W, A) flattening
-            anchors.append((shifts.view(-1, 1, 4) + base_anchors.view(1, -1, 4)).reshape(-1, 4))
+            shifts = self._location_shifts(shift_x, shift_y)
+            # location-major, cell-anchor-minor: (H*W*A, B), matching the heads' (H, W, A) flattening
+            anchors.append((shifts.view(-1, 1, b) + base_anchors.view(1, -1, b)).reshape(-1, b))
         return anchors
+
+    def forward(self, features: List[torch.Tensor]) -> List[Boxes]:
+        """Args: features: per level, Tensor[N, C, Hi, Wi]. Returns: per level, `box_type` of Hi * Wi * A anchors."""
+        grid_sizes = [feature_map.shape[-2:] for feature_map in features]
+        return [self.box_type(x) for x in self._grid_anchors(grid_sizes)]
+
+
+@ANCHOR_GENERATOR_REGISTRY.register()
+class DefaultAnchorGenerator(_GridAnchorGenerator):
+    """Axis-aligned anchors: for every level, ``len(sizes) * len(aspect_ratios)`` cell anchors at every location.
+
+    Args:
+        sizes: per level, anchor sizes (sqrt of area) in input pixels; a flat list is used for every level.
+        aspect_ratios: per level, height / width ratios; a flat list is used for every level.
+        strides: stride of each feature level.
+        offset: anchor center offset in units of stride; 0.0 puts the first center at the image corner (Detectron2's
+            default), 0.5 at the first cell's center.
+    """
+
+    @configurable
+    def __init__(self, *, sizes, aspect_ratios, strides: List[int], offset: float = 0.5):
+        super().__init__(strides, offset)
+        sizes = _broadcast_params(sizes, self.num_features, "SIZES")
+        aspect_ratios = _broadcast_params(aspect_ratios, self.num_features, "ASPECT_RATIOS")
+        self.cell_anchors = self._calculate_anchors(sizes, aspect_ratios)
+
+    def _calculate_anchors(self, sizes, aspect_ratios) -> BufferList:
+        return BufferList([self.generate_cell_anchors(s, a).float() for s, a in zip(sizes, aspect_ratios)])
 
     def generate_cell_anchors(
         self, sizes: Sequence[float] = (32, 64, 128, 256, 512), aspect_ratios: Sequence[float] = (0.5, 1, 2)
@@ -133,72 +153,36 @@ class DefaultAnchorGenerator(nn.Module):
         Returns:
             Tensor[len(sizes) * len(aspect_ratios), 4]: XYXY boxes.
         """
-        anchors = []
-        for size in sizes:
-            area = size**2.0
-            for aspect_ratio in aspect_ratios:
-                # w * h = area and h / w = aspect_ratio
-                w = math.sqrt(area / aspect_ratio)
-                h = aspect_ratio * w
-                anchors.append([-w / 2.0, -h / 2.0, w / 2.0, h / 2.0])
-        return torch.tensor(anchors)
-
-    def forward(self, features: List[torch.Tensor]) -> List[Boxes]:
-        """Args: features: per level, Tensor[N, C, Hi, Wi]. Returns: per level, Boxes of Hi * Wi * A anchors."""
-        grid_sizes = [feature_map.shape[-2:] for feature_map in features]
-        return [Boxes(x) for x in self._grid_anchors(grid_sizes)]
+        return torch.tensor([[-w / 2.0, -h / 2.0, w / 2.0, h / 2.0] for w, h in _cell_sides(sizes, aspect_ratios)])
 
 
 @ANCHOR_GENERATOR_REGISTRY.register()
-class RotatedAnchorGenerator(nn.Module):
+class RotatedAnchorGenerator(_GridAnchorGenerator):
     """Rotated anchors (cx, cy, w, h, angle in degrees) for Rotated RPN.
 
     Args: as `DefaultAnchorGenerator`, plus ``angles``: per level, anchor angles in degrees.
     """
 
     box_dim: int = 5
+    box_type: type = RotatedBoxes
 
     @configurable
     def __init__(self, *, sizes, aspect_ratios, strides: List[int], angles, offset: float = 0.5):
-        super().__init__()
-        self.strides = strides
-        self.num_features = len(self.strides)
+        super().__init__(strides, offset)
         sizes = _broadcast_params(sizes, self.num_features, "SIZES")
         aspect_ratios = _broadcast_params(aspect_ratios, self.num_features, "ASPECT_RATIOS")
         angles = _broadcast_params(angles, self.num_features, "ANGLES")
         self.cell_anchors = BufferList(
             [self.generate_cell_anchors(s, a, r).float() for s, a, r in zip(sizes, aspect_ratios, angles)]
         )
-        if not 0.0 <= offset < 1.0:
-            raise ValueError(f"ANCHOR_GENERATOR.OFFSET must be in [0, 1), got {offset}.")
-        self.offset = offset
 
     @classmethod
     def from_config(cls, cfg, input_shape: List[ShapeSpec]):
-        return {
-            "sizes": cfg.MODEL.ANCHOR_GENERATOR.SIZES,
-            "aspect_ratios": cfg.MODEL.ANCHOR_GENERATOR.ASPECT_RATIOS,
-            "strides": [x.stride for x in input_shape],
-            "offset": cfg.MODEL.ANCHOR_GENERATOR.OFFSET,
-            "angles": cfg.MODEL.ANCHOR_GENERATOR.ANGLES,
-        }
+        return {**super().from_config(cfg, input_shape), "angles": cfg.MODEL.ANCHOR_GENERATOR.ANGLES}
 
-    @property
-    def num_cell_anchors(self) -> List[int]:
-        return self.num_anchors
-
-    @property
-    def num_anchors(self) -> List[int]:
-        return [len(cell_anchors) for cell_anchors in self.cell_anchors]
-
-    def _grid_anchors(self, grid_sizes) -> List[torch.Tensor]:
-        anchors = []
-        for size, stride, base_anchors in zip(grid_sizes, self.strides, self.cell_anchors):
-            shift_x, shift_y = _create_grid_offsets(size, stride, self.offset, base_anchors)
-            zeros = torch.zeros_like(shift_x)
-            shifts = torch.stack((shift_x, shift_y, zeros, zeros, zeros), dim=1)
-            anchors.append((shifts.view(-1, 1, 5) + base_anchors.view(1, -1, 5)).reshape(-1, 5))
-        return anchors
+    def _location_shifts(self, shift_x: torch.Tensor, shift_y: torch.Tensor) -> torch.Tensor:
+        zeros = torch.zeros_like(shift_x)  # sides and angle stay
+        return torch.stack((shift_x, shift_y, zeros, zeros, zeros), dim=1)
 
     def generate_cell_anchors(
         self,
@@ -207,19 +191,18 @@ class RotatedAnchorGenerator(nn.Module):
         angles: Sequence[float] = (-90, -60, -30, 0, 30, 60, 90),
     ) -> torch.Tensor:
         """Returns: Tensor[len(sizes) * len(aspect_ratios) * len(angles), 5] of (0, 0, w, h, angle)."""
-        anchors = []
-        for size in sizes:
-            area = size**2.0
-            for aspect_ratio in aspect_ratios:
-                w = math.sqrt(area / aspect_ratio)
-                h = aspect_ratio * w
-                anchors.extend([0, 0, w, h, a] for a in angles)
-        return torch.tensor(anchors)
+        return torch.tensor([[0, 0, w, h, a] for w, h in _cell_sides(sizes, aspect_ratios) for a in angles])
 
-    def forward(self, features: List[torch.Tensor]):
-        """Returns: per level, RotatedBoxes of Hi * Wi * A anchors."""
-        grid_sizes = [feature_map.shape[-2:] for feature_map in features]
-        return [RotatedBoxes(x) for x in self._grid_anchors(grid_sizes)]
+
+def _cell_sides(sizes: Sequence[float], aspect_ratios: Sequence[float]) -> List[tuple]:
+    """(w, h) of each cell anchor, sizes outer loop, aspect ratios inner loop: w * h = size**2, h / w = ratio."""
+    sides = []
+    for size in sizes:
+        area = size**2.0
+        for aspect_ratio in aspect_ratios:
+            w = math.sqrt(area / aspect_ratio)
+            sides.append((w, aspect_ratio * w))
+    return sides
 
 
 def build_anchor_generator(cfg, input_shape: List[ShapeSpec]) -> Union[DefaultAnchorGenerator, nn.Module]:
