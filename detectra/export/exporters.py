@@ -177,8 +177,8 @@ def _cxx_compiler() -> Optional[str]:
     return None
 
 
-def _aoti_package(program: torch.export.ExportedProgram, path: Path) -> None:
-    """Compile ``program`` with AOTInductor into the package ``path`` (a ``.pt2`` zip holding a shared library)."""
+def _check_aoti_target(path: Path) -> None:
+    """Fail before minutes of exporting where AOTInductor cannot write ``path``."""
     if path.suffix != ".pt2":
         raise ValueError(f"An AOTInductor package must be named *.pt2 (torch's rule); got {path}.")
     if _cxx_compiler() is None:
@@ -186,9 +186,6 @@ def _aoti_package(program: torch.export.ExportedProgram, path: Path) -> None:
             "An AOTInductor package is compiled C++, and no C++ compiler was found (g++, clang++ or $CXX). Install "
             "one (apt install g++), or export the same program without compiling: --format torch-export."
         )
-    from torch._inductor import aoti_compile_and_package
-
-    aoti_compile_and_package(program, package_path=str(path))
 
 
 def export_model(
@@ -225,6 +222,8 @@ def export_model(
         raise ValueError(f"Unknown export format {format!r}; choose one of {', '.join(FORMATS)}.")
     check_export_precision(format, precision)
     path = Path(path)
+    if format == "aoti":
+        _check_aoti_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     model = model.eval()
     if format in ("torchscript", "onnx"):
@@ -247,7 +246,9 @@ def export_model(
         if format == "torch-export":
             torch.export.save(program, str(path))
         elif format == "aoti":
-            _aoti_package(program, path)
+            from torch._inductor import aoti_compile_and_package
+
+            aoti_compile_and_package(program, package_path=str(path))
         else:
             opset_version = opset_version or DYNAMO_ONNX_OPSET_VERSION
             onnx_program = torch.onnx.export(

@@ -14,27 +14,10 @@ import pytest
 import torch
 from torchvision.ops import box_iou
 
-from detectra import model_zoo
 from detectra.export import BF16_FORMATS, ExportedModel, check_export_precision, export_model
-from detectra.modeling import build_model
 from detectra.utils.precision import inference_autocast, outputs_to_float32
 
 MATCH_IOU, SCORE_TOL, MIN_MATCHED = 0.95, 0.01, 0.95
-
-
-@pytest.fixture(scope="module")
-def model_and_images():
-    cfg = model_zoo.get_config("shapes/faster_rcnn_R_18_FPN.yaml")
-    cfg.MODEL.DEVICE = "cpu"
-    cfg.MODEL.ROI_HEADS.SCORE_THRESH_TEST = 0.0  # every detection counts, not a threshold's luck
-    cfg.TEST.DETECTIONS_PER_IMAGE = 20
-    cfg.MODEL.RPN.POST_NMS_TOPK_TEST = 50
-    torch.manual_seed(0)
-    model = build_model(cfg).eval()
-    gen = torch.Generator().manual_seed(0)
-    # the second image has another size: the exports are dynamic
-    images = [torch.randint(0, 256, (3, h, w), generator=gen).float() for h, w in ((96, 128), (128, 96))]
-    return model, images
 
 
 def _eager(model, image: torch.Tensor, precision: str):
@@ -53,8 +36,8 @@ def matched_fraction(ref, ours) -> float:
 @pytest.mark.parametrize("fmt, suffix", [
     ("torchscript", ".ts"), pytest.param("torch-export", ".pt2", marks=pytest.mark.slow),
 ])  # fmt: skip
-def test_bf16_export_matches_eager_bf16(fmt, suffix, model_and_images, tmp_path):
-    model, images = model_and_images
+def test_bf16_export_matches_eager_bf16(fmt, suffix, tiny_faster_rcnn, tmp_path):
+    model, images = tiny_faster_rcnn
     path = tmp_path / f"model{suffix}"
     with torch.no_grad():
         sidecar = export_model(model, images[0], path, fmt, dynamic=True, precision="bfloat16")
@@ -72,8 +55,8 @@ def test_bf16_export_matches_eager_bf16(fmt, suffix, model_and_images, tmp_path)
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "onnx-dynamo"])
-def test_bf16_onnx_is_one_clear_error(fmt, model_and_images, tmp_path):
-    model, images = model_and_images
+def test_bf16_onnx_is_one_clear_error(fmt, tiny_faster_rcnn, tmp_path):
+    model, images = tiny_faster_rcnn
     with pytest.raises(ValueError, match="onnxruntime's CPU provider has no bfloat16 Conv") as e:
         export_model(model, images[0], tmp_path / "model.onnx", fmt, precision="bfloat16")
     assert all(f in str(e.value) for f in BF16_FORMATS)
