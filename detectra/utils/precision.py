@@ -7,13 +7,14 @@ and keypoints are float32 whatever the compute dtype.
 from __future__ import annotations
 
 from contextlib import contextmanager, nullcontext
-from typing import Any, Iterator, Union
+from typing import Any, Iterator, Tuple, Union
 
 import torch
+from torch import nn
 
 from detectra.structures import Instances
 
-__all__ = ["PRECISIONS", "precision_dtype", "inference_autocast", "outputs_to_float32"]
+__all__ = ["PRECISIONS", "precision_dtype", "inference_autocast", "outputs_to_float32", "float32_call"]
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -46,6 +47,25 @@ def inference_autocast(precision: Union[str, torch.dtype], device: Union[str, to
     ctx = nullcontext() if dtype == torch.float32 else torch.autocast(device_type, dtype=dtype)
     with ctx:
         yield
+
+
+def float32_call(x: torch.Tensor, *modules: nn.Module) -> Tuple[torch.Tensor, ...]:
+    """``tuple(m(x) for m in modules)``, computed in float32 even under autocast.
+
+    For the small final layers of a head (the RPN's objectness / delta convs, the box predictor's linear layers):
+    their outputs decide top-k ranks, NMS order and box coordinates, where bf16's 8-bit mantissa turns close scores
+    into ties, while they cost a few percent of the network. Outside autocast this is a plain call.
+
+    Args:
+        x: the input, in any floating dtype (cast once to float32 under autocast).
+        modules: modules taking ``x``.
+    """
+    device_type = x.device.type
+    if not torch.is_autocast_enabled(device_type):
+        return tuple(m(x) for m in modules)
+    with torch.autocast(device_type, enabled=False):
+        x = x.float()
+        return tuple(m(x) for m in modules)
 
 
 def _to_float32(x: Any) -> Any:

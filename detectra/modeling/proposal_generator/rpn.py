@@ -9,6 +9,7 @@ from detectra.config import configurable
 from detectra.layers import Conv2d, ShapeSpec, cat
 from detectra.structures import Boxes, ImageList, Instances, pairwise_iou
 from detectra.utils.events import get_event_storage
+from detectra.utils.precision import float32_call
 from detectra.utils.registry import Registry
 
 from ..anchor_generator import build_anchor_generator
@@ -96,8 +97,14 @@ class StandardRPNHead(nn.Module):
         pred_objectness_logits, pred_anchor_deltas = [], []
         for x in features:
             t = self.conv(x)
-            pred_objectness_logits.append(self.objectness_logits(t))
-            pred_anchor_deltas.append(self.anchor_deltas(t))
+            # at inference under autocast the 1x1 predictors run in float32: their logits rank the anchors (top-k)
+            logits, deltas = (
+                (self.objectness_logits(t), self.anchor_deltas(t))
+                if self.training
+                else float32_call(t, self.objectness_logits, self.anchor_deltas)
+            )
+            pred_objectness_logits.append(logits)
+            pred_anchor_deltas.append(deltas)
         return pred_objectness_logits, pred_anchor_deltas
 
 

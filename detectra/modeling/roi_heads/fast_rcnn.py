@@ -19,6 +19,7 @@ from detectra.layers import (
 )
 from detectra.structures import Boxes, Instances
 from detectra.utils.events import get_event_storage
+from detectra.utils.precision import float32_call
 
 from ..box_regression import Box2BoxTransform, _dense_box_regression_loss
 
@@ -258,7 +259,10 @@ class FastRCNNOutputLayers(nn.Module):
         """Args: x: Tensor[N, ...] per-ROI features. Returns: scores Tensor[N, K + 1], deltas Tensor[N, R * 4]."""
         if x.dim() > 2:
             x = torch.flatten(x, start_dim=1)
-        return self.cls_score(x), self.bbox_pred(x)
+        if self.training:
+            return self.cls_score(x), self.bbox_pred(x)
+        # at inference under autocast in float32: the scores order NMS and the top-k, the deltas place the boxes
+        return float32_call(x, self.cls_score, self.bbox_pred)
 
     def losses(
         self, predictions: Tuple[torch.Tensor, torch.Tensor], proposals: List[Instances]
