@@ -1,7 +1,7 @@
 """Layers: thin wrappers over torchvision.ops, norms, `Conv2d` (+norm), `ShapeSpec`, losses, mask pasting."""
 from .aspp import ASPP
 from .batch_norm import CycleBatchNormList, FrozenBatchNorm2d, LayerNorm, NaiveSyncBatchNorm, get_norm
-from .blocks import CNNBlockBase, DepthwiseSeparableConv2d
+from .blocks import CNNBlockBase, DepthwiseSeparableConv2d, conv3x3_norm_act
 from .deform_conv import DeformConv, ModulatedDeformConv
 from .losses import (
     ciou_loss,
@@ -46,6 +46,7 @@ __all__ = [
     "get_norm",
     "CNNBlockBase",
     "DepthwiseSeparableConv2d",
+    "conv3x3_norm_act",
     "DeformConv",
     "ModulatedDeformConv",
     "ciou_loss",

@@ -1,11 +1,13 @@
-"""Building blocks shared by backbones: `CNNBlockBase`, `DepthwiseSeparableConv2d`."""
+"""Building blocks shared by backbones and heads: `CNNBlockBase`, `DepthwiseSeparableConv2d`, `conv3x3_norm_act`."""
+from typing import Callable, Optional, Union
+
 import torch
 from torch import nn
 
 from .batch_norm import FrozenBatchNorm2d, get_norm
 from .wrappers import Conv2d
 
-__all__ = ["CNNBlockBase", "DepthwiseSeparableConv2d"]
+__all__ = ["CNNBlockBase", "DepthwiseSeparableConv2d", "conv3x3_norm_act"]
 
 
 class CNNBlockBase(nn.Module):
@@ -73,3 +75,23 @@ class DepthwiseSeparableConv2d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.pointwise(self.depthwise(x))
+
+
+def conv3x3_norm_act(
+    in_channels: int,
+    out_channels: int,
+    norm: Optional[Union[str, Callable]],
+    activation: Optional[Callable],
+) -> Conv2d:
+    """A 3x3 `Conv2d` (stride 1, padding 1: same size) with a norm (see `get_norm`; "" or None for none, and then the
+    conv has a bias) and an activation, the layer the ROI and semantic heads stack."""
+    return Conv2d(
+        in_channels,
+        out_channels,
+        kernel_size=3,
+        stride=1,
+        padding=1,
+        bias=not norm,
+        norm=get_norm(norm, out_channels),
+        activation=activation,
+    )

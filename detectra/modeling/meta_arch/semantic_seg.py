@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
-from detectra.layers import Conv2d, ShapeSpec, get_norm
+from detectra.layers import Conv2d, ShapeSpec, conv3x3_norm_act
 from detectra.utils.registry import Registry
 
 from ..backbone import Backbone, build_backbone
@@ -136,16 +136,7 @@ class SemSegFPNHead(nn.Module):
             head_ops = []
             head_length = max(1, int(np.log2(spec.stride) - np.log2(common_stride)))
             for k in range(head_length):
-                conv = Conv2d(
-                    spec.channels if k == 0 else conv_dims,
-                    conv_dims,
-                    kernel_size=3,
-                    stride=1,
-                    padding=1,
-                    bias=not norm,
-                    norm=get_norm(norm, conv_dims),
-                    activation=F.relu,
-                )
+                conv = conv3x3_norm_act(spec.channels if k == 0 else conv_dims, conv_dims, norm, F.relu)
                 c2_msra_fill(conv)
                 head_ops.append(conv)
                 if spec.stride != common_stride:

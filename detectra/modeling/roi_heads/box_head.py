@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from detectra.config import configurable
-from detectra.layers import Conv2d, ShapeSpec, get_norm
+from detectra.layers import ShapeSpec, conv3x3_norm_act
 from detectra.utils.registry import Registry
 
 from ..weight_init import c2_msra_fill, c2_xavier_fill
@@ -39,15 +39,7 @@ class FastRCNNConvFCHead(nn.Sequential):
 
         self.conv_norm_relus = []
         for k, conv_dim in enumerate(conv_dims):
-            conv = Conv2d(
-                self._output_size[0],
-                conv_dim,
-                kernel_size=3,
-                padding=1,
-                bias=not conv_norm,
-                norm=get_norm(conv_norm, conv_dim),
-                activation=nn.ReLU(),
-            )
+            conv = conv3x3_norm_act(self._output_size[0], conv_dim, conv_norm, nn.ReLU())
             self.add_module(f"conv{k + 1}", conv)
             self.conv_norm_relus.append(conv)
             self._output_size = (conv_dim, self._output_size[1], self._output_size[2])

@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from detectra.config import configurable
-from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, get_norm, known_true, split_per_image
+from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, conv3x3_norm_act, known_true, split_per_image
 from detectra.structures import Instances
 from detectra.utils.events import get_event_storage
 
@@ -181,16 +181,7 @@ class MaskRCNNConvUpsampleHead(BaseMaskRCNNHead, nn.Sequential):
         self.conv_norm_relus = []
         cur_channels = input_shape.channels
         for k, conv_dim in enumerate(conv_dims[:-1]):
-            conv = Conv2d(
-                cur_channels,
-                conv_dim,
-                kernel_size=3,
-                stride=1,
-                padding=1,
-                bias=not conv_norm,
-                norm=get_norm(conv_norm, conv_dim),
-                activation=nn.ReLU(),
-            )
+            conv = conv3x3_norm_act(cur_channels, conv_dim, conv_norm, nn.ReLU())
             self.add_module(f"mask_fcn{k + 1}", conv)
             self.conv_norm_relus.append(conv)
             cur_channels = conv_dim
