@@ -4,13 +4,14 @@
 anchor matching by rotated IoU and rotated NMS; everything else (head, sampling, losses) is shared with `RPN`.
 """
 import logging
-from typing import Dict, List, Tuple
+from functools import partial
+from typing import Dict
 
 import torch
 
 from detectra.config import configurable
 from detectra.layers import ShapeSpec
-from detectra.structures import Instances, RotatedBoxes, pairwise_iou_rotated
+from detectra.structures import RotatedBoxes, pairwise_iou_rotated
 
 from ..box_regression import Box2BoxTransformRotated
 from .build import PROPOSAL_GENERATOR_REGISTRY
@@ -22,30 +23,9 @@ logger = logging.getLogger(__name__)
 __all__ = ["RRPN", "find_top_rrpn_proposals"]
 
 
-def find_top_rrpn_proposals(
-    proposals: List[torch.Tensor],
-    pred_objectness_logits: List[torch.Tensor],
-    image_sizes: List[Tuple[int, int]],
-    nms_thresh: float,
-    pre_nms_topk: int,
-    post_nms_topk: int,
-    min_box_size: float,
-    training: bool,
-) -> List[Instances]:
-    """`find_top_rpn_proposals` for rotated proposals: ``proposals`` are per level Tensor[N, Hi*Wi*A, 5]
-    (cx, cy, w, h, angle in degrees), only the nearly horizontal ones are clipped (`RotatedBoxes.clip`), NMS uses
-    rotated IoU, and ``proposal_boxes`` are `RotatedBoxes`."""
-    return find_top_rpn_proposals(
-        proposals,
-        pred_objectness_logits,
-        image_sizes,
-        nms_thresh,
-        pre_nms_topk,
-        post_nms_topk,
-        min_box_size,
-        training,
-        box_type=RotatedBoxes,
-    )
+# Detectron2's rotated proposal selection is `find_top_rpn_proposals` on RotatedBoxes: proposals Tensor[N, Hi*Wi*A, 5]
+# per level, only the nearly horizontal ones clipped (`RotatedBoxes.clip`), rotated NMS, RotatedBoxes out.
+find_top_rrpn_proposals = partial(find_top_rpn_proposals, box_type=RotatedBoxes)
 
 
 @PROPOSAL_GENERATOR_REGISTRY.register()

@@ -4,13 +4,14 @@ Boxes are (cx, cy, w, h, angle in degrees); ROI features come from ``ROIAlignRot
 (`Box2BoxTransformRotated`), matching and NMS use rotated IoU. Mask and keypoint branches are not supported.
 """
 import logging
-from typing import Dict, List, Tuple
+from functools import partial
+from typing import Dict
 
 import torch
 
 from detectra.config import configurable
 from detectra.layers import ShapeSpec
-from detectra.structures import Instances, RotatedBoxes, pairwise_iou_rotated
+from detectra.structures import RotatedBoxes, pairwise_iou_rotated
 
 from ..box_regression import Box2BoxTransformRotated
 from .box_head import build_box_head
@@ -27,34 +28,11 @@ __all__ = [
 ]
 
 
-def fast_rcnn_inference_rotated(
-    boxes: List[torch.Tensor],
-    scores: List[torch.Tensor],
-    image_shapes: List[Tuple[int, int]],
-    score_thresh: float,
-    nms_thresh: float,
-    topk_per_image: int,
-) -> Tuple[List[Instances], List[torch.Tensor]]:
-    """`fast_rcnn_inference` for rotated boxes: ``boxes`` are per image Tensor[R, K * 5] (or [R, 5]
-    class-agnostic), NMS uses rotated IoU, only nearly horizontal boxes are clipped, and ``pred_boxes`` are
-    `RotatedBoxes`."""
-    return fast_rcnn_inference(
-        boxes, scores, image_shapes, score_thresh, nms_thresh, topk_per_image, box_type=RotatedBoxes
-    )
-
-
-def fast_rcnn_inference_single_image_rotated(
-    boxes: torch.Tensor,
-    scores: torch.Tensor,
-    image_shape: Tuple[int, int],
-    score_thresh: float,
-    nms_thresh: float,
-    topk_per_image: int,
-) -> Tuple[Instances, torch.Tensor]:
-    """`fast_rcnn_inference_rotated` for one image."""
-    return fast_rcnn_inference_single_image(
-        boxes, scores, image_shape, score_thresh, nms_thresh, topk_per_image, box_type=RotatedBoxes
-    )
+# Detectron2's rotated inference functions are `fast_rcnn_inference` / `fast_rcnn_inference_single_image` on
+# RotatedBoxes: boxes Tensor[R, K * 5] (or [R, 5] class-agnostic) per image, rotated NMS, only the nearly horizontal
+# boxes clipped, ``pred_boxes`` as RotatedBoxes.
+fast_rcnn_inference_rotated = partial(fast_rcnn_inference, box_type=RotatedBoxes)
+fast_rcnn_inference_single_image_rotated = partial(fast_rcnn_inference_single_image, box_type=RotatedBoxes)
 
 
 class RotatedFastRCNNOutputLayers(FastRCNNOutputLayers):
