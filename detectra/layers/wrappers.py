@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.fx.experimental.symbolic_shapes import guard_or_false
 
+from .conv_fusion import can_fuse_conv, fused_conv2d
 from .fold_norm import foldable_norm, folded_conv_weights
 
 __all__ = [
@@ -131,6 +132,8 @@ class Conv2d(nn.Conv2d):
     # At inference, a FrozenBN / eval-mode BN after the convolution is folded into its weights (see fold_norm.py).
     # Class-wide switch, e.g. to compare against the unfolded computation.
     fold_norm_at_inference: bool = True
+    # At float32 CPU inference, bias, residual add and ReLU run inside the convolution (see conv_fusion.py).
+    fuse_at_inference: bool = True
 
     def __init__(self, *args, **kwargs):
         norm = kwargs.pop("norm", None)
@@ -139,20 +142,57 @@ class Conv2d(nn.Conv2d):
         self.norm = norm
         self.activation = activation
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, add: Optional[torch.Tensor] = None, relu: bool = False) -> torch.Tensor:
+        """``activation(norm(conv(x)))``; with ``add`` / ``relu``, ``relu(norm(conv(x)) + add)`` (a residual block's
+        last convolution).
+
+        At float32 CPU inference the add and the ReLU (and a ReLU activation) run inside the convolution (see
+        conv_fusion.py); elsewhere, e.g. in training, they are the plain ops.
+
+        Args:
+            x: input, Tensor[N, C, H, W].
+            add: a Tensor of the output's shape, added after the norm; not allowed with an `activation`.
+            relu: apply ReLU last.
+        """
+        if add is not None and self.activation is not None:
+            raise ValueError("Conv2d: `add` is added after the norm, so this Conv2d must not have an activation.")
         if not torch.jit.is_scripting():
             # (numel last: while exporting it is a data-dependent count that cannot be compared)
             if self.training and isinstance(self.norm, nn.SyncBatchNorm) and x.numel() == 0:
                 raise ValueError("SyncBatchNorm does not support empty inputs; use another norm or skip empty batches.")
-            if self._fold_norm_now(x):
-                x = self._conv_folded(x)
-                return self.activation(x) if self.activation is not None else x
+            fold = self._fold_norm_now(x)
+            if (fold or self.norm is None) and self._fusable(x, add):
+                weight, bias = self._conv_weights(x) if fold else (self.weight, self.bias)
+                return fused_conv2d(
+                    x, weight, bias, self.stride, self.padding, self.dilation, self.groups,
+                    add=add, relu=relu or self.activation is not None,
+                )  # fmt: skip
+            if fold:
+                x = F.conv2d(x, *self._conv_weights(x), self.stride, self.padding, self.dilation, self.groups)
+                return self._after_norm(x, add, relu)
         x = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         if self.norm is not None:
             x = self.norm(x)
+        return self._after_norm(x, add, relu)
+
+    def _after_norm(self, x: torch.Tensor, add: Optional[torch.Tensor], relu: bool) -> torch.Tensor:
         if self.activation is not None:
             x = self.activation(x)
+        if add is not None:
+            x = x + add
+        if relu:
+            x = F.relu_(x)
         return x
+
+    def _fusable(self, x: torch.Tensor, add: Optional[torch.Tensor]) -> bool:
+        """Whether `fused_conv2d` computes this call: the activation must be a ReLU, the padding numbers."""
+        if not self.fuse_at_inference:
+            return False
+        if self.activation is not None and not _is_relu(self.activation):
+            return False
+        if self.padding_mode != "zeros" or isinstance(self.padding, str):
+            return False
+        return can_fuse_conv(x, self.weight, self.bias, add)
 
     def _fold_norm_now(self, x: torch.Tensor) -> bool:
         """Fold only at inference: eval mode, no gradient wanted for the weights, not while tracing or compiling."""
@@ -164,13 +204,13 @@ class Conv2d(nn.Conv2d):
             return False
         return foldable_norm(self.norm)
 
-    def _conv_folded(self, x: torch.Tensor) -> torch.Tensor:
+    def _conv_weights(self, x: torch.Tensor):
+        """(weight, bias) with the norm folded in, in the compute dtype and ``x``'s memory format."""
         dtype = self.weight.dtype
         if torch.is_autocast_enabled(x.device.type):
             dtype = torch.get_autocast_dtype(x.device.type)
         channels_last = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
-        weight, bias = folded_conv_weights(self, self.norm, dtype, channels_last)
-        return F.conv2d(x, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+        return folded_conv_weights(self, self.norm, dtype, channels_last)
 
     def train(self, mode: bool = True) -> "Conv2d":
         if mode:  # back to training: the folded copy is stale from the first step on
@@ -178,6 +218,10 @@ class Conv2d(nn.Conv2d):
 
             drop_folded_weights(self)
         return super().train(mode)
+
+
+def _is_relu(activation) -> bool:
+    return isinstance(activation, nn.ReLU) or activation in (F.relu, F.relu_, torch.relu, torch.relu_)
 
 
 def nonzero_tuple(x: torch.Tensor):

@@ -169,7 +169,7 @@ class FPN(Backbone):
                 continue
             features = bottom_up_features[self.in_features[-idx - 1]]
             top_down_features = F.interpolate(prev_features, scale_factor=2.0, mode="nearest")
-            prev_features = lateral_conv(features) + top_down_features
+            prev_features = lateral_conv(features, add=top_down_features)  # the add fused at CPU inference
             if self._fuse_type == "avg":
                 prev_features = prev_features / 2
             results.insert(0, output_conv(prev_features))

@@ -48,10 +48,9 @@ class BasicBlock(CNNBlockBase):
                 c2_msra_fill(layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = F.relu_(self.conv1(x))
-        out = self.conv2(out)
+        out = self.conv1(x, relu=True)
         shortcut = self.shortcut(x) if self.shortcut is not None else x
-        return F.relu_(out + shortcut)
+        return self.conv2(out, add=shortcut, relu=True)  # relu(conv2(out) + shortcut), fused at CPU inference
 
 
 class BottleneckBlock(CNNBlockBase):
@@ -101,11 +100,10 @@ class BottleneckBlock(CNNBlockBase):
                 c2_msra_fill(layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = F.relu_(self.conv1(x))
-        out = F.relu_(self.conv2(out))
-        out = self.conv3(out)
+        out = self.conv1(x, relu=True)
+        out = self.conv2(out, relu=True)
         shortcut = self.shortcut(x) if self.shortcut is not None else x
-        return F.relu_(out + shortcut)
+        return self.conv3(out, add=shortcut, relu=True)  # relu(conv3(out) + shortcut), fused at CPU inference
 
 
 class DeformBottleneckBlock(CNNBlockBase):
@@ -168,16 +166,15 @@ class DeformBottleneckBlock(CNNBlockBase):
         nn.init.constant_(self.conv2_offset.bias, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = F.relu_(self.conv1(x))
+        out = self.conv1(x, relu=True)
         if self.deform_modulated:
             offset_x, offset_y, mask = torch.chunk(self.conv2_offset(out), 3, dim=1)
             out = self.conv2(out, torch.cat((offset_x, offset_y), dim=1), mask.sigmoid())
         else:
             out = self.conv2(out, self.conv2_offset(out))
         out = F.relu_(out)
-        out = self.conv3(out)
         shortcut = self.shortcut(x) if self.shortcut is not None else x
-        return F.relu_(out + shortcut)
+        return self.conv3(out, add=shortcut, relu=True)
 
 
 class BasicStem(CNNBlockBase):
@@ -191,7 +188,7 @@ class BasicStem(CNNBlockBase):
         c2_msra_fill(self.conv1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu_(self.conv1(x))
+        x = self.conv1(x, relu=True)
         return F.max_pool2d(x, kernel_size=3, stride=2, padding=1)
 
 
