@@ -38,7 +38,9 @@ def can_fuse_conv(x: torch.Tensor, *tensors: Optional[torch.Tensor]) -> bool:
         return False
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (x, *tensors)):
         return False
-    if torch.jit.is_tracing() or torch.compiler.is_compiling() or torch.fx._symbolic_trace.is_fx_symbolic_tracing():
+    if torch.jit.is_tracing() or torch.compiler.is_compiling() or torch.compiler.is_exporting():
+        return False
+    if torch.fx._symbolic_trace.is_fx_symbolic_tracing():
         return False
     if _get_current_dispatch_mode() is not None:
         return False
