@@ -58,6 +58,7 @@ def fused_conv2d(
     *,
     add: Optional[torch.Tensor] = None,
     relu: bool = False,
+    into_add: bool = False,
 ) -> torch.Tensor:
     """``relu(conv2d(x, weight, bias) + add)`` (add and relu optional) in one oneDNN call.
 
@@ -69,15 +70,21 @@ def fused_conv2d(
         stride / padding / dilation / groups: as in `torch.nn.functional.conv2d` (padding as numbers).
         add: Tensor[N, O, H', W'] of the output's shape, added to the convolution (e.g. a residual).
         relu: apply ReLU last.
+        into_add: write the result into ``add`` (a temporary of the caller's) instead of a new tensor: a large
+            new tensor costs a page fault per 4 KiB page on its first write, as much as a cheap convolution.
 
     Returns:
-        Tensor[N, O, H', W'], channels-last.
+        Tensor[N, O, H', W'], channels-last (``add`` itself with ``into_add``).
     """
     padding, stride, dilation = list(padding), list(stride), list(dilation)
     unary = ("relu", [], "") if relu else (None, [], None)  # (attr, scalars, algorithm) of the post-op
     if add is None:
         return torch.ops.mkldnn._convolution_pointwise(
             x, weight, bias, padding, stride, dilation, groups, "relu" if relu else "none", [], ""
+        )
+    if into_add and _channels_last(add):
+        return torch.ops.mkldnn._convolution_pointwise_.binary(
+            add, x, weight, bias, padding, stride, dilation, groups, "add", None, *unary
         )
     return torch.ops.mkldnn._convolution_pointwise.binary(
         x, add, weight, bias, padding, stride, dilation, groups, "add", None, *unary

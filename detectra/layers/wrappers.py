@@ -142,7 +142,9 @@ class Conv2d(nn.Conv2d):
         self.norm = norm
         self.activation = activation
 
-    def forward(self, x: torch.Tensor, add: Optional[torch.Tensor] = None, relu: bool = False) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, add: Optional[torch.Tensor] = None, relu: bool = False, into_add: bool = False
+    ) -> torch.Tensor:
         """``activation(norm(conv(x)))``; with ``add`` / ``relu``, ``relu(norm(conv(x)) + add)`` (a residual block's
         last convolution).
 
@@ -153,6 +155,8 @@ class Conv2d(nn.Conv2d):
             x: input, Tensor[N, C, H, W].
             add: a Tensor of the output's shape, added after the norm; not allowed with an `activation`.
             relu: apply ReLU last.
+            into_add: ``add`` is a temporary that the fused path may overwrite with the result (saving a new
+                tensor); the plain path leaves it alone.
         """
         if add is not None and self.activation is not None:
             raise ValueError("Conv2d: `add` is added after the norm, so this Conv2d must not have an activation.")
@@ -165,7 +169,7 @@ class Conv2d(nn.Conv2d):
                 weight, bias = self._conv_weights(x) if fold else (self.weight, self.bias)
                 return fused_conv2d(
                     x, weight, bias, self.stride, self.padding, self.dilation, self.groups,
-                    add=add, relu=relu or self.activation is not None,
+                    add=add, relu=relu or self.activation is not None, into_add=into_add and add is not None,
                 )  # fmt: skip
             if fold:
                 x = F.conv2d(x, *self._conv_weights(x), self.stride, self.padding, self.dilation, self.groups)

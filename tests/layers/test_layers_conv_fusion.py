@@ -72,13 +72,28 @@ def test_fused_equals_separate_ops(fused_calls, kernel, stride, dilation, groups
         assert (fused >= 0).all() and (fused == 0).any()
 
 
+def test_result_written_into_add(fused_calls):
+    torch.manual_seed(0)
+    conv = Conv2d(16, 32, 1, stride=2, bias=False, norm=_frozen_bn(32)).eval()
+    x = torch.randn(1, 16, 20, 24).contiguous(memory_format=CL)
+    residual = torch.randn(1, 32, 10, 12).contiguous(memory_format=CL)
+    with torch.no_grad():
+        expected = conv(x, add=residual, relu=True)
+        plain = _plain(conv, x, add=residual.clone(), relu=True, into_add=True)
+        out = conv(x, add=residual, relu=True, into_add=True)
+    assert out.data_ptr() == residual.data_ptr()  # no new tensor
+    torch.testing.assert_close(out, expected, rtol=0, atol=0)
+    torch.testing.assert_close(plain, expected, rtol=1e-5, atol=1e-5)
+    assert [c["into_add"] for c in fused_calls] == [False, True]
+
+
 def test_relu_activation_is_fused(fused_calls):
     torch.manual_seed(0)
     conv = Conv2d(8, 8, 3, padding=1, activation=nn.ReLU()).eval()
     x = torch.randn(1, 8, 17, 19).contiguous(memory_format=CL)
     with torch.no_grad():
         fused = conv(x)
-        assert fused_calls == [{"add": None, "relu": True}]
+        assert fused_calls == [{"add": None, "relu": True, "into_add": False}]
         torch.testing.assert_close(fused, _plain(conv, x), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="must not have an activation"):
         conv(x, add=x)
@@ -101,8 +116,10 @@ def test_not_fused_where_plain_ops_are_needed(fused_calls):
     conv.train()
     conv(x_cl, add=residual, relu=True)  # training
     conv.eval()
-    out = conv(x_cl.requires_grad_(), add=residual, relu=True)  # a gradient is wanted (e.g. saliency)
+    kept = residual.clone()
+    out = conv(x_cl.requires_grad_(), add=residual, relu=True, into_add=True)  # a gradient is wanted (saliency)
     assert fused_calls == []
+    assert torch.equal(residual, kept)  # the plain path never writes into `add`
     out.sum().backward()
     assert x_cl.grad is not None
 

@@ -169,7 +169,8 @@ class FPN(Backbone):
                 continue
             features = bottom_up_features[self.in_features[-idx - 1]]
             top_down_features = F.interpolate(prev_features, scale_factor=2.0, mode="nearest")
-            prev_features = lateral_conv(features, add=top_down_features)  # the add fused at CPU inference
+            # the add fused at CPU inference, into the upsampled tensor (a temporary)
+            prev_features = lateral_conv(features, add=top_down_features, into_add=True)
             if self._fuse_type == "avg":
                 prev_features = prev_features / 2
             results.insert(0, output_conv(prev_features))

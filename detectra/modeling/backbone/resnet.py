@@ -28,6 +28,16 @@ ResNetBlockBase = CNNBlockBase  # Detectron2's old alias
 _NUM_BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
 
 
+def _conv_add_shortcut_relu(
+    conv: Conv2d, out: torch.Tensor, x: torch.Tensor, shortcut: Optional[nn.Module]
+) -> torch.Tensor:
+    """A residual block's end, ``relu(conv(out) + shortcut(x))``, as one oneDNN call at CPU inference."""
+    if shortcut is None:
+        return conv(out, add=x, relu=True)
+    # the projection is a new tensor of this block's: the fused path writes the block's output into it
+    return conv(out, add=shortcut(x), relu=True, into_add=True)
+
+
 class BasicBlock(CNNBlockBase):
     """Two 3x3 convs with a residual connection (ResNet-18/34)."""
 
@@ -49,8 +59,7 @@ class BasicBlock(CNNBlockBase):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv1(x, relu=True)
-        shortcut = self.shortcut(x) if self.shortcut is not None else x
-        return self.conv2(out, add=shortcut, relu=True)  # relu(conv2(out) + shortcut), fused at CPU inference
+        return _conv_add_shortcut_relu(self.conv2, out, x, self.shortcut)
 
 
 class BottleneckBlock(CNNBlockBase):
@@ -102,8 +111,7 @@ class BottleneckBlock(CNNBlockBase):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv1(x, relu=True)
         out = self.conv2(out, relu=True)
-        shortcut = self.shortcut(x) if self.shortcut is not None else x
-        return self.conv3(out, add=shortcut, relu=True)  # relu(conv3(out) + shortcut), fused at CPU inference
+        return _conv_add_shortcut_relu(self.conv3, out, x, self.shortcut)
 
 
 class DeformBottleneckBlock(CNNBlockBase):
@@ -173,8 +181,7 @@ class DeformBottleneckBlock(CNNBlockBase):
         else:
             out = self.conv2(out, self.conv2_offset(out))
         out = F.relu_(out)
-        shortcut = self.shortcut(x) if self.shortcut is not None else x
-        return self.conv3(out, add=shortcut, relu=True)
+        return _conv_add_shortcut_relu(self.conv3, out, x, self.shortcut)
 
 
 class BasicStem(CNNBlockBase):
