@@ -1,6 +1,6 @@
 """Faster R-CNN R50-FPN on the CPU: detectra against torchvision's yardsticks, in one run, interleaved.
 
-    python benchmarks/bench_model.py --out bench_model.json [--reps 3] [--bf16 auto|on|off] [--no-train]
+    python benchmarks/bench_model.py --out bench_model.json [--reps 3] [--bf16 auto|on|off] [--no-train] [--unfused]
 
 Three comparisons (the targets of issue 15):
 
@@ -19,7 +19,8 @@ activations in the thousands and a different, cheaper workload. torchvision's mo
 and layer1 frozen (like ``FREEZE_AT=2``); its untrained detector keeps BatchNorm in train mode when training.
 Each round runs every step once, in turn; the fastest of ``--reps`` rounds after a warm-up round is kept, by wall
 clock (the verdict) and by process CPU time (with ``OMP_NUM_THREADS=1``, the robust figure on a shared machine).
-bf16 rows need AVX-512-bf16 / AMX (``--bf16 auto``).
+bf16 rows need AVX-512-bf16 / AMX (``--bf16 auto``). ``--unfused`` also times the float32 detector with the
+convolutions' bias / residual add / ReLU fusion off (``Conv2d.fuse_at_inference = False``), in the same rounds.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
 
 from detectra import model_zoo
 from detectra.checkpoint import DetectionCheckpointer
+from detectra.layers import Conv2d
 from detectra.modeling import build_model
 from detectra.structures import Boxes, Instances
 from detectra.utils.events import EventStorage
@@ -107,18 +109,22 @@ def _image(hw, seed: int) -> torch.Tensor:
     return torch.randint(0, 256, (3, *hw), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8)
 
 
-def _steps(shared: Path, bf16: bool, train: bool) -> tuple[Dict[str, Callable[[], None]], str]:
+def _steps(shared: Path, bf16: bool, train: bool, unfused: bool) -> tuple[Dict[str, Callable[[], None]], str]:
     """name -> a callable running one measured step (models and inputs built once here)."""
     d2, weights = _detectra_model(shared)
     tv = _torchvision_detector()
     infer_img = _image(INFER_HW, 0)
     steps: Dict[str, Callable[[], None]] = {}
 
-    def detectra_infer(precision: str):
+    def detectra_infer(precision: str, fuse: bool = True):
         def run():
             d2.eval()
-            with torch.no_grad(), inference_autocast(precision, "cpu"):
-                d2([{"image": infer_img, "height": INFER_HW[0], "width": INFER_HW[1]}])
+            Conv2d.fuse_at_inference = fuse
+            try:
+                with torch.no_grad(), inference_autocast(precision, "cpu"):
+                    d2([{"image": infer_img, "height": INFER_HW[0], "width": INFER_HW[1]}])
+            finally:
+                Conv2d.fuse_at_inference = True
 
         return run
 
@@ -130,6 +136,8 @@ def _steps(shared: Path, bf16: bool, train: bool) -> tuple[Dict[str, Callable[[]
 
     steps["fp32_infer/detectra"] = detectra_infer("float32")
     steps["fp32_infer/torchvision"] = tv_infer
+    if unfused:  # not a comparison of issue 15 (its name matches no target): what the fusion saves
+        steps["fp32_infer_unfused/detectra"] = detectra_infer("float32", fuse=False)
     if bf16:
         backbone = _torchvision_backbone()
         # the same normalised input a detector would feed it, channels-last
@@ -193,6 +201,7 @@ def main() -> None:
                         help="bf16 rows; auto: only where the CPU has AMX or AVX-512-bf16 (elsewhere oneDNN's bf16 "
                         "convolutions are ~100x slower than float32)")  # fmt: skip
     parser.add_argument("--no-train", action="store_true", help="inference only")
+    parser.add_argument("--unfused", action="store_true", help="also time float32 inference without conv fusion")
     parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"),
                         help="the shared/ folder holding fixtures/d2parity (detectra's weights)")  # fmt: skip
     args = parser.parse_args()
@@ -203,7 +212,7 @@ def main() -> None:
     if not bf16:
         result["bf16"] = "not measured: no AMX / AVX-512-bf16" if not native_bf16 else f"not measured: --bf16 {args.bf16}"
         print(result["bf16"])
-    steps, result["detectra_weights"] = _steps(Path(args.shared), bf16, not args.no_train)
+    steps, result["detectra_weights"] = _steps(Path(args.shared), bf16, not args.no_train, args.unfused)
     times = _time(steps, args.reps)
     result["load_average_after"] = machine_info()["load_average"]
     result["steps"] = times
@@ -223,6 +232,12 @@ def main() -> None:
         print(f"{task:11s} {names[0]:20s} vs {names[1]:32s} wall {row['wall_s']['detectra']:6.2f} / "
               f"{row['wall_s']['yardstick']:6.2f} s = {row['wall_s']['ratio']:.2f}   CPU {row['cpu_s']['detectra']:6.2f}"
               f" / {row['cpu_s']['yardstick']:6.2f} s = {row['cpu_s']['ratio']:.2f}   target <= {target}: {verdict}")  # fmt: skip
+    if args.unfused:
+        fused, unfused, tv = (min(times[n]["cpu_s"]) for n in ("fp32_infer/detectra", "fp32_infer_unfused/detectra",
+                                                               "fp32_infer/torchvision"))  # fmt: skip
+        result["fp32_fusion"] = {"fused_cpu_s": fused, "unfused_cpu_s": unfused, "unfused_ratio": unfused / tv}
+        print(f"fp32 without conv fusion: CPU {unfused:6.2f} s = {unfused / tv:.2f} of torchvision's "
+              f"(with: {fused:6.2f} s = {fused / tv:.2f})")  # fmt: skip
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
     print(f"wrote {args.out}")
