@@ -194,7 +194,7 @@ class Conv2d(nn.Conv2d):
             return False
         if self.activation is not None and not _is_relu(self.activation):
             return False
-        if self.padding_mode != "zeros" or isinstance(self.padding, str):
+        if self.padding_mode != "zeros" or isinstance(self.padding, str) or is_exporting():
             return False
         return can_fuse_conv(x, self.weight, self.bias, add)
 
