@@ -4,6 +4,7 @@ from typing import Union
 import torch
 from torch.nn import functional as F
 
+from detectra.layers import is_exporting
 from detectra.structures import Instances
 
 __all__ = ["detector_postprocess", "sem_seg_postprocess"]
@@ -76,5 +77,8 @@ def sem_seg_postprocess(
     Returns:
         Tensor[C, output_height, output_width].
     """
-    result = result[:, : img_size[0], : img_size[1]].expand(1, -1, -1, -1)
+    result = result[:, : img_size[0], : img_size[1]]
+    if tuple(result.shape[1:]) == (output_height, output_width) and not is_exporting():
+        return result  # a resize to the same size is the identity (every sample lands on a pixel centre)
+    result = result.expand(1, -1, -1, -1)
     return F.interpolate(result, size=(output_height, output_width), mode="bilinear", align_corners=False)[0]

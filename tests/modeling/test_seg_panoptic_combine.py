@@ -66,3 +66,66 @@ def test_instance_loss_weight_scales_box_regression_and_mask_losses_only():
     model = build_model(cfg)
     assert model.roi_heads.box_predictor.loss_weight == {"loss_box_reg": 1.0}
     assert model.roi_heads.mask_head.loss_weight == 0.5
+
+
+def _combine_full_image(inst, sem, overlap_thresh, stuff_area_thresh, score_thresh):
+    """The merge written plainly, every test on the whole image (the definition the fast version must equal)."""
+    ids = torch.zeros_like(sem, dtype=torch.int32)
+    segments = []
+    for i in torch.argsort(-inst.scores).tolist():
+        if inst.scores[i] < score_thresh:
+            break
+        mask = inst.pred_masks[i].bool()
+        area, overlap = mask.sum().item(), (mask & (ids > 0)).sum().item()
+        if area == 0 or overlap / area > overlap_thresh:
+            continue
+        ids[mask & (ids == 0)] = len(segments) + 1
+        segments.append({"id": len(segments) + 1, "isthing": True, "score": inst.scores[i].item(),
+                         "category_id": inst.pred_classes[i].item(), "instance_id": i})
+    for label in torch.unique(sem).tolist():
+        region = (sem == label) & (ids == 0)
+        if label != 0 and region.sum().item() >= stuff_area_thresh:
+            ids[region] = len(segments) + 1
+            segments.append({"id": len(segments) + 1, "isthing": False, "category_id": label,
+                             "area": region.sum().item()})
+    return ids, segments
+
+
+def test_combine_equals_the_full_image_merge_on_random_inputs():
+    g = torch.Generator().manual_seed(0)
+    h, w = 40, 50
+    for trial in range(60):
+        masks = []
+        for _ in range(int(torch.randint(0, 12, (1,), generator=g))):
+            y0, x0 = torch.randint(0, 40, (2,), generator=g).tolist()
+            dy, dx = torch.randint(0, 20, (2,), generator=g).tolist()
+            m = torch.zeros(h, w, dtype=torch.bool)
+            holes = torch.rand(h, w, generator=g) < 0.2 * (trial % 2)  # solid boxes in even trials
+            m[y0 : y0 + dy, x0 : x0 + dx] = ~holes[y0 : y0 + dy, x0 : x0 + dx]
+            masks.append(m)
+        inst = Instances((h, w))
+        inst.pred_masks = torch.stack(masks) if masks else torch.zeros(0, h, w, dtype=torch.bool)
+        inst.scores = torch.rand(len(masks), generator=g).mul(10).round() / 10  # ties included
+        inst.pred_classes = torch.randint(0, 5, (len(masks),), generator=g)
+        # 10x10 blocks of stuff labels; some trials with labels < 0 (the sorting path) or int32
+        sem = torch.randint(0, 4, (4, 5), generator=g).repeat_interleave(10, 0).repeat_interleave(10, 1)
+        sem = (sem - 2 * (trial % 3 == 0)).to(torch.int32 if trial % 4 == 0 else torch.int64)
+        args = (inst, sem, [0.3, 0.5, 1.0][trial % 3], [0, 50, 150][trial % 3], [0.0, 0.3][trial % 2])
+        ids, segments = combine_semantic_and_instance_outputs(*args)
+        ref_ids, ref_segments = _combine_full_image(*args)
+        assert torch.equal(ids, ref_ids), trial
+        assert segments == ref_segments, trial
+
+
+def test_sem_seg_postprocess_same_size_is_the_crop():
+    """No resize when the output size is the input's: bit-identical to the bilinear resize it skips."""
+    from torch.nn import functional as F
+
+    from detectra.modeling.postprocessing import sem_seg_postprocess
+
+    logits = torch.randn(1, 5, 32, 48).contiguous(memory_format=torch.channels_last)[0]
+    for dtype in [torch.float32, torch.bfloat16]:
+        x = logits.to(dtype)
+        resized = F.interpolate(x[:, :30, :40][None], size=(30, 40), mode="bilinear", align_corners=False)[0]
+        assert torch.equal(sem_seg_postprocess(x, (30, 40), 30, 40), resized)
+    assert sem_seg_postprocess(logits, (30, 40), 60, 80).shape == (5, 60, 80)
