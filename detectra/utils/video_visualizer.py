@@ -166,11 +166,7 @@ class VideoVisualizer:
         pred = _PanopticPrediction(panoptic_seg, segments_info, self.metadata)
         if self._instance_mode == ColorMode.IMAGE_BW:
             vis.output.reset_image(vis._create_grayscale_image(pred.non_empty_mask()))
-        stuff_classes = self.metadata.get("stuff_classes", None)
-        for mask, sinfo in pred.semantic_masks():
-            cat = int(sinfo["category_id"])
-            text = stuff_classes[cat] if stuff_classes and cat < len(stuff_classes) else str(cat)
-            vis.draw_binary_mask(mask, vis._stuff_color(cat), text=text, alpha=alpha, area_threshold=area_threshold)
+        vis._draw_panoptic_stuff(pred, alpha, area_threshold)
 
         things = list(pred.instance_masks())
         if not things:

@@ -254,14 +254,7 @@ class Visualizer(_PrimitivesMixin):
         if self._instance_mode == ColorMode.IMAGE_BW:
             self.output.reset_image(self._create_grayscale_image(pred.non_empty_mask()))
 
-        stuff_classes = self.metadata.get("stuff_classes", None)
-        for mask, sinfo in pred.semantic_masks():
-            cat = int(sinfo["category_id"])
-            text = stuff_classes[cat] if stuff_classes and cat < len(stuff_classes) else str(cat)
-            self.draw_binary_mask(
-                mask, self._stuff_color(cat), edge_color=_OFF_WHITE, text=text, alpha=alpha,
-                area_threshold=area_threshold,
-            )  # fmt: skip
+        self._draw_panoptic_stuff(pred, alpha, area_threshold, edge_color=_OFF_WHITE)
 
         things = list(pred.instance_masks())
         if things:
@@ -277,6 +270,19 @@ class Visualizer(_PrimitivesMixin):
         return self.output
 
     draw_panoptic_seg_predictions = draw_panoptic_seg  # Detectron2's older name
+
+    def _draw_panoptic_stuff(
+        self, pred: _PanopticPrediction, alpha: float, area_threshold: int | None, edge_color: Color | None = None
+    ) -> None:
+        """The stuff segments of a panoptic prediction, in their class colours and labelled with their class."""
+        stuff_classes = self.metadata.get("stuff_classes", None)
+        for mask, sinfo in pred.semantic_masks():
+            cat = int(sinfo["category_id"])
+            text = stuff_classes[cat] if stuff_classes and cat < len(stuff_classes) else str(cat)
+            self.draw_binary_mask(
+                mask, self._stuff_color(cat), edge_color=edge_color, text=text, alpha=alpha,
+                area_threshold=area_threshold,
+            )  # fmt: skip
 
     def overlay_instances(
         self,
