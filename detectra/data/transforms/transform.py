@@ -91,23 +91,23 @@ def _resize_rgb_uint8(img: np.ndarray, new_h: int, new_w: int) -> np.ndarray:
     return out[:, :, ::-1] if reversed_channels else out
 
 
-class HFlipTransform(Transform):
-    """Horizontal flip of an image of the given width."""
+class _FlipTransform(Transform):
+    """A mirror across one image axis; a subclass names the coordinate it negates (``_coord``: 0 x, 1 y) and the
+    image extent along it (``_extent``)."""
 
-    def __init__(self, width: int) -> None:
-        self._set_attributes(locals())
+    _coord: int
 
-    def apply_image(self, img: np.ndarray) -> np.ndarray:
-        return np.flip(img, axis=1 if img.ndim <= 3 else 2)
+    def _extent(self) -> int:
+        raise NotImplementedError
 
     def apply_coords(self, coords: np.ndarray) -> np.ndarray:
         coords = np.array(coords, dtype=np.float64 if np.asarray(coords).dtype == np.float64 else np.float32)
-        coords[:, 0] = self.width - coords[:, 0]
+        coords[:, self._coord] = self._extent() - coords[:, self._coord]
         return coords
 
     def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
         boxes = np.array(rotated_boxes, dtype=np.float64)
-        boxes[:, 0] = self.width - boxes[:, 0]
+        boxes[:, self._coord] = self._extent() - boxes[:, self._coord]
         boxes[:, 4] = -boxes[:, 4]  # mirroring reverses the rotation direction
         return boxes
 
@@ -115,28 +115,34 @@ class HFlipTransform(Transform):
         return self
 
 
-class VFlipTransform(Transform):
+class HFlipTransform(_FlipTransform):
+    """Horizontal flip of an image of the given width."""
+
+    _coord = 0
+
+    def __init__(self, width: int) -> None:
+        self._set_attributes(locals())
+
+    def _extent(self) -> int:
+        return self.width
+
+    def apply_image(self, img: np.ndarray) -> np.ndarray:
+        return np.flip(img, axis=1 if img.ndim <= 3 else 2)
+
+
+class VFlipTransform(_FlipTransform):
     """Vertical flip of an image of the given height."""
+
+    _coord = 1
 
     def __init__(self, height: int) -> None:
         self._set_attributes(locals())
 
+    def _extent(self) -> int:
+        return self.height
+
     def apply_image(self, img: np.ndarray) -> np.ndarray:
         return np.flip(img, axis=0 if img.ndim <= 3 else 1)
-
-    def apply_coords(self, coords: np.ndarray) -> np.ndarray:
-        coords = np.array(coords, dtype=np.float64 if np.asarray(coords).dtype == np.float64 else np.float32)
-        coords[:, 1] = self.height - coords[:, 1]
-        return coords
-
-    def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
-        boxes = np.array(rotated_boxes, dtype=np.float64)
-        boxes[:, 1] = self.height - boxes[:, 1]
-        boxes[:, 4] = -boxes[:, 4]
-        return boxes
-
-    def inverse(self) -> Transform:
-        return self
 
 
 def _clip_polygon_to_rect(poly: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
