@@ -1,7 +1,7 @@
 """The ``detectra`` command: ``detectra <sub-command> [options]`` (also ``python -m detectra``).
 
 Each sub-command is a module of this package with ``build_parser(prog)`` and ``run(args) -> int``; it is imported
-only when used, so ``detectra --help`` is fast. Errors a user can make (a bad path, an unknown config key or
+only when used (it imports torch and the model code at its top), so ``detectra --help`` is fast. Errors a user can make (a bad path, an unknown config key or
 dataset) print one line and exit with status 1; ``--debug`` (anywhere on the line) shows the traceback instead.
 """
 from __future__ import annotations
@@ -12,7 +12,8 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from detectra.cli._common import describe_error
+from detectra.cli._errors import describe_error
+from detectra.utils.logger import set_console_verbose
 
 __all__ = ["COMMANDS", "main"]
 
@@ -67,7 +68,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         print(_usage())
         return 0 if argv else 2
     if argv[0] == "--version":
-        from importlib.metadata import PackageNotFoundError, version
+        from importlib.metadata import PackageNotFoundError, version  # ~60 ms: only --version pays it
 
         try:
             print(f"detectra {version('detectra')}")
@@ -97,6 +98,4 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         print(f"{prog}: error: {describe_error(e)}", file=sys.stderr)
         return 1
     finally:
-        from detectra.utils.logger import set_console_verbose
-
         set_console_verbose(True)  # the library's default again, for code that runs after main() in this process

@@ -8,6 +8,11 @@ import logging
 import os
 from typing import Any, Optional
 
+import torch
+
+from detectra.data import DatasetCatalog, MetadataCatalog
+from detectra.data.catalog import Metadata
+
 __all__ = [
     "CHECKPOINT_KEY",
     "CLASSES_FILE",
@@ -31,8 +36,6 @@ def dataset_classes(name: str) -> Optional[dict[str, Any]]:
     ``thing_dataset_ids[i]`` is the json's category id of contiguous class ``i``. A dataset whose loader fills the
     metadata (COCO json) is loaded first when its metadata has no classes yet.
     """
-    from detectra.data import DatasetCatalog, MetadataCatalog
-
     meta = MetadataCatalog.get(name)
     if meta.get("thing_classes") is None and name in DatasetCatalog.list():
         DatasetCatalog.get(name)  # COCO-style loaders set thing_classes and the id map as they read the json
@@ -54,8 +57,6 @@ def dataset_classes(name: str) -> Optional[dict[str, Any]]:
 def classes_metadata(classes: Optional[dict[str, Any]]) -> Any:
     """A `Metadata` with ``thing_classes`` and ``thing_dataset_id_to_contiguous_id`` (and ``stuff_classes``) from
     a `dataset_classes` dict; an empty one for None."""
-    from detectra.data.catalog import Metadata
-
     meta = Metadata(name=(classes or {}).get("dataset", "predictions"))
     if not classes:
         return meta
@@ -104,7 +105,6 @@ def _checkpoint_classes(weights: str) -> Optional[dict[str, Any]]:
     """The ``"classes"`` entry of a detectra checkpoint (memory-mapped: the weights are not read)."""
     if not weights.endswith(".pth") or not os.path.isfile(weights):
         return None
-    import torch
 
     try:
         ckpt = torch.load(weights, map_location="cpu", weights_only=True, mmap=True)
@@ -127,7 +127,6 @@ def prediction_metadata(cfg: Any, run_dir: str = "") -> Any:
         classes = source()
         if classes:
             return classes_metadata(classes)
-    from detectra.data import DatasetCatalog
 
     for name in (*cfg.DATASETS.TEST, *cfg.DATASETS.TRAIN):
         if name in DatasetCatalog.list():

@@ -11,6 +11,19 @@ import re
 import sys
 from typing import Any, Optional
 
+import torch
+
+from detectra.checkpoint.safe_io import atomic_write
+from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
+from detectra.cli._errors import CLIError, describe_error
+from detectra.cli._formats import add_format_args, format_sources, register_format_entry
+from detectra.config import LazyConfig, get_cfg
+from detectra.data import DatasetCatalog, MetadataCatalog
+from detectra.data.datasets import register_coco_instances
+from detectra.model_zoo import get_config_file, list_configs
+from detectra.utils.device import resolve_device
+from detectra.utils.logger import setup_logger
+
 __all__ = [
     "ArgumentParser",
     "CLIError",
@@ -32,22 +45,6 @@ DATASETS_FILE = "datasets.json"
 
 # A config key of a KEY VALUE override: upper-case dotted words (MODEL.ROI_HEADS.NUM_CLASSES).
 _CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Za-z0-9_]+)+$")
-
-
-class CLIError(Exception):
-    """A mistake in the command line or its inputs; printed as one line, without a traceback."""
-
-
-def describe_error(e: BaseException) -> str:
-    """One line for an exception: its message, plus a hint for errors we did not expect."""
-    msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-    msg = " ".join(str(msg).split()) or type(e).__name__  # keep it on one line
-    expected = (CLIError, OSError, KeyError, ValueError, TypeError, RuntimeError, ImportError, NotImplementedError)
-    if isinstance(e, CLIError):
-        return msg
-    if isinstance(e, expected):
-        return f"{msg} ({type(e).__name__}; rerun with --debug for the traceback)"
-    return f"unexpected {type(e).__name__}: {msg} (rerun with --debug for the traceback)"
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -99,7 +96,6 @@ def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True, dat
     group = parser.add_argument_group(
         "own COCO dataset", "register COCO-format datasets for this run (no Python needed); NUM_CLASSES follows "
         "the json's categories")  # fmt: skip
-    from detectra.cli._formats import add_format_args
 
     if train:
         group.add_argument("--train-json", default="", metavar="FILE", help="COCO instances json for training")
@@ -139,8 +135,6 @@ def split_trailing_overrides(words: list[str]) -> tuple[list[str], list[str]]:
 
 def setup_quiet_logging(verbose: bool = False) -> None:
     """Warnings only (or INFO with ``verbose``), for the commands that print their own results."""
-    from detectra.utils.logger import setup_logger
-
     setup_logger(name="detectra")
     logging.getLogger("detectra").setLevel(logging.INFO if verbose else logging.WARNING)
 
@@ -151,8 +145,6 @@ def is_terminal() -> bool:
 
 # ------------------------------------------------------------------------------------------ config
 def _zoo_names() -> list[str]:
-    from detectra.model_zoo import list_configs
-
     return [os.path.splitext(n)[0] for n in list_configs()]
 
 
@@ -163,7 +155,6 @@ def resolve_config_file(name: str) -> str:
                        "shapes/faster_rcnn_R_18_FPN) or --run OUTPUT_DIR")  # fmt: skip
     if os.path.isfile(name):
         return name
-    from detectra.model_zoo import get_config_file
 
     for candidate in (name, name + ".yaml", name + ".py"):
         try:
@@ -216,13 +207,11 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
     if config_file.endswith(".py"):
         if not allow_lazy:
             raise CLIError(f"'{config_file}' is a LazyConfig; this command takes YAML configs only.")
-        from detectra.config import LazyConfig
 
         cfg = LazyConfig.load(config_file)
         overrides = opts if lazy_style else [f"{k}={v}" for k, v in zip(opts[::2], opts[1::2])]
         cfg = LazyConfig.apply_overrides(cfg, overrides)
         return cfg
-    from detectra.config import get_cfg
 
     cfg = get_cfg()
     cfg.merge_from_file(config_file)
@@ -232,8 +221,6 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
     cfg.merge_from_list(opts)
     _fix_device(cfg)
     if str(cfg.MODEL.WEIGHTS).startswith("torchvision://"):
-        from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
-
         changed = apply_torchvision_preprocessing(cfg, keep=opts[::2])
         if changed:
             logger.warning(f"MODEL.WEIGHTS {cfg.MODEL.WEIGHTS}: set {', '.join(changed)} to what torchvision's "
@@ -244,10 +231,6 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
 def _fix_device(cfg: Any) -> None:
     """Model-zoo configs say MODEL.DEVICE "cuda"; run them on the CPU where there is no GPU. "auto" becomes the
     device it picks (cuda, then mps, then cpu), so everything downstream sees a real device name."""
-    import torch
-
-    from detectra.utils.device import resolve_device
-
     if str(cfg.MODEL.DEVICE).startswith("cuda") and not torch.cuda.is_available():
         logger.warning(f"MODEL.DEVICE is '{cfg.MODEL.DEVICE}' but CUDA is not available: using the CPU.")
         cfg.MODEL.DEVICE = "cpu"
@@ -270,9 +253,6 @@ def _num_categories(json_file: str) -> list[dict]:
 def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
     """Register --train-json/--train-images and --val-json/--val-images (or a VOC folder, YOLO data.yaml or VIA
     json) as NAME_train / NAME_val, point DATASETS.TRAIN / TEST at them and set the number of classes."""
-    from detectra.cli._formats import format_sources, register_format_entry
-    from detectra.data.datasets import register_coco_instances
-
     prefix = getattr(args, "dataset_name", None) or "custom"
     registered, num_classes = [], None
     args._format_entries = {}
@@ -318,8 +298,6 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
 
 
 def _unregister(name: str) -> None:
-    from detectra.data import DatasetCatalog, MetadataCatalog
-
     if name in DatasetCatalog.list():
         DatasetCatalog.remove(name)
         MetadataCatalog.remove(name)
@@ -330,9 +308,6 @@ def save_registered_datasets(args: argparse.Namespace, output_dir: str) -> None:
     names = getattr(args, "_registered", [])
     if not names:
         return
-    from detectra.data import MetadataCatalog
-
-    from detectra.checkpoint.safe_io import atomic_write
 
     formats = getattr(args, "_format_entries", {})
     entries = {n: formats.get(n) or {"json_file": MetadataCatalog.get(n).json_file,
@@ -345,12 +320,9 @@ def register_saved_datasets(run_dir: str) -> None:
     path = os.path.join(run_dir, DATASETS_FILE)
     if not os.path.isfile(path):
         return
-    from detectra.data import DatasetCatalog
-    from detectra.data.datasets import register_coco_instances
 
     with open(path) as f:
         entries = json.load(f)
-    from detectra.cli._formats import register_format_entry
 
     for name, entry in entries.items():
         if name in DatasetCatalog.list():
@@ -363,8 +335,6 @@ def register_saved_datasets(run_dir: str) -> None:
 
 def check_datasets(cfg: Any, keys: tuple[str, ...] = ("TRAIN", "TEST")) -> None:
     """Every dataset the config names must be registered; say which one is not and what to do."""
-    from detectra.data import DatasetCatalog
-
     known = DatasetCatalog.list()
     for key in keys:
         for name in cfg.DATASETS[key]:

@@ -7,7 +7,8 @@ import argparse
 import os
 from typing import Any, Optional
 
-from detectra.cli._common import CLIError
+from detectra.cli._errors import CLIError
+from detectra.data.datasets import formats
 
 __all__ = ["add_format_args", "format_sources", "register_format_entry"]
 
@@ -53,8 +54,6 @@ def format_sources(args: argparse.Namespace, split: str) -> Optional[dict[str, A
 
 def register_format_entry(name: str, entry: dict[str, Any]) -> list[str]:
     """Register a datasets.json entry of a non-COCO format under ``name``; returns its class names."""
-    from detectra.data.datasets import formats
-
     kind = entry["format"]
     try:
         if kind == "voc":

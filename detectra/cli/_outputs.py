@@ -8,7 +8,12 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from detectra.cli._classes import dataset_classes
+from detectra.data import DatasetCatalog
+from detectra.evaluation import instances_to_coco_json
 from detectra.evaluation.by_type import build_evaluator  # noqa: F401  (re-exported for the sub-commands)
+from detectra.utils.eval_plots import diagnostic_plots as draw
+from detectra.utils.visualizer import Visualizer
 
 __all__ = [
     "annotated_name",
@@ -89,8 +94,6 @@ def draw_predictions(
 ) -> np.ndarray:
     """Draw one model output (instances above ``threshold``, else sem_seg / panoptic) on the image and save it in
     the format of ``path``'s extension. Returns the drawing (RGB)."""
-    from detectra.utils.visualizer import Visualizer
-
     vis = Visualizer(image_rgb, metadata)
     if "panoptic_seg" in outputs:
         seg, info = outputs["panoptic_seg"]
@@ -112,10 +115,6 @@ def draw_predictions(
 def diagnostic_plots(cfg: Any, output_dir: str, plot_dir: str) -> list[Any]:
     """Confusion matrix and P/R/F1 curves on the first test set (from the evaluator's detections) and label
     statistics of the first training set, in ``plot_dir``; the plots whose inputs are missing are skipped."""
-    from detectra.cli._classes import dataset_classes
-    from detectra.data import DatasetCatalog
-    from detectra.utils.eval_plots import diagnostic_plots as draw
-
     test = cfg.DATASETS.TEST[0] if len(cfg.DATASETS.TEST) else None
     train = cfg.DATASETS.TRAIN[0] if len(cfg.DATASETS.TRAIN) else None
     classes = dataset_classes(test or train) if (test or train) else None
@@ -136,8 +135,6 @@ def predictions_to_coco(records: list[tuple[dict, dict]], metadata: Any) -> dict
     ``image_info`` has id, file_name, height, width; category ids are the dataset's own ids when the metadata
     maps them (``thing_dataset_id_to_contiguous_id``), else class index + 1.
     """
-    from detectra.evaluation import instances_to_coco_json
-
     classes = list(metadata.get("thing_classes", []) or [])
     to_contiguous = metadata.get("thing_dataset_id_to_contiguous_id", None) or {}
     to_dataset = {v: int(k) for k, v in to_contiguous.items()} if to_contiguous else None

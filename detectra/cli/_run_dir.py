@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from detectra.checkpoint import DetectionCheckpointer
 from detectra.cli._common import CLIError
 
 __all__ = ["check_output_dir", "load_weights_checked"]
@@ -61,8 +62,6 @@ def load_weights_checked(model: Any, weights: str, config_source: str) -> None:
     Raises:
         CLIError: naming both files and the first weights that do not fit.
     """
-    from detectra.checkpoint import DetectionCheckpointer
-
     try:
         DetectionCheckpointer(model).load(weights, checkpointables=[], strict=True)
     except ValueError as e:

@@ -12,7 +12,13 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import torch
+
+from detectra.checkpoint import DetectionCheckpointer
 from detectra.cli._common import ArgumentParser, CLIError, add_config_args, load_config, setup_quiet_logging
+from detectra.data import DatasetCatalog, build_detection_test_loader
+from detectra.modeling import build_model
+from detectra.utils.analysis import FlopCountAnalysis
 
 TASKS = ("flop", "parameter", "structure")
 
@@ -36,13 +42,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 def _inputs(cfg: Any, num: int) -> list[list[dict]]:
     """Test-time inputs of the first test dataset, or a blank image of the test size when there is none."""
-    import torch
-
-    from detectra.data import DatasetCatalog
-
     if len(cfg.DATASETS.TEST) and cfg.DATASETS.TEST[0] in DatasetCatalog.list():
-        from detectra.data import build_detection_test_loader
-
         batches = []
         for batch in build_detection_test_loader(cfg, cfg.DATASETS.TEST[0]):
             batches.append(batch)
@@ -67,8 +67,6 @@ def flop_count(model: Any, batches: list[list[dict]], depth: int) -> dict[str, f
 
     Counted by :class:`detectra.utils.analysis.FlopCountAnalysis`, whose unit is one multiply-add (Detectron2's).
     """
-    from detectra.utils.analysis import FlopCountAnalysis
-
     totals: dict[str, float] = defaultdict(float)
     images = 0
     for batch in batches:
@@ -89,9 +87,6 @@ def _print_table(column: str, rows: dict[str, str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from detectra.checkpoint import DetectionCheckpointer
-    from detectra.modeling import build_model
-
     setup_quiet_logging()
     if args.num_inputs < 1:
         raise CLIError("--num-inputs must be >= 1.")

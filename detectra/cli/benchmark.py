@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 from typing import Any
 
+import torch
+
+from detectra.checkpoint import DetectionCheckpointer
 from detectra.cli._common import (
     ArgumentParser,
     CLIError,
@@ -22,6 +26,16 @@ from detectra.cli._common import (
     load_config,
     setup_quiet_logging,
 )
+from detectra.cli._outputs import build_evaluator
+from detectra.data import DatasetCatalog, DatasetMapper, build_detection_test_loader, build_detection_train_loader
+from detectra.data.benchmark import DataLoaderBenchmark
+from detectra.data.build import _train_loader_from_config
+from detectra.data.common import DatasetFromList
+from detectra.evaluation import inference_on_dataset
+from detectra.modeling import build_model
+from detectra.solver import build_optimizer
+from detectra.utils.env import cpu_info
+from detectra.utils.events import EventStorage
 
 TASKS = ("train", "eval", "data", "inference")
 
@@ -39,20 +53,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def _sync(device: Any) -> None:
-    import torch
-
     if torch.device(device).type == "cuda":
         torch.cuda.synchronize()
 
 
 def _bench_train(cfg: Any, iters: int, warmup: int) -> dict:
-    import torch
-
-    from detectra.data import build_detection_train_loader
-    from detectra.modeling import build_model
-    from detectra.solver import build_optimizer
-    from detectra.utils.events import EventStorage
-
     model = build_model(cfg)
     model.train()
     optimizer = build_optimizer(cfg, model)
@@ -83,9 +88,6 @@ def _bench_train(cfg: Any, iters: int, warmup: int) -> dict:
 
 def _bench_data(cfg: Any, iters: int, warmup: int) -> dict:
     """The training loader of the config, and its stages alone (dataset, mapper), with DataLoaderBenchmark."""
-    from detectra.data.benchmark import DataLoaderBenchmark
-    from detectra.data.build import _train_loader_from_config
-
     kwargs = _train_loader_from_config(cfg)
     bench = DataLoaderBenchmark(kwargs["dataset"], mapper=kwargs["mapper"], sampler=kwargs["sampler"],
                                 total_batch_size=kwargs["total_batch_size"], num_workers=kwargs["num_workers"])  # fmt: skip
@@ -100,9 +102,6 @@ def _bench_data(cfg: Any, iters: int, warmup: int) -> dict:
 
 
 def _test_model(cfg: Any):
-    from detectra.checkpoint import DetectionCheckpointer
-    from detectra.modeling import build_model
-
     model = build_model(cfg)
     if cfg.MODEL.WEIGHTS:
         DetectionCheckpointer(model).load(cfg.MODEL.WEIGHTS)
@@ -111,10 +110,6 @@ def _test_model(cfg: Any):
 
 
 def _bench_inference(cfg: Any, iters: int, warmup: int) -> dict:
-    import torch
-
-    from detectra.data import build_detection_test_loader
-
     model = _test_model(cfg)
     loader = build_detection_test_loader(cfg, cfg.DATASETS.TEST[0])
     times: list[float] = []
@@ -134,18 +129,9 @@ def _bench_inference(cfg: Any, iters: int, warmup: int) -> dict:
 
 
 def _bench_eval(cfg: Any, max_images: int) -> dict:
-    import tempfile
-
-    from detectra.cli._outputs import build_evaluator
-    from detectra.data import DatasetCatalog, build_detection_test_loader
-    from detectra.evaluation import inference_on_dataset
-
     model = _test_model(cfg)
     name = cfg.DATASETS.TEST[0]
     if max_images:
-        from detectra.data import DatasetMapper
-        from detectra.data.common import DatasetFromList
-
         dicts = DatasetCatalog.get(name)[:max_images]
         loader = build_detection_test_loader(dataset=DatasetFromList(dicts, copy=False),
                                              mapper=DatasetMapper(cfg, is_train=False), num_workers=0)  # fmt: skip
@@ -168,10 +154,6 @@ def _bench_eval(cfg: Any, max_images: int) -> dict:
 def _conditions(cfg: Any, task: str) -> dict:
     """What a timing depends on besides the code: the CPU (model and instruction sets), the GPU, the input size
     and the numeric precision."""
-    import torch
-
-    from detectra.utils.env import cpu_info
-
     cpu = cpu_info()
     on_gpu = torch.device(cfg.MODEL.DEVICE).type == "cuda"
     if task in ("train", "data"):
@@ -191,8 +173,6 @@ def _conditions(cfg: Any, task: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     setup_quiet_logging()
     if args.iters < 1 or args.warmup < 0:
         raise CLIError("--iters must be >= 1 and --warmup >= 0.")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 
+from detectra.cli import train
 from detectra.cli._common import ArgumentParser, add_config_args, add_dataset_args, add_hidden_alias
+from detectra.engine import launch
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -34,14 +36,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from detectra.cli import train
-
     if not args.output_dir and args.run:
         args.output_dir = os.path.join(args.run, "eval")  # the run's own results stay as training wrote them
     # the train command's eval-only path, with the flags it expects
     args.eval_only, args.resume, args.no_plots = True, False, True
     args.num_machines, args.machine_rank, args.dist_url = 1, 0, "auto"
-    from detectra.engine import launch
 
     launch(train._main_worker, args.num_gpus, dist_url="auto", args=(args,))
     return 0

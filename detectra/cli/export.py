@@ -16,7 +16,10 @@ import os
 from typing import Any, Optional
 
 import numpy as np
+import torch
 
+from detectra.checkpoint import DetectionCheckpointer
+from detectra.cli._classes import classes_metadata, prediction_metadata
 from detectra.cli._common import (
     ArgumentParser,
     CLIError,
@@ -25,6 +28,11 @@ from detectra.cli._common import (
     setup_quiet_logging,
     weights_or_die,
 )
+from detectra.data import transforms as T
+from detectra.data.detection_utils import read_image
+from detectra.engine.predictor import BatchPredictor
+from detectra.export import ExportedModel, check_export_precision, export_model
+from detectra.modeling import build_model
 
 # command-line format name -> (detectra.export format, usual file suffix)
 FORMATS = {
@@ -63,11 +71,6 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 def _example_image(cfg: Any, path: str) -> Any:
     """The example input: ``path`` (or a synthetic textured image) resized by the test rule, CHW float32."""
-    import torch
-
-    from detectra.data import transforms as T
-    from detectra.data.detection_utils import read_image
-
     if path:
         if not os.path.isfile(path):
             raise CLIError(f"--image '{path}' does not exist.")
@@ -82,8 +85,6 @@ def _example_image(cfg: Any, path: str) -> Any:
 
 
 def _classes(cfg: Any, run_dir: str) -> dict:
-    from detectra.cli._classes import prediction_metadata
-
     meta = prediction_metadata(cfg, run_dir)
     out: dict = {"dataset": meta.get("name", "predictions")}
     if meta.get("thing_classes"):
@@ -97,12 +98,6 @@ def _classes(cfg: Any, run_dir: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
-    from detectra.checkpoint import DetectionCheckpointer
-    from detectra.export import check_export_precision, export_model
-    from detectra.modeling import build_model
-
     setup_quiet_logging(args.verbose)
     fmt, suffix = FORMATS[args.format]
     precision = PRECISIONS[args.precision]
@@ -147,12 +142,6 @@ def run(args: argparse.Namespace) -> int:
 def exported_predictor(path: str, batch_size: int, show_progress: bool) -> tuple[Any, Any]:
     """(predictor, metadata) for ``detectra predict --model PATH``: the `BatchPredictor` loop around an
     `ExportedModel`, with the sidecar's input format, resize rule and classes; no detectra model code runs."""
-    import torch
-
-    from detectra.cli._classes import classes_metadata
-    from detectra.data import transforms as T
-    from detectra.engine.predictor import BatchPredictor
-
     model = load_exported(path)
     side = model.sidecar
 
@@ -171,8 +160,6 @@ def exported_predictor(path: str, batch_size: int, show_progress: bool) -> tuple
 
 def load_exported(path: str) -> Any:
     """`ExportedModel` of ``path``, with the command-line errors for a missing file / sidecar / onnxruntime."""
-    from detectra.export import ExportedModel
-
     try:
         return ExportedModel(path)
     except (FileNotFoundError, ImportError) as e:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from detectra.cli._common import ArgumentParser
+from detectra.utils.plots import plot_training
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -15,8 +16,6 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from detectra.utils.plots import plot_training
-
     written = plot_training(args.output_dir, args.plot_dir)
     for path in written:
         print(path)

@@ -17,6 +17,7 @@ from typing import Iterator
 import numpy as np
 from tqdm import tqdm
 
+from detectra.cli._classes import prediction_metadata
 from detectra.cli._common import (
     ArgumentParser,
     CLIError,
@@ -29,7 +30,12 @@ from detectra.cli._common import (
     split_trailing_overrides,
     weights_or_die,
 )
+from detectra.cli._outputs import annotated_name, draw_predictions, predictions_to_coco
 from detectra.cli._run_dir import load_weights_checked
+from detectra.cli.export import exported_predictor
+from detectra.data.detection_utils import read_image
+from detectra.engine.predictor import IMAGE_EXTENSIONS, BatchPredictor
+from detectra.tracking import TRACKER_HEADS_REGISTRY
 
 PROG = "detectra predict"
 _READ_CHUNK = 32  # images decoded ahead of the model (memory: 32 decoded images)
@@ -65,8 +71,6 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 def _collect(inputs: list[str]) -> tuple[list[str], list[str]]:
     """(image files, video files) of the inputs; a folder contributes its images, sorted by name."""
-    from detectra.engine.predictor import IMAGE_EXTENSIONS
-
     images, videos = [], []
     for item in inputs:
         if os.path.isdir(item):
@@ -124,11 +128,6 @@ def read_video_frames(path: str, stride: int = 1, max_frames: int = 0) -> Iterat
 
 
 def run(args: argparse.Namespace) -> int:
-    from detectra.cli._classes import prediction_metadata
-    from detectra.cli._outputs import annotated_name, draw_predictions, predictions_to_coco
-    from detectra.data.detection_utils import read_image
-    from detectra.engine.predictor import BatchPredictor
-
     setup_quiet_logging(args.verbose)
     args.inputs, overrides = split_trailing_overrides(args.inputs)
     args.opts = list(args.opts or []) + overrides
@@ -140,7 +139,6 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise CLIError("--batch-size must be >= 1.")
     if args.model:  # an exported model carries its input format, resize rule and classes: no config
-        from detectra.cli.export import exported_predictor
 
         predictor, metadata = exported_predictor(args.model, args.batch_size, is_terminal())
     else:
@@ -226,8 +224,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _tracker_class(name: str) -> type:
     """The tracker class registered as ``name`` (checked before any frame is read)."""
-    from detectra.tracking import TRACKER_HEADS_REGISTRY
-
     try:
         return TRACKER_HEADS_REGISTRY.get(name)
     except KeyError as e:

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import argparse
 
-from detectra.cli._common import ArgumentParser, CLIError, add_config_args, add_dataset_args, add_hidden_alias
-from detectra.cli._common import load_config
+from detectra.cli._common import (
+    ArgumentParser,
+    CLIError,
+    add_config_args,
+    add_dataset_args,
+    add_hidden_alias,
+    load_config,
+)
+from detectra.data import DatasetCatalog
+from detectra.data.validate import validate_dataset
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -28,8 +36,6 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from detectra.data.validate import validate_dataset
-
     targets: list[tuple[str, dict]] = []
     if args.json:
         if not args.images:
@@ -52,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     if not targets:
         raise CLIError("nothing to check: pass --json/--images, --dataset-name NAME, --config-file, --train-json, "
                        "--train-voc, --train-via or --yolo-data.")
-    from detectra.data import DatasetCatalog
 
     total = 0
     for target, kwargs in targets:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 
+import numpy as np
+
 from detectra.cli._common import (
     ArgumentParser,
     CLIError,
@@ -23,6 +25,9 @@ from detectra.cli._common import (
     output_dir_or_die,
     setup_quiet_logging,
 )
+from detectra.data import DatasetCatalog, MetadataCatalog, build_detection_train_loader
+from detectra.data import detection_utils as utils
+from detectra.utils.visualizer import Visualizer
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -40,12 +45,6 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from detectra.data import DatasetCatalog, MetadataCatalog
-    from detectra.data import detection_utils as utils
-    from detectra.utils.visualizer import Visualizer
-
     setup_quiet_logging()
     if not (args.config_file or args.run):
         args.config_file = "shapes/faster_rcnn_R_18_FPN"  # input size / format / augmentations of a sane default
@@ -66,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
             vis.save(os.path.join(args.output, os.path.splitext(os.path.basename(d["file_name"]))[0] + ".png"))
             written += 1
     else:
-        from detectra.data import build_detection_train_loader
-
         check_datasets(cfg, ("TRAIN",))
         cfg.defrost()
         cfg.DATALOADER.NUM_WORKERS = 0
