@@ -279,7 +279,24 @@ class PadTransform(Transform):
         return CropTransform(self.x0, self.y0, self.orig_w, self.orig_h, new_w, new_h)
 
 
-class BlendTransform(Transform):
+class _PixelTransform(Transform):
+    """A transform of pixel values only: coordinates, boxes and segmentation maps pass through, and the inverse is
+    a no-op (pixel changes are not undone, as in Detectron2)."""
+
+    def apply_coords(self, coords: np.ndarray) -> np.ndarray:
+        return coords
+
+    def apply_segmentation(self, segmentation: np.ndarray) -> np.ndarray:
+        return segmentation
+
+    def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
+        return rotated_boxes
+
+    def inverse(self) -> Transform:
+        return NoOpTransform()
+
+
+class BlendTransform(_PixelTransform):
     """``result = src_weight * src_image + dst_weight * image`` (clipped to [0, 255] for uint8 images).
 
     Photometric only: coordinates and segmentation maps pass through unchanged.
@@ -296,18 +313,6 @@ class BlendTransform(Transform):
             out = self.src_weight * self.src_image + self.dst_weight * img.astype(np.float32)
             return np.clip(out, 0, 255).astype(np.uint8)
         return self.src_weight * self.src_image + self.dst_weight * img
-
-    def apply_coords(self, coords: np.ndarray) -> np.ndarray:
-        return coords
-
-    def apply_segmentation(self, segmentation: np.ndarray) -> np.ndarray:
-        return segmentation
-
-    def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
-        return rotated_boxes
-
-    def inverse(self) -> Transform:
-        return NoOpTransform()
 
 
 class ResizeTransform(Transform):
@@ -505,7 +510,7 @@ class RotationTransform(Transform):
         return TransformList([rotation, crop])
 
 
-class ColorTransform(Transform):
+class ColorTransform(_PixelTransform):
     """Apply ``op(image) -> image`` to the pixels only; geometry and segmentation pass through."""
 
     def __init__(self, op: Callable[[np.ndarray], np.ndarray]) -> None:
@@ -515,18 +520,6 @@ class ColorTransform(Transform):
 
     def apply_image(self, img: np.ndarray) -> np.ndarray:
         return self.op(img)
-
-    def apply_coords(self, coords: np.ndarray) -> np.ndarray:
-        return coords
-
-    def apply_segmentation(self, segmentation: np.ndarray) -> np.ndarray:
-        return segmentation
-
-    def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
-        return rotated_boxes
-
-    def inverse(self) -> Transform:
-        return NoOpTransform()
 
 
 class PILColorTransform(ColorTransform):
