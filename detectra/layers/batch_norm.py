@@ -34,8 +34,10 @@ class FrozenBatchNorm2d(nn.Module):
         self.register_buffer("running_var", torch.ones(num_features) - eps)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.requires_grad:
-            # F.batch_norm would allocate grad buffers for the frozen statistics; a fused scale/shift does not
+        # F.batch_norm would allocate grad buffers for the frozen statistics; a fused scale/shift does not. Under
+        # torch.export, F.batch_norm checks for an empty input, which a data-dependent count of ROIs (the C4 res5
+        # head) cannot answer; the scale/shift form has no such check.
+        if x.requires_grad or torch.compiler.is_exporting():
             scale = self.weight * (self.running_var + self.eps).rsqrt()
             bias = self.bias - self.running_mean * scale
             scale = scale.reshape(1, -1, 1, 1)

@@ -116,3 +116,23 @@ def test_frozen_bn_under_bf16_autocast():
         out = conv(x.requires_grad_(True))
     assert out.dtype == torch.bfloat16
     torch.testing.assert_close(out.float(), ref, atol=0.1, rtol=0.05)
+
+
+def test_frozen_bn_exports_on_a_data_dependent_batch():
+    """A C4 ROI head runs FrozenBN on a data-dependent number of ROIs: torch.export must not need to know whether
+    that number is 0 (F.batch_norm's check on an empty input stopped the export)."""
+    frozen = FrozenBatchNorm2d(6)
+    frozen.load_state_dict(_trained_bn().state_dict())
+
+    class KeptRois(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm = frozen
+
+        def forward(self, rois: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+            return self.norm(rois[scores > 0.5])  # (K, 6, 3, 3), K known only at run time
+
+    rois, scores = torch.randn(8, 6, 3, 3), torch.tensor([0.9, 0.1, 0.7, 0.2, 0.8, 0.6, 0.3, 0.4])
+    module = torch.export.export(KeptRois(), (rois, scores), strict=False).module()
+    for keep in (scores, torch.zeros(8)):  # some ROIs kept, none kept
+        torch.testing.assert_close(module(rois, keep), frozen(rois[keep > 0.5]), atol=1e-6, rtol=1e-5)
