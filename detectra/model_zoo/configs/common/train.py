@@ -1,4 +1,5 @@
-"""Training-loop settings read by tools/lazyconfig_train_net.py (Detectron2's ``common/train.py`` values)."""
+"""Training-loop settings read by `LazyTrainer` (tools/lazyconfig_train_net.py, ``detectra train``): Detectron2's
+``common/train.py`` values, then detectra's additions."""
 
 train = dict(
     output_dir="./output",
@@ -10,4 +11,10 @@ train = dict(
     eval_period=5000,
     log_period=20,
     device="cuda",
+    # detectra additions, the LazyConfig names of the yacs keys in brackets (engine/lazy_train.py: lazy_settings)
+    compile=False,  # torch.compile the model's backbone and ROI heads (MODEL.COMPILE)
+    precise_bn=dict(enabled=False, num_iter=200),  # (TEST.PRECISE_BN)
+    best_checkpointer=dict(enabled=False, metric="bbox/AP", mode="max"),  # (SOLVER.BEST_CHECKPOINTER)
+    val_period=0,  # validation loss on dataloader.val every N iterations (TEST.VAL_PERIOD)
+    early_stop_patience=0,  # (TEST.EARLY_STOP_PATIENCE)
 )
