@@ -62,24 +62,23 @@ class CallbackHook(HookBase):
         self._after_step = after_step
         self._after_train = after_train
 
+    def _call(self, callback: Callable | None) -> None:
+        if callback is not None:
+            callback(self.trainer)
+
     def before_train(self) -> None:
-        if self._before_train:
-            self._before_train(self.trainer)
+        self._call(self._before_train)
 
     def after_train(self) -> None:
-        if self._after_train:
-            self._after_train(self.trainer)
+        self._call(self._after_train)
         # The callbacks may be closures over the trainer: drop them to break the reference cycle.
-        del self._before_train, self._after_train
-        del self._before_step, self._after_step
+        self._before_train = self._after_train = self._before_step = self._after_step = None
 
     def before_step(self) -> None:
-        if self._before_step:
-            self._before_step(self.trainer)
+        self._call(self._before_step)
 
     def after_step(self) -> None:
-        if self._after_step:
-            self._after_step(self.trainer)
+        self._call(self._after_step)
 
 
 class IterationTimer(HookBase):

@@ -121,13 +121,7 @@ def _distributed_worker(
     # Torchrun-style variables, so code that reads them (or a nested launch) sees a consistent picture.
     os.environ.setdefault("LOCAL_RANK", str(local_rank))
     os.environ.setdefault("LOCAL_WORLD_SIZE", str(num_gpus_per_machine))
-    comm.create_local_process_group(num_gpus_per_machine)
-    comm.synchronize()
-    try:
-        main_func(*args)
-    finally:
-        dist.destroy_process_group()
-        comm._reset_local_process_group()
+    _run_in_process_group(main_func, args, num_gpus_per_machine)
 
 
 def _torchrun_worker(main_func: Callable[..., Any], args: tuple, timeout: datetime.timedelta) -> None:
@@ -137,6 +131,11 @@ def _torchrun_worker(main_func: Callable[..., Any], args: tuple, timeout: dateti
     if use_gpus:
         torch.cuda.set_device(local_rank)
     dist.init_process_group(backend="nccl" if use_gpus else "gloo", init_method="env://", timeout=timeout)
+    _run_in_process_group(main_func, args, local_world_size)
+
+
+def _run_in_process_group(main_func: Callable[..., Any], args: tuple, local_world_size: int) -> None:
+    """Run ``main_func(*args)`` in the initialized process group, then tear the group down (also on errors)."""
     comm.create_local_process_group(local_world_size)
     comm.synchronize()
     try:

@@ -329,19 +329,32 @@ class SimpleTrainer(TrainerBase):
 
     def run_step(self) -> None:
         if not self.model.training:
-            raise RuntimeError("[SimpleTrainer] model was changed to eval mode; put it back with model.train().")
+            raise RuntimeError(
+                f"[{type(self).__name__}] model was changed to eval mode; put it back with model.train()."
+            )
         start = time.perf_counter()
         data = next(self._data_loader_iter)
         data_time = time.perf_counter() - start
 
         if self.zero_grad_before_forward:
             self.optimizer.zero_grad()
-        loss_dict, losses = self._forward_losses(data)
+        with self._forward_context():
+            loss_dict, losses = self._forward_losses(data)
         if not self.zero_grad_before_forward:
             self.optimizer.zero_grad()
-        losses.backward()
+        self._backward(losses)
         self.after_backward()
         self._record_metrics(loss_dict, data_time)
+        self._optimizer_step()
+
+    def _forward_context(self) -> contextlib.AbstractContextManager:
+        """Around the forward pass (`AMPTrainer`: autocast)."""
+        return contextlib.nullcontext()
+
+    def _backward(self, losses: torch.Tensor) -> None:
+        losses.backward()
+
+    def _optimizer_step(self) -> None:
         self.optimizer.step()
 
     def _record_metrics(self, loss_dict: Mapping[str, torch.Tensor], data_time: float) -> None:
@@ -483,32 +496,23 @@ class AMPTrainer(SimpleTrainer):
             self.grad_scaler = None
         self.log_grad_scaler = log_grad_scaler
 
-    def run_step(self) -> None:
-        if not self.model.training:
-            raise RuntimeError("[AMPTrainer] model was changed to eval mode; put it back with model.train().")
-        start = time.perf_counter()
-        data = next(self._data_loader_iter)
-        data_time = time.perf_counter() - start
+    def _forward_context(self) -> contextlib.AbstractContextManager:
+        return torch.autocast(device_type=self.device_type, dtype=self.precision)
 
-        if self.zero_grad_before_forward:
-            self.optimizer.zero_grad()
-        with torch.autocast(device_type=self.device_type, dtype=self.precision):
-            loss_dict, losses = self._forward_losses(data)
-        if not self.zero_grad_before_forward:
-            self.optimizer.zero_grad()
-        if self.grad_scaler is not None:
-            self.grad_scaler.scale(losses).backward()
-            if self.log_grad_scaler:
-                get_event_storage().put_scalar("[metric]grad_scaler", self.grad_scaler.get_scale())
-        else:
+    def _backward(self, losses: torch.Tensor) -> None:
+        if self.grad_scaler is None:
             losses.backward()
-        self.after_backward()
-        self._record_metrics(loss_dict, data_time)
-        if self.grad_scaler is not None:
-            self.grad_scaler.step(self.optimizer)
-            self.grad_scaler.update()
-        else:
+            return
+        self.grad_scaler.scale(losses).backward()
+        if self.log_grad_scaler:
+            get_event_storage().put_scalar("[metric]grad_scaler", self.grad_scaler.get_scale())
+
+    def _optimizer_step(self) -> None:
+        if self.grad_scaler is None:
             self.optimizer.step()
+            return
+        self.grad_scaler.step(self.optimizer)
+        self.grad_scaler.update()
 
     def state_dict(self) -> dict[str, Any]:
         ret = super().state_dict()
