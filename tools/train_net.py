@@ -4,14 +4,11 @@
     python tools/train_net.py --config-file shapes/faster_rcnn_R_18_FPN.yaml OUTPUT_DIR output/x
     python tools/train_net.py --config-file cfg.yaml --eval-only MODEL.WEIGHTS output/x/model_final.pth
 """
-import os
-
 from detectra.checkpoint import DetectionCheckpointer
-from detectra.config import get_cfg
-from detectra.engine import DefaultTrainer, default_argument_parser, default_setup, launch
+from detectra.engine import DefaultTrainer, default_argument_parser, launch
+from detectra.engine.defaults import setup_config
 from detectra.evaluation import verify_results
 from detectra.evaluation.by_type import build_evaluator
-from detectra.model_zoo import get_config_file
 from detectra.utils import comm
 
 
@@ -21,15 +18,9 @@ class Trainer(DefaultTrainer):
         # COCO / LVIS / VOC / sem-seg / panoptic evaluators, chosen by the dataset's evaluator_type
         return build_evaluator(cfg, dataset_name, output_folder)
 
+
 def setup(args):
-    cfg = get_cfg()
-    if not os.path.isfile(args.config_file):  # a model-zoo name such as shapes/faster_rcnn_R_18_FPN.yaml
-        args.config_file = get_config_file(args.config_file)
-    cfg.merge_from_file(args.config_file)
-    cfg.merge_from_list(args.opts)
-    cfg.freeze()
-    default_setup(cfg, args)
-    return cfg
+    return setup_config(args)
 
 
 def main(args):

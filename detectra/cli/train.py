@@ -84,15 +84,16 @@ def _logger_names(text: str) -> list[str]:
     return names
 
 
-def _trainer_class(loggers: tuple[str, ...] = ()):
+def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
+    """`LazyTrainer` (a ``.py`` config) or `DefaultTrainer` (a yacs config), with the experiment loggers asked
+    for and, for a yacs config, the evaluator of each test dataset's type."""
     from detectra.engine import DefaultTrainer
+    from detectra.engine.lazy_train import LazyTrainer
 
-    class Trainer(DefaultTrainer):
-        """`DefaultTrainer` with the evaluator of each test dataset's type, and the experiment loggers asked for."""
-
+    class Trainer(LazyTrainer if lazy else DefaultTrainer):
         def build_writers(self):
             # the trackers go first: TensorBoard's writer drops the images it exported
-            return [*_tracker_writers(self.cfg, loggers), *super().build_writers()]
+            return [*_tracker_writers(self.cfg, self.settings.output_dir, loggers), *super().build_writers()]
 
         @classmethod
         def build_evaluator(cls, cfg: Any, dataset_name: str, output_folder: str | None = None):
@@ -103,47 +104,76 @@ def _trainer_class(loggers: tuple[str, ...] = ()):
     return Trainer
 
 
-def _tracker_writers(cfg: Any, loggers: tuple[str, ...]) -> list:
-    """W&B / MLflow writers for the run: named after OUTPUT_DIR, with the full config."""
+def _tracker_writers(cfg: Any, output_dir: str, loggers: tuple[str, ...]) -> list:
+    """W&B / MLflow writers for the run: named after its output folder, with the full config."""
+    import json
+
     import yaml
 
     from detectra.utils.experiment_loggers import MLflowWriter, WandbWriter
 
-    config = yaml.safe_load(cfg.dump())
-    name = os.path.basename(os.path.abspath(cfg.OUTPUT_DIR))
+    if not loggers:
+        return []
+    if hasattr(cfg, "dump"):
+        config = yaml.safe_load(cfg.dump())
+    else:  # a LazyConfig: its callables and objects as text
+        from omegaconf import OmegaConf
+
+        config = json.loads(json.dumps(OmegaConf.to_container(cfg, resolve=False), default=str))
+    name = os.path.basename(os.path.abspath(output_dir))
     writers = []
     if "wandb" in loggers:
-        writers.append(WandbWriter(name=name, config=config, dir=cfg.OUTPUT_DIR))
+        writers.append(WandbWriter(name=name, config=config, dir=output_dir))
     if "mlflow" in loggers:
         writers.append(MLflowWriter(run_name=name, config=config))
     return writers
 
 
 def setup(args: argparse.Namespace) -> Any:
-    """The frozen config of ``args`` (checked), with logging and seeds set up; nothing is written into OUTPUT_DIR
-    yet (see ``start_output_dir``), so a run that fails while loading leaves the folder as it was."""
+    """The config of ``args`` (checked; a yacs config frozen, a ``.py`` LazyConfig as loaded), with logging and
+    seeds set up; nothing is written into the output folder yet (see ``begin_run``), so a run that fails while
+    loading leaves the folder as it was."""
     from detectra.engine import default_setup
     from detectra.utils.logger import set_console_verbose
 
     set_console_verbose(getattr(args, "verbose", False))
-    cfg = load_config(args)
-    if getattr(args, "output_dir", ""):
-        cfg.OUTPUT_DIR = args.output_dir
-    if getattr(args, "strict", False):
-        cfg.DATALOADER.STRICT_ANNOTATIONS = True
-    check_datasets(cfg, ("TEST",) if args.eval_only else ("TRAIN", "TEST"))
-    if args.eval_only:
-        weights_or_die(cfg)
-    elif getattr(args, "epochs", 0):
-        epochs_to_iterations(cfg, args.epochs)
-    check_output_dir(cfg.OUTPUT_DIR, resume=args.resume, overwrite=getattr(args, "overwrite", False),
+    cfg = load_config(args, allow_lazy=True)
+    if _is_lazy(cfg):
+        if getattr(args, "epochs", 0) or getattr(args, "strict", False):
+            raise CLIError("--epochs and --strict take a YAML config; for a LazyConfig (.py) set train.max_iter=N "
+                           "and the dataset's own checks instead.")  # fmt: skip
+        if getattr(args, "output_dir", ""):
+            cfg.train.output_dir = args.output_dir
+    else:
+        if getattr(args, "output_dir", ""):
+            cfg.OUTPUT_DIR = args.output_dir
+        if getattr(args, "strict", False):
+            cfg.DATALOADER.STRICT_ANNOTATIONS = True
+        check_datasets(cfg, ("TEST",) if args.eval_only else ("TRAIN", "TEST"))
+        if args.eval_only:
+            weights_or_die(cfg)
+        elif getattr(args, "epochs", 0):
+            epochs_to_iterations(cfg, args.epochs)
+    check_output_dir(_output_dir(cfg), resume=args.resume, overwrite=getattr(args, "overwrite", False),
                      eval_only=args.eval_only)  # fmt: skip
-    cfg.freeze()
+    if not _is_lazy(cfg):
+        cfg.freeze()
     # default_setup logs the config file's text: give it the resolved path of a model-zoo name
     setup_args = argparse.Namespace(**vars(args))
     setup_args.config_file = getattr(args, "_config_path", "")
     default_setup(cfg, setup_args, defer_files=True)
     return cfg
+
+
+def _is_lazy(cfg: Any) -> bool:
+    """A LazyConfig (from a ``.py`` file) rather than a yacs CfgNode."""
+    from detectra.config import CfgNode
+
+    return not isinstance(cfg, CfgNode)
+
+
+def _output_dir(cfg: Any) -> str:
+    return cfg.train.output_dir if _is_lazy(cfg) else cfg.OUTPUT_DIR
 
 
 def epochs_to_iterations(cfg: Any, epochs: float) -> int:
@@ -170,37 +200,28 @@ def epochs_to_iterations(cfg: Any, epochs: float) -> int:
 
 
 def _main_worker(args: argparse.Namespace) -> Any:
-    from detectra.engine.defaults import clear_previous_run, start_output_dir
+    """Train (or with --eval-only evaluate) the config of ``args`` in this process, then `finish`. A yacs and a
+    LazyConfig run take the same steps on the same `Trainer`; only where the datasets are named differs."""
+    from detectra.engine.run_dir import begin_run, start_output_dir
     from detectra.utils import comm
 
     start = time.perf_counter()
     cfg = setup(args)
-    Trainer = _trainer_class(tuple(getattr(args, "logger", ()) or ()))
+    lazy = _is_lazy(cfg)
+    Trainer = _trainer_class(lazy, tuple(getattr(args, "logger", ()) or ()))
     if args.eval_only:
-        from detectra.checkpoint import DetectionCheckpointer
+        if lazy:
+            from detectra.engine.lazy_train import eval_only
 
-        from detectra.cli.export import check_resize_matches, exported_or_none
-
-        model = exported_or_none(args)  # detectra eval --model
-        if model is not None:
-            check_resize_matches(cfg, model)
+            start_output_dir(cfg, save_config=False)
+            results = eval_only(cfg)
         else:
-            model = Trainer.build_model(cfg)
-            checkpointer = DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR)
-            if args.resume and checkpointer.has_checkpoint():
-                checkpointer.resume_or_load(cfg.MODEL.WEIGHTS, resume=True)
-            else:
-                load_weights_checked(model, cfg.MODEL.WEIGHTS, args._config_path)
-        start_output_dir(cfg, save_config=False)  # the results go next to the run's files, its config stays
-        results = Trainer.test(cfg, model) if len(cfg.DATASETS.TEST) else {}
+            results = _evaluate_only(cfg, args, Trainer)
     else:
         trainer = Trainer(cfg)  # loads the model, the data and (below) the weights: every check happens here
-        classes = _store_classes(trainer, cfg)
-        trainer.resume_or_load(resume=args.resume)
-        if comm.is_main_process() and getattr(args, "overwrite", False):
-            clear_previous_run(cfg.OUTPUT_DIR)
-        start_output_dir(cfg)
-        if comm.is_main_process():
+        classes = None if lazy else _store_classes(trainer, cfg)
+        begin_run(trainer, cfg, resume=args.resume, overwrite=getattr(args, "overwrite", False))
+        if comm.is_main_process() and not lazy:
             from detectra.cli._classes import write_classes_file
 
             save_registered_datasets(args, cfg.OUTPUT_DIR)
@@ -208,13 +229,37 @@ def _main_worker(args: argparse.Namespace) -> Any:
         try:
             trainer.train()
         except FloatingPointError as e:
+            if lazy:
+                raise
             raise CLIError(divergence_message(cfg, e)) from e
         results = trainer.last_eval_results
-        if results is None and len(cfg.DATASETS.TEST):
+        if results is None and not lazy and len(cfg.DATASETS.TEST):
             results = Trainer.test(cfg, trainer.model)
     if comm.is_main_process():
         finish(cfg, results or {}, args, time.perf_counter() - start)
     return results
+
+
+def _evaluate_only(cfg: Any, args: argparse.Namespace, Trainer: type) -> Any:
+    """--eval-only of a yacs config: the exported model of ``detectra eval --model``, or the config's model with
+    MODEL.WEIGHTS (the folder's last checkpoint with --resume), on every test dataset."""
+    from detectra.checkpoint import DetectionCheckpointer
+
+    from detectra.cli.export import check_resize_matches, exported_or_none
+    from detectra.engine.run_dir import start_output_dir
+
+    model = exported_or_none(args)  # detectra eval --model
+    if model is not None:
+        check_resize_matches(cfg, model)
+    else:
+        model = Trainer.build_model(cfg)
+        checkpointer = DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR)
+        if args.resume and checkpointer.has_checkpoint():
+            checkpointer.resume_or_load(cfg.MODEL.WEIGHTS, resume=True)
+        else:
+            load_weights_checked(model, cfg.MODEL.WEIGHTS, args._config_path)
+    start_output_dir(cfg, save_config=False)  # the results go next to the run's files, its config stays
+    return Trainer.test(cfg, model) if len(cfg.DATASETS.TEST) else {}
 
 
 def _store_classes(trainer: Any, cfg: Any) -> Any:
@@ -251,7 +296,8 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     every file written. Returns the summary's (path, description) pairs."""
     from detectra.cli import _outputs
 
-    out = cfg.OUTPUT_DIR
+    out = _output_dir(cfg)
+    lazy = _is_lazy(cfg)
     items: list[tuple[str, str]] = []
 
     def add(name: str, what: str) -> None:
@@ -266,7 +312,7 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     if any(f.startswith("events.out.tfevents") for f in os.listdir(out)):
         items.append(("events.out.tfevents.*", f"TensorBoard logs: tensorboard --logdir {out}"))
     add("log.txt", "the full log")
-    test_sets = list(cfg.DATASETS.TEST)
+    test_sets = _lazy_test_sets(cfg) if lazy else list(cfg.DATASETS.TEST)
     headline = ""
     if results:
         _outputs.write_results(results, test_sets, out)
@@ -284,8 +330,9 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
         except (FileNotFoundError, ValueError) as e:
             logger.warning(f"No plots: {e}")
             written = []
-        written += _outputs.diagnostic_plots(cfg, out, os.path.join(out, "plots"))
-    if args.num_vis > 0 and test_sets:
+        if not lazy:  # the plots of detections read the datasets named in the yacs config
+            written += _outputs.diagnostic_plots(cfg, out, os.path.join(out, "plots"))
+    if args.num_vis > 0 and test_sets and not lazy:
         if not os.path.isfile(weights):
             weights = cfg.MODEL.WEIGHTS
         pairs = _visualize_test_images(cfg, weights, os.path.join(out, "predictions"), args.num_vis, args.threshold)
@@ -330,41 +377,19 @@ def _visualize_test_images(cfg: Any, weights: str, folder: str, num: int, thresh
     return pairs
 
 
+def _lazy_test_sets(cfg: Any) -> list[str]:
+    """The dataset names of a LazyConfig's ``dataloader.test`` (Detectron2's ``dataset.names``), else "test"."""
+    names = cfg.dataloader.get("test", {}).get("dataset", {}).get("names", None) if "dataloader" in cfg else None
+    if names is None:
+        return ["test"]
+    return [names] if isinstance(names, str) else list(names)
+
+
 def run(args: argparse.Namespace) -> int:
     from detectra.engine import launch
 
     if args.num_gpus < 1 or args.num_machines < 1:
         raise CLIError("--num-gpus and --num-machines must be >= 1.")
-    worker = _lazy_worker if args.config_file.endswith(".py") else _main_worker
-    launch(worker, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
+    launch(_main_worker, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
            dist_url=args.dist_url, args=(args,))  # fmt: skip
     return 0
-
-
-def _lazy_worker(args: argparse.Namespace) -> None:
-    """A LazyConfig (.py) run: Detectron2's lazyconfig_train_net.py loop, then plots. Overrides are key=value."""
-    from detectra.engine import default_setup
-    from detectra.engine.lazy_train import do_train, eval_only
-    from detectra.utils.logger import set_console_verbose
-
-    set_console_verbose(args.verbose)
-    from detectra.engine.defaults import start_output_dir
-
-    cfg = load_config(args, allow_lazy=True)
-    if args.output_dir:
-        cfg.train.output_dir = args.output_dir
-    check_output_dir(cfg.train.output_dir, resume=args.resume, overwrite=getattr(args, "overwrite", False),
-                     eval_only=args.eval_only)  # fmt: skip
-    default_setup(cfg, args, defer_files=True)  # do_train writes into the folder once everything has loaded
-    if args.eval_only:
-        start_output_dir(cfg, save_config=False)
-        eval_only(cfg)
-        return
-    do_train(args, cfg)
-    if not args.no_plots:
-        from detectra.utils.comm import is_main_process
-        from detectra.utils.plots import plot_training
-
-        if is_main_process():
-            plot_training(cfg.train.output_dir)
-    print(f"\nEverything is in {os.path.abspath(cfg.train.output_dir)}/")
