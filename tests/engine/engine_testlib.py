@@ -139,3 +139,35 @@ def make_trainer_class(num_workers: int = 0, deterministic_model: bool = False):
 
     return TinyTrainer
 
+
+
+def make_lazy_cfg(output_dir: str, max_iter: int = 10, num_workers: int = 0, seed: int = 5):
+    """The LazyConfig twin of ``make_cfg`` + ``make_trainer_class``: the same TinyDetectorLike, loader, SGD
+    (momentum 0.9, weight decay 1e-4, no decay on norms), warmup + one LR drop, checkpoints every 4 iterations."""
+    from omegaconf import DictConfig
+
+    from detectra.config import LazyCall as L
+    from detectra.solver import MultiStepParamScheduler, WarmupParamScheduler
+    from detectra.solver.build import get_default_optimizer_params
+
+    step = max(1, int(max_iter * 0.6))
+    return DictConfig(
+        {
+            "model": L(TinyDetectorLike)(),
+            "optimizer": L(torch.optim.SGD)(
+                params=L(get_default_optimizer_params)(weight_decay_norm=0.0), lr=0.05, momentum=0.9,
+                weight_decay=1e-4, foreach=True,
+            ),
+            "dataloader": {"train": L(make_train_loader)(batch_size=4, num_workers=num_workers, seed=seed)},
+            "lr_multiplier": L(WarmupParamScheduler)(
+                scheduler=L(MultiStepParamScheduler)(values=[1.0, 0.1], milestones=[step], num_updates=max_iter),
+                warmup_factor=0.001, warmup_length=min(3 / max_iter, 1.0),
+            ),
+            "train": {
+                "output_dir": str(output_dir), "init_checkpoint": "", "max_iter": max_iter, "device": "cpu",
+                "seed": seed, "amp": {"enabled": False}, "ddp": {"broadcast_buffers": False},
+                "checkpointer": {"period": 4}, "eval_period": 0, "log_period": 1,
+            },
+        },
+        flags={"allow_objects": True},
+    )

@@ -1,6 +1,6 @@
 """A training script as users write it (Detectron2's train_net.py shape), for the resume and launch tests.
 
-    python train_script.py --output-dir DIR [--workers N] [--kill-at ITER] [--resume] [--num-gpus N]
+    python train_script.py --output-dir DIR [--workers N] [--kill-at ITER] [--resume] [--num-gpus N] [--lazy]
 """
 
 import argparse
@@ -10,13 +10,22 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from engine_testlib import make_cfg, make_trainer_class  # noqa: E402
+from engine_testlib import make_cfg, make_lazy_cfg, make_trainer_class  # noqa: E402
 
 from detectra.engine import default_argument_parser, default_setup, hooks, launch  # noqa: E402
 from detectra.utils import comm  # noqa: E402
 
 
 def main(args):
+    if args.lazy:
+        from detectra.engine.lazy_train import LazyTrainer
+
+        cfg = make_lazy_cfg(args.output_dir, max_iter=args.max_iter, num_workers=args.workers)
+        default_setup(cfg, args)
+        trainer = LazyTrainer(cfg)
+        trainer.resume_or_load(resume=args.resume)
+        _train(trainer, args)
+        return
     if args.shapes_dir:
         cfg, trainer_class = _real_detector_setup(args)
     else:
@@ -27,6 +36,10 @@ def main(args):
     default_setup(cfg, args)
     trainer = trainer_class(cfg)
     trainer.resume_or_load(resume=args.resume)
+    _train(trainer, args)
+
+
+def _train(trainer, args):
     if args.kill_at >= 0:
         # Die hard (no cleanup, like an OOM kill or a preempted node) right after iteration kill_at.
         trainer.register_hooks(
@@ -128,6 +141,7 @@ if __name__ == "__main__":
     parser.add_argument("--deterministic", action="store_true", help="no BN / dropout / augmentation")
     parser.add_argument("--die-in-save", default="", metavar="N:PHASE", help="SIGKILL during the N-th save")
     parser.add_argument("--shapes-dir", default="", help="train the shapes Faster R-CNN on this generated dataset")
+    parser.add_argument("--lazy", action="store_true", help="the tiny model from a LazyConfig (LazyTrainer)")
     args = parser.parse_args()
     launch(main, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
            dist_url=args.dist_url, args=(args,))  # fmt: skip
