@@ -3,6 +3,11 @@ generated data, and a config that trains it through DefaultTrainer on CPU."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+
 import numpy as np
 import torch
 from torch import nn
@@ -171,3 +176,31 @@ def make_lazy_cfg(output_dir: str, max_iter: int = 10, num_workers: int = 0, see
         },
         flags={"allow_objects": True},
     )
+
+
+def metrics_by_iter(path) -> dict[int, dict]:
+    """``metrics.json`` by iteration; a resumed run re-writes the iterations after its checkpoint: the last wins."""
+    by_iter = {}
+    for line in open(path).read().splitlines():
+        d = json.loads(line)
+        by_iter[d["iteration"]] = d
+    return by_iter
+
+
+def run_killed_and_resumed(cmd, full, killed) -> None:
+    """Run ``cmd(full)`` uninterrupted and, side by side (two cores), ``cmd(killed, "--kill-at", "5")``, which dies by
+    SIGKILL after iteration 5 (checkpoints after 3 and 7); then resume the killed run with ``cmd(killed, "--resume")``.
+    ``cmd(output_dir, *extra)`` is the training script's command line."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    p_full = subprocess.Popen(cmd(full), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    p_kill = subprocess.Popen(cmd(killed, "--kill-at", "5"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out_kill = p_kill.communicate(timeout=300)[0].decode()
+    out_full = p_full.communicate(timeout=300)[0].decode()
+    assert p_full.returncode == 0, out_full[-3000:]
+    assert p_kill.returncode == -signal.SIGKILL, out_kill[-3000:]
+    assert (killed / "last_checkpoint").read_text() == "model_0000003.pth"
+    assert max(metrics_by_iter(killed / "metrics.json")) == 5  # it got past the checkpoint before dying
+
+    res = subprocess.run(cmd(killed, "--resume"), env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "Starting training from iteration 4" in res.stdout + res.stderr

@@ -1,15 +1,12 @@
 """One trainer behind both config systems: a LazyConfig run (`LazyTrainer`) and a yacs run (`DefaultTrainer`) of
 the same tiny model build the same hooks and train the same numbers; a killed LazyConfig run resumes exactly."""
 
-import json
 import os
-import signal
-import subprocess
 import sys
 
 import pytest
 import torch
-from engine_testlib import make_cfg, make_lazy_cfg, make_trainer_class, val_batches
+from engine_testlib import make_cfg, make_lazy_cfg, make_trainer_class, metrics_by_iter, run_killed_and_resumed, val_batches
 
 from detectra.config import LazyCall as L
 from detectra.engine import DefaultTrainer, default_setup
@@ -107,44 +104,23 @@ def test_lazy_trainer_trains_in_bf16_and_keeps_the_config_free_of_the_model(tmp_
     assert isinstance(trainer.scheduler, torch.optim.lr_scheduler.LRScheduler)
 
 
-def _metrics_by_iter(path):
-    by_iter = {}
-    for line in open(path).read().splitlines():
-        d = json.loads(line)
-        by_iter[d["iteration"]] = d  # a resumed run re-writes iterations after the checkpoint: keep the last
-    return by_iter
-
-
 @pytest.mark.slow  # three short training processes (~30 s on 2 busy cores)
 def test_killed_and_resumed_lazyconfig_run_matches_uninterrupted_run(tmp_path):
     """The approach of test_engine_resume.py on a LazyConfig run with 2 loader workers (random flips and noise in
     the workers, dropout in the model): kill -9 after iteration 5, resume from the checkpoint of iteration 3."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-
     def cmd(out, *extra):
         return [sys.executable, SCRIPT, "--lazy", "--output-dir", str(out), "--workers", "2", "--max-iter", "10",
                 *extra]  # fmt: skip
 
     full, killed = tmp_path / "full", tmp_path / "killed"
-    p_full = subprocess.Popen(cmd(full), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    p_kill = subprocess.Popen(cmd(killed, "--kill-at", "5"), env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)  # fmt: skip
-    out_kill = p_kill.communicate(timeout=300)[0].decode()
-    out_full = p_full.communicate(timeout=300)[0].decode()
-    assert p_full.returncode == 0, out_full[-3000:]
-    assert p_kill.returncode == -signal.SIGKILL, out_kill[-3000:]
-    assert (killed / "last_checkpoint").read_text() == "model_0000003.pth"
-
-    res = subprocess.run(cmd(killed, "--resume"), env=env, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    assert "Starting training from iteration 4" in res.stdout + res.stderr
+    run_killed_and_resumed(cmd, full, killed)
 
     a = torch.load(full / "model_final.pth", weights_only=True)
     b = torch.load(killed / "model_final.pth", weights_only=True)
     for k in a["model"]:
         assert torch.equal(a["model"][k], b["model"][k]), k
     assert a["data_loader"] == b["data_loader"]
-    ma, mb = _metrics_by_iter(full / "metrics.json"), _metrics_by_iter(killed / "metrics.json")
+    ma, mb = metrics_by_iter(full / "metrics.json"), metrics_by_iter(killed / "metrics.json")
     assert sorted(ma) == sorted(mb) == list(range(10))
     for it in range(10):
         for key in ("total_loss", "loss_cls", "loss_reg", "lr"):

@@ -1,13 +1,11 @@
 """Exact resume: a run killed with SIGKILL and resumed with --resume ends like an uninterrupted run."""
 
-import json
 import os
-import signal
-import subprocess
 import sys
 
 import pytest
 import torch
+from engine_testlib import metrics_by_iter, run_killed_and_resumed
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "train_script.py")
 MAX_ITER = 10  # checkpoints after iterations 3 and 7 (CHECKPOINT_PERIOD 4) and model_final at 9
@@ -18,14 +16,6 @@ def _cmd(out, shapes_dir, *extra):
             "--shapes-dir", str(shapes_dir), *extra]  # fmt: skip
 
 
-def _metrics_by_iter(path):
-    by_iter = {}
-    for line in open(path).read().splitlines():
-        d = json.loads(line)
-        by_iter[d["iteration"]] = d  # a resumed run re-writes iterations after the checkpoint: keep the last
-    return by_iter
-
-
 @pytest.mark.slow
 def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path):
     """A small Faster R-CNN (R-18-FPN, trainable BN) trained by the default DefaultTrainer on a COCO json, with
@@ -34,22 +24,8 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path):
 
     shapes = tmp_path / "shapes"
     generate_shapes(str(shapes), num_images=12, image_size=(80, 128), seed=3)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     full, killed = tmp_path / "full", tmp_path / "killed"
-    # Two cores: run the uninterrupted run and the run that gets killed side by side.
-    p_full = subprocess.Popen(_cmd(full, shapes), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    p_kill = subprocess.Popen(_cmd(killed, shapes, "--kill-at", "5"), env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)  # fmt: skip
-    out_kill = p_kill.communicate(timeout=300)[0].decode()
-    out_full = p_full.communicate(timeout=300)[0].decode()
-    assert p_full.returncode == 0, out_full[-3000:]
-    assert p_kill.returncode == -signal.SIGKILL, out_kill[-3000:]
-    assert (killed / "last_checkpoint").read_text() == "model_0000003.pth"
-    assert max(_metrics_by_iter(killed / "metrics.json")) == 5  # it got past the checkpoint before dying
-
-    res = subprocess.run(_cmd(killed, shapes, "--resume"), env=env, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    assert "Starting training from iteration 4" in res.stdout + res.stderr
+    run_killed_and_resumed(lambda out, *extra: _cmd(out, shapes, *extra), full, killed)
 
     a = torch.load(full / "model_final.pth", weights_only=True)
     b = torch.load(killed / "model_final.pth", weights_only=True)
@@ -62,7 +38,7 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path):
         assert torch.equal(a["model"][k], b["model"][k]), k
     assert a["data_loader"] == b["data_loader"]
 
-    ma, mb = _metrics_by_iter(full / "metrics.json"), _metrics_by_iter(killed / "metrics.json")
+    ma, mb = metrics_by_iter(full / "metrics.json"), metrics_by_iter(killed / "metrics.json")
     assert sorted(ma) == sorted(mb) == list(range(MAX_ITER))
     compared = ["total_loss", "loss_cls", "loss_box_reg", "loss_rpn_cls", "loss_rpn_loc", "lr"]
     for it in range(MAX_ITER):
