@@ -133,3 +133,16 @@ def test_default_trainer_is_the_yacs_front_of_trainer():
     for name in ("build_model", "build_optimizer", "build_lr_scheduler", "build_train_loader", "build_test_loader",
                  "build_evaluator", "test", "auto_scale_workers"):  # fmt: skip
         assert callable(getattr(DefaultTrainer, name)), name
+
+
+def test_lazy_trainer_compiles_with_train_compile(tmp_path, monkeypatch):
+    import detectra.engine.lazy_train as lazy_train
+
+    compiled = []
+    monkeypatch.setattr(lazy_train, "compile_model", lambda model: compiled.append(model) or model)
+    cfg = make_lazy_cfg(tmp_path, max_iter=2)
+    LazyTrainer(cfg)
+    assert compiled == []
+    cfg.train.compile = True  # the LazyConfig name of MODEL.COMPILE
+    trainer = LazyTrainer(cfg)
+    assert compiled == [trainer.model]

@@ -321,3 +321,37 @@ def test_detectra_train_command_takes_a_lazyconfig(lazy_shapes, tmp_path):
     records = [json.loads(line) for line in (out / "metrics.json").read_text().splitlines()]
     assert any("bbox/AP" in r for r in records)
     assert (out / "plots" / "losses.png").is_file()
+
+
+@pytest.mark.slow  # two short trainings of the tiny Mask R-CNN (~30 s on 2 busy cores)
+def test_detectra_train_lazyconfig_resumes_and_logs_to_mlflow(lazy_shapes, tmp_path, monkeypatch):
+    """A LazyConfig run has the YAML path's features: --resume continues from the folder's last checkpoint (with
+    the longer train.max_iter given then), --logger sends the config and metrics to MLflow."""
+    pytest.importorskip("mlflow", reason="mlflow is optional (pip install 'detectra[mlflow]')")
+    from mlflow.tracking import MlflowClient
+
+    from detectra.cli import main
+
+    uri = (tmp_path / "mlruns").as_uri()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "lazy")
+    config_file = tmp_path / "tiny_mask_rcnn.py"
+    config_file.write_text(_TINY_CONFIG)
+    out = tmp_path / "run"
+    opts = [o for o in _tiny_opts(tmp_path / "unused", lazy_shapes) if not o.startswith("train.output_dir=")]
+    opts.append("train.log_period=1")
+    args = ["train", "--config-file", str(config_file), "--output-dir", str(out), "--no-plots"]
+    assert main([*args, "--logger", "mlflow", *opts]) == 0
+    assert torch.load(out / "model_final.pth", weights_only=False)["iteration"] == 1
+
+    assert main([*args, "--resume", *opts, "train.max_iter=3"]) == 0
+    final = torch.load(out / "model_final.pth", weights_only=False)
+    assert final["iteration"] == 2
+    records = [json.loads(line) for line in (out / "metrics.json").read_text().splitlines()]
+    assert [r["iteration"] for r in records if "total_loss" in r] == [0, 1, 2]  # iteration 2 only by the resume
+
+    client = MlflowClient(tracking_uri=uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("lazy").experiment_id])
+    assert run.info.run_name == "run" and run.data.params["train.max_iter"] == "2"
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "total_loss")] == [0, 1]
