@@ -125,7 +125,7 @@ class Boxes:
     box_dim: int = 4
 
     def __init__(self, tensor: torch.Tensor):
-        name, box_dim = type(self).__name__, self.box_dim
+        box_dim = self.box_dim
         if not isinstance(tensor, torch.Tensor):
             tensor = torch.as_tensor(tensor, dtype=torch.float32, device=torch.device("cpu"))
         else:
@@ -134,6 +134,7 @@ class Boxes:
             # keep (0, box_dim) so downstream code can index columns
             tensor = tensor.reshape((-1, box_dim)).to(dtype=torch.float32)
         if tensor.dim() != 2 or tensor.size(-1) != box_dim:
+            name = type(self).__name__
             raise ValueError(f"{name} expects a Tensor of shape (N, {box_dim}), got {tuple(tensor.shape)}.")
         self.tensor = tensor
 
