@@ -112,11 +112,10 @@ def draw_predictions(
     return out.get_image()
 
 
-def diagnostic_plots(cfg: Any, output_dir: str, plot_dir: str) -> list[Any]:
-    """Confusion matrix and P/R/F1 curves on the first test set (from the evaluator's detections) and label
-    statistics of the first training set, in ``plot_dir``; the plots whose inputs are missing are skipped."""
-    test = cfg.DATASETS.TEST[0] if len(cfg.DATASETS.TEST) else None
-    train = cfg.DATASETS.TRAIN[0] if len(cfg.DATASETS.TRAIN) else None
+def diagnostic_plots(test: str | None, train: str | None, output_dir: str, plot_dir: str) -> list[Any]:
+    """Confusion matrix and P/R/F1 curves on the registered dataset ``test`` (from the evaluator's detections in
+    ``output_dir/inference``) and label statistics of ``train``, in ``plot_dir``; the plots whose inputs are
+    missing are skipped."""
     classes = dataset_classes(test or train) if (test or train) else None
     if not classes:
         return []

@@ -101,6 +101,14 @@ def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
 
             return build_evaluator(cfg, dataset_name, output_folder)
 
+        @classmethod
+        def test(cls, cfg: Any, model: Any) -> Any:
+            if lazy:  # the detections and PR arrays go to OUTPUT_DIR/inference, as build_evaluator's do
+                from detectra.cli._lazy_run import with_evaluator_output
+
+                cfg = with_evaluator_output(cfg, os.path.join(cfg.train.output_dir, "inference"))
+            return super().test(cfg, model)
+
     return Trainer
 
 
@@ -214,7 +222,7 @@ def _main_worker(args: argparse.Namespace) -> Any:
             from detectra.engine.lazy_train import eval_only
 
             start_output_dir(cfg, save_config=False)
-            results = eval_only(cfg)
+            results = eval_only(cfg, Trainer)
         else:
             results = _evaluate_only(cfg, args, Trainer)
     else:
@@ -313,6 +321,7 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
         items.append(("events.out.tfevents.*", f"TensorBoard logs: tensorboard --logdir {out}"))
     add("log.txt", "the full log")
     test_sets = _lazy_test_sets(cfg) if lazy else list(cfg.DATASETS.TEST)
+    test, train = _plot_datasets(cfg)
     headline = ""
     if results:
         _outputs.write_results(results, test_sets, out)
@@ -330,14 +339,14 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
         except (FileNotFoundError, ValueError) as e:
             logger.warning(f"No plots: {e}")
             written = []
-        if not lazy:  # the plots of detections read the datasets named in the yacs config
-            written += _outputs.diagnostic_plots(cfg, out, os.path.join(out, "plots"))
-    if args.num_vis > 0 and test_sets and not lazy:
+        written += _outputs.diagnostic_plots(test, train, out, os.path.join(out, "plots"))
+    if args.num_vis > 0 and test:
         if not os.path.isfile(weights):
-            weights = cfg.MODEL.WEIGHTS
-        pairs = _visualize_test_images(cfg, weights, os.path.join(out, "predictions"), args.num_vis, args.threshold)
+            weights = cfg.train.init_checkpoint if lazy else cfg.MODEL.WEIGHTS
+        pairs = _visualize_test_images(cfg, weights, test, os.path.join(out, "predictions"), args.num_vis,
+                                       args.threshold)  # fmt: skip
         if pairs:
-            items.append(("predictions/", f"{len(pairs)} annotated {test_sets[0]} images (score >= {args.threshold})"))
+            items.append(("predictions/", f"{len(pairs)} annotated {test} images (score >= {args.threshold})"))
         if pairs and not args.no_plots:
             from detectra.utils.eval_plots import plot_gt_vs_pred_grid
 
@@ -350,26 +359,51 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     return items
 
 
-def _visualize_test_images(cfg: Any, weights: str, folder: str, num: int, threshold: float) -> list:
-    """Predictions of the trained model on the first ``num`` images of the first test dataset, saved in their
-    input format. Returns (ground truth drawing, prediction drawing) RGB pairs."""
-    from detectra.cli._outputs import annotated_name, draw_predictions
-    from detectra.utils.visualizer import Visualizer
-    from detectra.data import DatasetCatalog, MetadataCatalog
+def _plot_datasets(cfg: Any) -> tuple[str | None, str | None]:
+    """The registered (test, train) datasets the plots and annotated predictions read: the first of
+    DATASETS.TEST / TRAIN, or of the datasets a LazyConfig's ``dataloader.test`` / ``.train`` read."""
+    if _is_lazy(cfg):
+        from detectra.cli._lazy_run import lazy_dataset_names
+
+        tests, trains = lazy_dataset_names(cfg, "test"), lazy_dataset_names(cfg, "train")
+    else:
+        tests, trains = list(cfg.DATASETS.TEST), list(cfg.DATASETS.TRAIN)
+    return (tests[0] if tests else None), (trains[0] if trains else None)
+
+
+def _test_predictor(cfg: Any, weights: str) -> Any:
+    """A function from a dataset dict to (BGR image, the model's outputs): `DefaultPredictor` for a yacs config,
+    the model on ``dataloader.test``'s mapper for a LazyConfig."""
+    from detectra.cli._lazy_run import lazy_test_predictor
     from detectra.data.detection_utils import read_image
     from detectra.engine.predictor import DefaultPredictor
 
+    if _is_lazy(cfg):
+        return lazy_test_predictor(cfg, weights)
     cfg = cfg.clone()
     cfg.defrost()
     cfg.MODEL.WEIGHTS = weights
     predictor = DefaultPredictor(cfg)
-    dataset = cfg.DATASETS.TEST[0]
-    metadata = MetadataCatalog.get(dataset)
-    dicts = DatasetCatalog.get(dataset)[:num]
-    pairs = []
-    for d in dicts:
+
+    def predict(d: dict) -> tuple[np.ndarray, dict]:
         image = read_image(d["file_name"], format="BGR")
-        outputs = predictor(image)
+        return image, predictor(image)
+
+    return predict
+
+
+def _visualize_test_images(cfg: Any, weights: str, dataset: str, folder: str, num: int, threshold: float) -> list:
+    """Predictions of the trained model on the first ``num`` images of ``dataset``, saved in their input format.
+    Returns (ground truth drawing, prediction drawing) RGB pairs."""
+    from detectra.cli._outputs import annotated_name, draw_predictions
+    from detectra.utils.visualizer import Visualizer
+    from detectra.data import DatasetCatalog, MetadataCatalog
+
+    predict = _test_predictor(cfg, weights)
+    metadata = MetadataCatalog.get(dataset)
+    pairs = []
+    for d in DatasetCatalog.get(dataset)[:num]:
+        image, outputs = predict(d)
         path = os.path.join(folder, annotated_name(d["file_name"]))
         drawn = draw_predictions(image[:, :, ::-1], outputs, metadata, path, threshold)
         truth = Visualizer(np.ascontiguousarray(image[:, :, ::-1]), metadata).draw_dataset_dict(d).get_image()

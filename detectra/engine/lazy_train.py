@@ -165,8 +165,9 @@ def do_train(args: argparse.Namespace, cfg: Any, trainer_class: type[LazyTrainer
     return trainer
 
 
-def eval_only(cfg: Any) -> dict | None:
-    """Load ``cfg.train.init_checkpoint`` into ``cfg.model`` and evaluate it."""
-    model = create_ddp_model(LazyTrainer.build_model(cfg))
+def eval_only(cfg: Any, trainer_class: type[LazyTrainer] = LazyTrainer) -> dict | None:
+    """Load ``cfg.train.init_checkpoint`` into ``cfg.model`` and evaluate it (``trainer_class``'s ``build_model``
+    and ``test``)."""
+    model = create_ddp_model(trainer_class.build_model(cfg))
     DetectionCheckpointer(model).load(cfg.train.init_checkpoint)
-    return do_test(cfg, model)
+    return trainer_class.test(cfg, model)

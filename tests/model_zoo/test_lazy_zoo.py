@@ -308,19 +308,50 @@ def test_lazyconfig_train_net_trains_two_iterations(lazy_shapes, tmp_path):
     assert "bbox" in results  # (segm too once the model predicts anything: COCOEvaluator infers the tasks)
 
 
+# The YAML twin of _TINY_CONFIG + _tiny_opts: the zoo's YAML Mask R-CNN slimmed the same way.
+def _tiny_yaml_opts(num_classes):
+    return [
+        "MODEL.WEIGHTS", "", "MODEL.DEVICE", "cpu", "MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.RES2_OUT_CHANNELS",
+        "64", "MODEL.FPN.OUT_CHANNELS", "64", "MODEL.ROI_BOX_HEAD.FC_DIM", "64", "MODEL.ROI_MASK_HEAD.CONV_DIM", "64",
+        "MODEL.ROI_MASK_HEAD.NUM_CONV", "1", "MODEL.ROI_HEADS.NUM_CLASSES", str(num_classes),
+        "MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE", "32", "MODEL.RPN.POST_NMS_TOPK_TRAIN", "64",
+        "MODEL.RPN.POST_NMS_TOPK_TEST", "32", "DATASETS.TRAIN", "('lazy_zoo_shapes_train',)", "DATASETS.TEST",
+        "('lazy_zoo_shapes_val',)", "SOLVER.MAX_ITER", "2", "SOLVER.IMS_PER_BATCH", "2", "SOLVER.BASE_LR", "0.001",
+        "SOLVER.CHECKPOINT_PERIOD", "1", "DATALOADER.NUM_WORKERS", "0", "INPUT.MIN_SIZE_TRAIN", "(64,)",
+        "INPUT.MAX_SIZE_TRAIN", "96", "INPUT.MIN_SIZE_TEST", "64", "INPUT.MAX_SIZE_TEST", "96",
+    ]  # fmt: skip
+
+
+def _written(folder):
+    """The plots, annotated predictions and evaluator files of a run."""
+    return sorted(str(p.relative_to(folder)) for sub in ("plots", "predictions", "inference")
+                  for p in (folder / sub).rglob("*") if p.is_file())  # fmt: skip
+
+
 def test_detectra_train_command_takes_a_lazyconfig(lazy_shapes, tmp_path):
-    """`detectra train --config-file my.py key=value ...` runs the same LazyConfig loop, then writes plots."""
+    """`detectra train --config-file my.py key=value ...` runs the same LazyConfig loop, then writes the same plots
+    and annotated predictions as the YAML twin's run (the test set from dataloader.test, as DATASETS.TEST)."""
     from detectra.cli import main
 
     config_file = tmp_path / "tiny_mask_rcnn.py"
     config_file.write_text(_TINY_CONFIG)
     out = tmp_path / "cli_out"
     opts = [o for o in _tiny_opts(tmp_path / "unused", lazy_shapes) if not o.startswith("train.output_dir=")]
-    assert main(["train", "--config-file", str(config_file), "--output-dir", str(out), *opts]) == 0
+    assert main(["train", "--config-file", str(config_file), "--output-dir", str(out), "--num-vis", "2", *opts]) == 0
     assert (out / "last_checkpoint").read_text().strip() == "model_final.pth"
     records = [json.loads(line) for line in (out / "metrics.json").read_text().splitlines()]
     assert any("bbox/AP" in r for r in records)
-    assert (out / "plots" / "losses.png").is_file()
+    assert "output_dir" not in LazyConfig.load(str(out / "config.yaml")).dataloader.evaluator  # config as given
+
+    yaml_out = tmp_path / "yaml_out"
+    assert main(["train", "--config-file", "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x", "--output-dir",
+                 str(yaml_out), "--num-vis", "2", *_tiny_yaml_opts(lazy_shapes)]) == 0  # fmt: skip
+    written = _written(out)
+    assert written == _written(yaml_out)
+    for name in ("plots/losses.png", "plots/confusion_matrix.png", "plots/prf1_curves.png", "plots/labels.png",
+                 "plots/val_gt_vs_pred.jpg", "inference/coco_instances_results.json"):  # fmt: skip
+        assert name in written, name
+    assert len([n for n in written if n.startswith("predictions/")]) == 2
 
 
 @pytest.mark.slow  # two short trainings of the tiny Mask R-CNN (~30 s on 2 busy cores)
