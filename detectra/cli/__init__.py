@@ -1,8 +1,10 @@
 """The ``detectra`` command: ``detectra <sub-command> [options]`` (also ``python -m detectra``).
 
-Each sub-command is a module of this package with ``build_parser(prog)`` and ``run(args) -> int``; it is imported
-only when used (it imports torch and the model code at its top), so ``detectra --help`` is fast. Errors a user can make (a bad path, an unknown config key or
-dataset) print one line and exit with status 1; ``--debug`` (anywhere on the line) shows the traceback instead.
+Each sub-command has its argument parser in `detectra.cli.parsers` (no torch there) and a module of this package
+with ``run(args) -> int``, which imports torch and the model code at its top; the dispatcher imports that module only
+once the arguments parsed, so ``detectra --help``, ``detectra <command> --help`` and usage errors are fast. Errors a
+user can make (a bad path, an unknown config key or dataset) print one line and exit with status 1; ``--debug``
+(anywhere on the line) shows the traceback instead.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import sys
 from typing import Optional, Sequence
 
 from detectra.cli._errors import describe_error
+from detectra.cli.parsers import PARSERS
 from detectra.utils.logger import set_console_verbose
 
 __all__ = ["COMMANDS", "main"]
@@ -82,11 +85,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         print(f"detectra: error: unknown command '{name}'.{hint}", file=sys.stderr)
         return 2
     prog = f"detectra {name}"
-    module = importlib.import_module(COMMANDS[name][0])
     try:
-        args = module.build_parser(prog).parse_args(rest)
+        args = PARSERS[name](prog).parse_args(rest)
         args.debug = debug
-        return int(module.run(args) or 0)
+        return int(importlib.import_module(COMMANDS[name][0]).run(args) or 0)
     except SystemExit as e:  # argparse: --help (0) and usage errors (2), already printed
         return e.code if isinstance(e.code, int) else 1
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ import torch
 from detectra.checkpoint.safe_io import atomic_write
 from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
 from detectra.cli._errors import CLIError, describe_error
-from detectra.cli._formats import add_format_args, format_sources, register_format_entry
+from detectra.cli._formats import format_sources, register_format_entry
 from detectra.config import LazyConfig, get_cfg
 from detectra.data import DatasetCatalog, MetadataCatalog
 from detectra.data.datasets import register_coco_instances
@@ -25,10 +25,7 @@ from detectra.utils.device import resolve_device
 from detectra.utils.logger import setup_logger
 
 __all__ = [
-    "ArgumentParser",
     "CLIError",
-    "add_config_args",
-    "add_dataset_args",
     "check_datasets",
     "describe_error",
     "load_config",
@@ -45,77 +42,6 @@ DATASETS_FILE = "datasets.json"
 
 # A config key of a KEY VALUE override: upper-case dotted words (MODEL.ROI_HEADS.NUM_CLASSES).
 _CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Za-z0-9_]+)+$")
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with one-line usage errors."""
-
-    # Positionals may come between options (`predict a.jpg --run R b.jpg MODEL.X 1`); for parsers without the
-    # REMAINDER overrides, which then arrive among the positionals (see split_trailing_overrides).
-    intermixed: bool = False
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
-        super().__init__(*args, **kwargs)
-
-    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
-        if self.intermixed:
-            return super().parse_intermixed_args(args, namespace)
-        ns = super().parse_args(args, namespace)
-        # Options written after the first KEY VALUE override land in `opts` (argparse.REMAINDER): parse them.
-        head: list[str] = []
-        while getattr(ns, "opts", None):
-            flags = [i for i, t in enumerate(ns.opts) if t.startswith("--") and len(t) > 2]
-            if not flags:
-                break
-            head += ns.opts[: flags[0]]
-            ns = super().parse_args(ns.opts[flags[0] :], ns)
-        if head:
-            ns.opts = head + list(ns.opts or [])
-        return ns
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
-def add_config_args(parser: argparse.ArgumentParser, *, opts: bool = True) -> None:
-    """--config-file, --run and the trailing KEY VALUE overrides."""
-    parser.add_argument("--config-file", default="", metavar="FILE",
-                        help="YAML or LazyConfig .py file, or a model-zoo name such as shapes/faster_rcnn_R_18_FPN "
-                             "or COCO-Detection/faster_rcnn_R_50_FPN_1x")  # fmt: skip
-    parser.add_argument("--run", default="", metavar="DIR",
-                        help="output folder of a 'detectra train' run: its config.yaml, model_final.pth and "
-                             "datasets (instead of --config-file / MODEL.WEIGHTS)")  # fmt: skip
-    if opts:
-        parser.add_argument("opts", nargs=argparse.REMAINDER, default=[],
-                            help="config overrides as KEY VALUE pairs, e.g. SOLVER.MAX_ITER 100")  # fmt: skip
-
-
-def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True, dataset_help: str = "") -> None:
-    """The shortcut that registers one's own COCO-format json + image folder for this run."""
-    group = parser.add_argument_group(
-        "own COCO dataset", "register COCO-format datasets for this run (no Python needed); NUM_CLASSES follows "
-        "the json's categories")  # fmt: skip
-
-    if train:
-        group.add_argument("--train-json", default="", metavar="FILE", help="COCO instances json for training")
-        group.add_argument("--train-images", default="", metavar="DIR", help="image folder of --train-json")
-    group.add_argument("--val-json", default="", metavar="FILE", help="COCO instances json for evaluation")
-    group.add_argument("--val-images", default="", metavar="DIR", help="image folder of --val-json")
-    group.add_argument("--dataset-name", default=None, metavar="NAME",
-                       help=dataset_help or "registered as NAME_train / NAME_val (default: custom)")  # fmt: skip
-    add_format_args(group, train=train)
-
-
-def add_hidden_alias(parser: argparse.ArgumentParser, flag: str, dest: str, **kwargs: Any) -> None:
-    """An old spelling of an option, still accepted but not shown by --help."""
-    parser.add_argument(flag, dest=dest, help=argparse.SUPPRESS, **kwargs)
-
-
-def add_output_dir_arg(parser: argparse.ArgumentParser, help: str) -> None:
-    """``--output-dir DIR`` (``-o DIR``; ``--output`` is the old spelling), stored as ``args.output``."""
-    parser.add_argument("--output-dir", "-o", dest="output", default="", metavar="DIR", help=help)
-    add_hidden_alias(parser, "--output", "output", default="", metavar="DIR")
 
 
 def output_dir_or_die(args: argparse.Namespace) -> str:

@@ -10,24 +10,7 @@ from typing import Any, Optional
 from detectra.cli._errors import CLIError
 from detectra.data.datasets import formats
 
-__all__ = ["add_format_args", "format_sources", "register_format_entry"]
-
-
-def add_format_args(group: Any, *, train: bool) -> None:
-    """--train-voc / --val-voc, --voc-split / --val-voc-split, --yolo-data, --train-via / --val-via."""
-    if train:
-        group.add_argument("--train-voc", default="", metavar="DIR",
-                           help="Pascal VOC folder (Annotations/, ImageSets/Main/, JPEGImages/) for "
-                                "training")  # fmt: skip
-        group.add_argument("--voc-split", default="train", metavar="SPLIT", help="split of --train-voc (train)")
-        group.add_argument("--train-via", default="", metavar="FILE",
-                           help="VGG Image Annotator json for training (images: its folder, or "
-                                "--train-images)")  # fmt: skip
-    group.add_argument("--val-voc", default="", metavar="DIR", help="Pascal VOC folder for evaluation")
-    group.add_argument("--val-voc-split", default="val", metavar="SPLIT", help="split of --val-voc (val)")
-    group.add_argument("--val-via", default="", metavar="FILE", help="VGG Image Annotator json for evaluation")
-    group.add_argument("--yolo-data", default="", metavar="YAML",
-                       help="a YOLO data.yaml: its train (with 'train' here) and val splits")  # fmt: skip
+__all__ = ["format_sources", "register_format_entry"]
 
 
 def format_sources(args: argparse.Namespace, split: str) -> Optional[dict[str, Any]]:

@@ -15,29 +15,18 @@ from typing import Any
 import torch
 
 from detectra.checkpoint import DetectionCheckpointer
-from detectra.cli._common import ArgumentParser, CLIError, add_config_args, load_config, setup_quiet_logging
+from detectra.cli._common import CLIError, load_config, setup_quiet_logging
+from detectra.cli.parsers import analyze_parser as build_parser
 from detectra.data import DatasetCatalog, build_detection_test_loader
 from detectra.modeling import build_model
 from detectra.utils.analysis import FlopCountAnalysis
 
-TASKS = ("flop", "parameter", "structure")
+__all__ = ["FLOP_UNIT", "build_parser", "flop_count", "run"]
+
 
 # What the FLOP numbers count, printed with them: tools that report "FLOPs" disagree by a factor of 2.
 FLOP_UNIT = ("FLOPs, counting one multiply-add as 2 FLOPs (Detectron2's analyze_model and fvcore report "
              "multiply-adds, i.e. half these numbers)")  # fmt: skip
-
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description="FLOPs, parameter counts and structure of a model.")
-    parser.add_argument("--tasks", nargs="+", choices=TASKS, default=["flop", "parameter"], help="what to report")
-    parser.add_argument("--num-inputs", type=int, default=2, metavar="N",
-                        help="flop: average over N test images (default 2; else a blank image)")  # fmt: skip
-    parser.add_argument("--depth", type=int, default=2,
-                        help="module depth of the parameter and FLOP tables: 0 = the whole model, 1 = its children "
-                             "(backbone, proposal_generator, roi_heads), ... (default 2)")  # fmt: skip
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    add_config_args(parser)
-    return parser
 
 
 def _inputs(cfg: Any, num: int) -> list[list[dict]]:

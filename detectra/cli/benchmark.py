@@ -18,15 +18,13 @@ import torch
 
 from detectra.checkpoint import DetectionCheckpointer
 from detectra.cli._common import (
-    ArgumentParser,
     CLIError,
-    add_config_args,
-    add_dataset_args,
     check_datasets,
     load_config,
     setup_quiet_logging,
 )
 from detectra.cli._outputs import build_evaluator
+from detectra.cli.parsers import benchmark_parser as build_parser
 from detectra.data import DatasetCatalog, DatasetMapper, build_detection_test_loader, build_detection_train_loader
 from detectra.data.benchmark import DataLoaderBenchmark
 from detectra.data.build import _train_loader_from_config
@@ -37,19 +35,8 @@ from detectra.solver import build_optimizer
 from detectra.utils.env import cpu_info
 from detectra.utils.events import EventStorage
 
-TASKS = ("train", "eval", "data", "inference")
+__all__ = ["build_parser", "run"]
 
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description="Time training / evaluation / data loading / inference.")
-    parser.add_argument("--task", choices=TASKS, default="train", help="what to time (default train)")
-    parser.add_argument("--iters", type=int, default=20, help="timed iterations (default 20)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed iterations first (default 3)")
-    parser.add_argument("--max-images", type=int, default=0, metavar="N", help="eval: only the first N images")
-    parser.add_argument("--output", default="", metavar="FILE", help="also write the JSON record here")
-    add_dataset_args(parser)
-    add_config_args(parser)
-    return parser
 
 
 def _sync(device: Any) -> None:

@@ -12,27 +12,10 @@ import argparse
 import os
 
 from detectra.cli import train
-from detectra.cli._common import ArgumentParser, add_config_args, add_dataset_args, add_hidden_alias
+from detectra.cli.parsers import eval_parser as build_parser
 from detectra.engine import launch
 
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description="Evaluate trained weights on the config's test datasets.")
-    parser.add_argument("--output-dir", default="", metavar="DIR",
-                        help="where to write the results (default: RUN/eval with --run, else OUTPUT_DIR)")  # fmt: skip
-    parser.add_argument("--num-vis", type=int, default=8, metavar="N", help="annotated predictions on N images")
-    parser.add_argument("--threshold", type=float, default=0.5, metavar="S",
-                        help="score threshold of the annotated predictions (default 0.5)")  # fmt: skip
-    add_hidden_alias(parser, "--vis-threshold", "threshold", type=float, metavar="S")  # the old spelling
-    parser.add_argument("--num-gpus", type=int, default=1, help="processes (one per GPU)")
-    parser.add_argument("--verbose", action="store_true",
-                        help="also print the environment, the full config and the model (always in log.txt)")  # fmt: skip
-    parser.add_argument("--model", default="", metavar="FILE",
-                        help="evaluate an exported model (.onnx / .pt2 / .ts from 'detectra export') on the "
-                             "config's test datasets instead of MODEL.WEIGHTS")  # fmt: skip
-    add_dataset_args(parser, train=False)
-    add_config_args(parser)
-    return parser
+__all__ = ["build_parser", "run"]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,54 +21,23 @@ import torch
 from detectra.checkpoint import DetectionCheckpointer
 from detectra.cli._classes import classes_metadata, prediction_metadata
 from detectra.cli._common import (
-    ArgumentParser,
     CLIError,
-    add_config_args,
     load_config,
     setup_quiet_logging,
     weights_or_die,
 )
+from detectra.cli.parsers import EXPORT_FORMATS as FORMATS
+from detectra.cli.parsers import EXPORT_PRECISIONS as PRECISIONS
+from detectra.cli.parsers import export_parser as build_parser
 from detectra.data import transforms as T
 from detectra.data.detection_utils import read_image
 from detectra.engine.predictor import BatchPredictor
 from detectra.export import ExportedModel, check_export_precision, export_model
 from detectra.modeling import build_model
 
+__all__ = ["build_parser", "check_resize_matches", "exported_or_none", "exported_predictor", "load_exported", "run"]
+
 # command-line format name -> (detectra.export format, usual file suffix)
-FORMATS = {
-    "onnx": ("onnx", ".onnx"),
-    "onnx-dynamo": ("onnx-dynamo", ".onnx"),
-    "torch-export": ("torch-export", ".pt2"),
-    "aoti": ("aoti", ".pt2"),
-    "torchscript": ("torchscript", ".ts"),
-}
-
-# command-line precision name -> detectra.export's
-PRECISIONS = {"fp32": "float32", "bf16": "bfloat16"}
-
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0].split(": ", 1)[1],
-                            epilog="Trailing KEY VALUE pairs override the config, e.g. MODEL.WEIGHTS m.pth.")
-    parser.add_argument("--format", required=True, choices=list(FORMATS),
-                        help="onnx (TorchScript-based exporter, opset 17), onnx-dynamo (torch.export-based, opset "
-                             "18), torch-export (ExportedProgram .pt2), aoti (that program compiled by AOTInductor "
-                             "for the CPU: a .pt2 package, minutes to build, needs a C++ compiler) or torchscript "
-                             "(traced)")  # fmt: skip
-    parser.add_argument("--output", "-o", required=True, metavar="PATH", help="the file to write")
-    parser.add_argument("--dynamic", action="store_true",
-                        help="let the image height / width vary (traced TorchScript always does)")  # fmt: skip
-    parser.add_argument("--precision", choices=list(PRECISIONS), default="fp32",
-                        help="compute dtype of the exported graph: fp32, or bf16 (CPU bfloat16 autocast's casts, "
-                             "as TEST.PRECISION bfloat16; outputs stay float32) for torch-export, aoti and "
-                             "torchscript")  # fmt: skip
-    parser.add_argument("--image", default="", metavar="FILE",
-                        help="example image to export with (default: a synthetic image of the test size)")  # fmt: skip
-    parser.add_argument("--verbose", action="store_true", help="log at INFO level")
-    add_config_args(parser)
-    return parser
-
-
 def _example_image(cfg: Any, path: str) -> Any:
     """The example input: ``path`` (or a synthetic textured image) resized by the test rule, CHW float32."""
     if path:

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from detectra.cli._common import ArgumentParser
+from detectra.cli.parsers import plot_parser as build_parser
 from detectra.utils.plots import plot_training
 
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description=__doc__.split(": ", 1)[1])
-    parser.add_argument("output_dir", metavar="OUTPUT_DIR", help="the output folder of a training run")
-    parser.add_argument("--plot-dir", default=None, metavar="DIR", help="where to write (default OUTPUT_DIR/plots)")
-    return parser
+__all__ = ["build_parser", "run"]
 
 
 def run(args: argparse.Namespace) -> int:

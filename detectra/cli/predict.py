@@ -19,10 +19,7 @@ from tqdm import tqdm
 
 from detectra.cli._classes import prediction_metadata
 from detectra.cli._common import (
-    ArgumentParser,
     CLIError,
-    add_config_args,
-    add_output_dir_arg,
     is_terminal,
     load_config,
     output_dir_or_die,
@@ -33,40 +30,16 @@ from detectra.cli._common import (
 from detectra.cli._outputs import annotated_name, draw_predictions, predictions_to_coco
 from detectra.cli._run_dir import load_weights_checked
 from detectra.cli.export import exported_predictor
+from detectra.cli.parsers import predict_parser as build_parser
 from detectra.data.detection_utils import read_image
 from detectra.engine.predictor import IMAGE_EXTENSIONS, BatchPredictor
 from detectra.tracking import TRACKER_HEADS_REGISTRY
 
+__all__ = ["PROG", "VIDEO_EXTENSIONS", "build_parser", "read_video_frames", "run"]
+
 PROG = "detectra predict"
 _READ_CHUNK = 32  # images decoded ahead of the model (memory: 32 decoded images)
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
-
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0].split(": ", 1)[1],
-                            epilog="Trailing KEY VALUE pairs override the config, e.g. MODEL.DEVICE cpu.")  # fmt: skip
-    parser.intermixed = True
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders of images, video files")
-    add_output_dir_arg(parser, "where to write the results")
-    parser.add_argument("--threshold", type=float, default=0.5, help="score threshold to draw (default 0.5)")
-    parser.add_argument("--batch-size", type=int, default=4, help="images per model call (default 4)")
-    parser.add_argument("--video-stride", type=int, default=1, metavar="K", help="use every K-th video frame")
-    parser.add_argument("--max-frames", type=int, default=0, metavar="N", help="at most N frames per video")
-    parser.add_argument("--track", metavar="TRACKER", default=None,
-                        help="give video detections IDs kept across frames (\"track_id\" in predictions.json) with "
-                             "this tracker: BBoxIOUTracker, VanillaHungarianBBoxIOUTracker or "
-                             "IOUWeightedHungarianBBoxIOUTracker")  # fmt: skip
-    parser.add_argument("--no-images", action="store_true", help="write only predictions.json")
-    parser.add_argument("--verbose", action="store_true", help="log at INFO level")
-    parser.add_argument("--precision", choices=["float32", "bfloat16", "float16"], default=None,
-                        help="compute dtype (TEST.PRECISION; default: the config's, float32)")  # fmt: skip
-    parser.add_argument("--model", default="", metavar="FILE",
-                        help="run an exported model (.onnx / .pt2 / .ts from 'detectra export') instead of a "
-                             "config + weights")  # fmt: skip
-    add_config_args(parser, opts=False)
-    # the old spelling of the trailing overrides
-    parser.add_argument("--opts", nargs="*", default=[], metavar="KEY VALUE", help=argparse.SUPPRESS)
-    return parser
 
 
 def _collect(inputs: list[str]) -> tuple[list[str], list[str]]:

@@ -18,10 +18,7 @@ from typing import Any
 import numpy as np
 
 from detectra.cli._common import (
-    ArgumentParser,
     CLIError,
-    add_dataset_args,
-    add_hidden_alias,
     check_datasets,
     load_config,
     print_kv,
@@ -29,60 +26,12 @@ from detectra.cli._common import (
     weights_or_die,
 )
 from detectra.cli._run_dir import check_output_dir, load_weights_checked
+from detectra.cli.parsers import TRAIN_EPILOG as EPILOG
+from detectra.cli.parsers import train_parser as build_parser
+
+__all__ = ["EPILOG", "build_parser", "divergence_message", "epochs_to_iterations", "finish", "run", "setup"]
 
 logger = logging.getLogger("detectra.cli")
-
-EPILOG = """examples:
-  detectra train --config-file shapes/faster_rcnn_R_18_FPN --output-dir output/shapes
-  detectra train --config-file my.yaml --num-gpus 8 SOLVER.BASE_LR 0.02
-  detectra train --config-file shapes/faster_rcnn_R_18_FPN \\
-      --train-json data/train.json --train-images data/images --val-json data/val.json --val-images data/images
-  detectra train --config-file COCO-Detection/faster_rcnn_R_50_FPN_1x --train-json data/train.json \\
-      --train-images data/images MODEL.WEIGHTS "" MODEL.BACKBONE.FREEZE_AT 0 MODEL.RESNETS.NORM BN MODEL.FPN.NORM BN
-  detectra train --config-file output/shapes/config.yaml --eval-only MODEL.WEIGHTS output/shapes/model_final.pth
-"""
-
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    from detectra.engine import default_argument_parser
-
-    parser = ArgumentParser(prog=prog, parents=[default_argument_parser()], add_help=False, epilog=EPILOG,
-                            description="Train a model from a config, evaluate it, and write plots and annotated "
-                                        "predictions. --config-file also takes model-zoo names.")  # fmt: skip
-    parser.add_argument("--output-dir", default="", metavar="DIR", help="OUTPUT_DIR (default: the config's)")
-    parser.add_argument("--num-vis", type=int, default=8, metavar="N",
-                        help="annotated predictions on the first N test images (default 8; 0 = none)")  # fmt: skip
-    parser.add_argument("--threshold", type=float, default=0.5, metavar="S",
-                        help="score threshold of the annotated predictions (default 0.5)")  # fmt: skip
-    add_hidden_alias(parser, "--vis-threshold", "threshold", type=float, metavar="S")  # the old spelling
-    parser.add_argument("--no-plots", action="store_true", help="do not write plots")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace the run already in the output folder (its checkpoints and metrics) instead "
-                             "of refusing to start")  # fmt: skip
-    parser.add_argument("--strict", action="store_true",
-                        help="boxes training would repair or drop (NaN, empty, outside the image) are errors "
-                             "(DATALOADER.STRICT_ANNOTATIONS True)")  # fmt: skip
-    parser.add_argument("--logger", type=_logger_names, action="extend", default=[], metavar="NAME[,NAME]",
-                        help="also log to wandb and/or mlflow, e.g. --logger wandb,mlflow (pip install "
-                             "'detectra[wandb]' / '[mlflow]'; their environment variables apply, e.g. "
-                             "WANDB_MODE=offline, MLFLOW_TRACKING_URI)")  # fmt: skip
-    parser.add_argument("--epochs", type=float, default=0, metavar="N",
-                        help="train N passes over DATASETS.TRAIN: sets SOLVER.MAX_ITER from the number of images "
-                             "and SOLVER.IMS_PER_BATCH, and scales SOLVER.STEPS with it")  # fmt: skip
-    parser.add_argument("--verbose", action="store_true",
-                        help="also print the environment, the full config and the model on the console (they "
-                             "always go to OUTPUT_DIR/log.txt)")  # fmt: skip
-    add_dataset_args(parser)
-    return parser
-
-
-def _logger_names(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in ("wandb", "mlflow")]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown logger '{','.join(unknown) or text}' (choose wandb, mlflow)")
-    return names
-
 
 def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
     """`LazyTrainer` (a ``.py`` config) or `DefaultTrainer` (a yacs config), with the experiment loggers asked

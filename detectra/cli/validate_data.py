@@ -12,27 +12,14 @@ from __future__ import annotations
 import argparse
 
 from detectra.cli._common import (
-    ArgumentParser,
     CLIError,
-    add_config_args,
-    add_dataset_args,
-    add_hidden_alias,
     load_config,
 )
+from detectra.cli.parsers import validate_data_parser as build_parser
 from detectra.data import DatasetCatalog
 from detectra.data.validate import validate_dataset
 
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description="Check datasets for problems; exit status 1 if any.")
-    parser.add_argument("--json", default="", metavar="FILE", help="a COCO json to check (with --images)")
-    parser.add_argument("--images", default="", metavar="DIR", help="image folder of --json")
-    add_hidden_alias(parser, "--dataset", "dataset", action="append", default=[], metavar="NAME")  # old spelling
-    parser.add_argument("--no-decode", action="store_true", help="only check image headers (faster)")
-    add_dataset_args(parser, dataset_help="a registered dataset to check; with --train-json / --val-json, the name "
-                                          "to register them under (NAME_train / NAME_val)")  # fmt: skip
-    add_config_args(parser)
-    return parser
+__all__ = ["build_parser", "run"]
 
 
 def run(args: argparse.Namespace) -> int:

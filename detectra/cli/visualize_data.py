@@ -14,34 +14,18 @@ import os
 import numpy as np
 
 from detectra.cli._common import (
-    ArgumentParser,
     CLIError,
-    add_config_args,
-    add_dataset_args,
-    add_hidden_alias,
-    add_output_dir_arg,
     check_datasets,
     load_config,
     output_dir_or_die,
     setup_quiet_logging,
 )
+from detectra.cli.parsers import visualize_data_parser as build_parser
 from detectra.data import DatasetCatalog, MetadataCatalog, build_detection_train_loader
 from detectra.data import detection_utils as utils
 from detectra.utils.visualizer import Visualizer
 
-
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog=prog, description="Draw ground truth or augmented training batches.")
-    parser.add_argument("--source", choices=["annotation", "dataloader"], default="annotation",
-                        help="annotation: the dataset's ground truth; dataloader: training inputs after "
-                             "augmentation (default annotation)")  # fmt: skip
-    add_output_dir_arg(parser, "where to write the images")
-    parser.add_argument("--num", type=int, default=16, metavar="N", help="number of images (default 16)")
-    add_hidden_alias(parser, "--dataset", "dataset_name", metavar="NAME")  # the old spelling
-    add_dataset_args(parser, dataset_help="a registered dataset to draw (default: the first of DATASETS.TRAIN); "
-                                          "with --train-json, the name to register it under (NAME_train)")  # fmt: skip
-    add_config_args(parser)
-    return parser
+__all__ = ["build_parser", "run"]
 
 
 def run(args: argparse.Namespace) -> int:

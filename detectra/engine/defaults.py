@@ -1,7 +1,8 @@
 """Detectron2's standard training setup: `default_argument_parser`, `default_setup` and `DefaultTrainer` (the
 `Trainer` built from a yacs config, with Detectron2's ``build_*`` class methods to override).
 
-``default_setup``, ``start_output_dir`` and ``clear_previous_run`` live in ``engine/run_dir.py``,
+``default_argument_parser`` lives in ``cli/parsers.py`` (which imports no torch), ``default_setup``,
+``start_output_dir`` and ``clear_previous_run`` in ``engine/run_dir.py``,
 ``create_ddp_model`` and ``default_writers`` in ``engine/trainer.py``, ``DefaultPredictor`` in
 ``engine/predictor.py``; all are re-exported here, where Detectron2 users import them from.
 """
@@ -11,13 +12,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 from collections import OrderedDict
 from typing import Any
 
 import torch
 from torch import nn
 
+from detectra.cli.parsers import default_argument_parser  # torch-free, so that 'detectra train --help' is fast
 from detectra.config import CfgNode, LazyConfig, get_cfg
 from detectra.data import build_detection_test_loader, build_detection_train_loader, get_detection_dataset_dicts
 from detectra.data import transforms as T
@@ -46,57 +47,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-def default_argument_parser(epilog: str | None = None) -> argparse.ArgumentParser:
-    """The command line of Detectron2's training scripts: --config-file, --resume, --eval-only, --num-gpus,
-    --num-machines, --machine-rank, --dist-url, then trailing ``KEY VALUE`` config overrides (``opts``)."""
-    parser = argparse.ArgumentParser(
-        epilog=epilog
-        or f"""
-Examples:
-
-Run on single machine:
-    $ {sys.argv[0]} --num-gpus 8 --config-file cfg.yaml
-
-Change some config options:
-    $ {sys.argv[0]} --config-file cfg.yaml MODEL.WEIGHTS /path/to/weight.pth SOLVER.BASE_LR 0.001
-
-Run on multiple machines:
-    (machine0)$ {sys.argv[0]} --machine-rank 0 --num-machines 2 --dist-url <URL> [--other-flags]
-    (machine1)$ {sys.argv[0]} --machine-rank 1 --num-machines 2 --dist-url <URL> [--other-flags]
-""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--config-file", default="", metavar="FILE", help="path to config file")
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="Whether to attempt to resume from the checkpoint directory. "
-        "See documentation of `DefaultTrainer.resume_or_load()` for what it means.",
-    )
-    parser.add_argument("--eval-only", action="store_true", help="perform evaluation only")
-    parser.add_argument("--num-gpus", type=int, default=1, help="number of gpus *per machine*")
-    parser.add_argument("--num-machines", type=int, default=1, help="total number of machines")
-    parser.add_argument(
-        "--machine-rank", type=int, default=0, help="the rank of this machine (unique per machine)"
-    )
-    # PyTorch still may leave orphan processes in multi-gpu training: a port derived from the user id
-    # keeps two users of one machine apart.
-    port = 2**15 + 2**14 + hash(os.getuid() if sys.platform != "win32" else 1) % 2**14
-    parser.add_argument(
-        "--dist-url",
-        default=f"tcp://127.0.0.1:{port}",
-        help="initialization URL for pytorch distributed backend ('auto': pick a free port). "
-        "See https://pytorch.org/docs/stable/distributed.html for details.",
-    )
-    parser.add_argument(
-        "opts",
-        help="Modify config options at the end of the command, as space-separated 'PATH.KEY VALUE' pairs.",
-        default=None,
-        nargs=argparse.REMAINDER,
-    )
-    return parser
 
 
 def setup_config(args: argparse.Namespace) -> CfgNode | Any:
