@@ -99,7 +99,7 @@ class LazyTrainer(ConfigTrainer):
         logger.info(f"Model:\n{model}", extra=VERBOSE_ONLY)
         model.to(lazy_device(cfg))
         if cfg.train.get("compile", False):
-            compile_model(model)
+            compile_model(model, config_key="train.compile")
         return model
 
     @classmethod

@@ -1,4 +1,4 @@
-"""``cfg.MODEL.COMPILE``: `torch.compile` the parts of a model with regular shapes, with a fallback to eager mode.
+"""``cfg.MODEL.COMPILE`` (``train.compile`` of a LazyConfig): `torch.compile` the parts of a model with regular shapes, with a fallback to eager mode.
 
 Only the backbone and the ROI heads' box / mask heads are compiled: they are pure tensor programs on a few input
 shapes, where Inductor fuses norms, activations and residual adds into the convolutions. Proposal selection, NMS and
@@ -38,8 +38,9 @@ def compile_unsupported_reason(device: torch.device, backend: str = "inductor") 
 class _CompiledOrEager:
     """A module's forward through `torch.compile`; after the first compile failure, the eager forward."""
 
-    def __init__(self, name: str, forward: Callable, backend: str):
+    def __init__(self, name: str, forward: Callable, backend: str, config_key: str):
         self.name = name
+        self.config_key = config_key
         self.eager = forward
         self.compiled = torch.compile(forward, backend=backend, dynamic=None)
         self.failed = False
@@ -52,8 +53,8 @@ class _CompiledOrEager:
                 self.failed = True
                 first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 logger.warning(
-                    f"MODEL.COMPILE: torch.compile failed on '{self.name}' ({type(e).__name__}: {first_line}); "
-                    "running it eagerly from now on. Set MODEL.COMPILE False to skip compiling."
+                    f"{self.config_key}: torch.compile failed on '{self.name}' ({type(e).__name__}: {first_line}); "
+                    f"running it eagerly from now on. Set {self.config_key} to False to skip compiling."
                 )
         return self.eager(*args, **kwargs)
 
@@ -64,12 +65,14 @@ def _targets(model: nn.Module) -> List[Tuple[str, nn.Module]]:
     return [(name, modules[name]) for name in names if isinstance(modules.get(name), nn.Module)]
 
 
-def compile_model(model: nn.Module, backend: str = "inductor") -> nn.Module:
+def compile_model(model: nn.Module, backend: str = "inductor", *, config_key: str = "MODEL.COMPILE") -> nn.Module:
     """Compile ``model``'s backbone and ROI-head parts in place (see the module docstring).
 
     Args:
         model: a built model (e.g. from `build_model`), already on its device.
         backend: `torch.compile` backend ("inductor"; "eager" / "aot_eager" to debug).
+        config_key: the config key that asked for compiling, named in the warnings ("train.compile" for a
+            LazyConfig).
 
     Returns:
         ``model`` itself. Nothing is compiled, with a warning saying why, where the platform cannot compile.
@@ -77,11 +80,11 @@ def compile_model(model: nn.Module, backend: str = "inductor") -> nn.Module:
     device = next(model.parameters()).device if any(True for _ in model.parameters()) else torch.device("cpu")
     reason = compile_unsupported_reason(device, backend)
     if reason is not None:
-        logger.warning(f"MODEL.COMPILE is on, but torch.compile cannot run here: {reason}. Running eagerly.")
+        logger.warning(f"{config_key} is on, but torch.compile cannot run here: {reason}. Running eagerly.")
         return model
     targets = _targets(model)
     if not targets:
-        logger.warning(f"MODEL.COMPILE: {type(model).__name__} has no backbone or ROI-head part to compile.")
+        logger.warning(f"{config_key}: {type(model).__name__} has no backbone or ROI-head part to compile.")
     for name, module in targets:
-        module.forward = _CompiledOrEager(name, module.forward, backend)
+        module.forward = _CompiledOrEager(name, module.forward, backend, config_key)
     return model

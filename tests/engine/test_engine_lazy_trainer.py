@@ -139,10 +139,10 @@ def test_lazy_trainer_compiles_with_train_compile(tmp_path, monkeypatch):
     import detectra.engine.lazy_train as lazy_train
 
     compiled = []
-    monkeypatch.setattr(lazy_train, "compile_model", lambda model: compiled.append(model) or model)
+    monkeypatch.setattr(lazy_train, "compile_model", lambda model, config_key: compiled.append((model, config_key)))
     cfg = make_lazy_cfg(tmp_path, max_iter=2)
     LazyTrainer(cfg)
     assert compiled == []
     cfg.train.compile = True  # the LazyConfig name of MODEL.COMPILE
     trainer = LazyTrainer(cfg)
-    assert compiled == [trainer.model]
+    assert compiled == [(trainer.model, "train.compile")]  # the key its warnings name

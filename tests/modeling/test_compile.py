@@ -36,16 +36,16 @@ def test_compiled_parts_give_the_same_detections_and_keep_the_state_dict():
     torch.testing.assert_close(out.scores, ref.scores)
 
 
+def _broken_compile(fn, **kwargs):
+    def run(*args, **kw):
+        raise RuntimeError("backend exploded\nlong traceback")
+
+    return run
+
+
 def test_compile_failure_falls_back_to_eager_with_a_warning(monkeypatch, caplog):
     model, _ = _model()
-
-    def broken_compile(fn, **kwargs):
-        def run(*args, **kw):
-            raise RuntimeError("backend exploded\nlong traceback")
-
-        return run
-
-    monkeypatch.setattr(torch, "compile", broken_compile)
+    monkeypatch.setattr(torch, "compile", _broken_compile)
     compile_model(model)
     with torch.no_grad(), caplog.at_level(logging.WARNING, logger="detectra.modeling.compile"):
         out = model(_inputs())
@@ -73,3 +73,20 @@ def test_build_model_reads_model_compile(monkeypatch):
     cfg.MODEL.COMPILE = True
     model = build_model(cfg)
     assert calls == [model]
+
+
+def test_warnings_name_the_key_the_run_used(monkeypatch, caplog):
+    """A LazyConfig run asks with train.compile: its warnings say so, not MODEL.COMPILE."""
+    model, _ = _model()
+    monkeypatch.setattr(torch, "compile", _broken_compile)
+    compile_model(model, config_key="train.compile")
+    with torch.no_grad(), caplog.at_level(logging.WARNING, logger="detectra.modeling.compile"):
+        model(_inputs())
+    monkeypatch.setattr(compile_mod.shutil, "which", lambda name: None)
+    with caplog.at_level(logging.WARNING, logger="detectra.modeling.compile"):
+        compile_model(_model()[0], config_key="train.compile")
+    warnings = [r.getMessage() for r in caplog.records]
+    assert any(w.startswith("train.compile: torch.compile failed on 'backbone'") and "Set train.compile to False"
+               in w for w in warnings)  # fmt: skip
+    assert any(w.startswith("train.compile is on, but torch.compile cannot run here") for w in warnings)
+    assert not any("MODEL.COMPILE" in w for w in warnings)
