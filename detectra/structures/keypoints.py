@@ -5,6 +5,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._checks import check_cat_list
+
 __all__ = ["Keypoints", "heatmaps_to_keypoints"]
 
 
@@ -57,10 +59,7 @@ class Keypoints:
     @staticmethod
     def cat(keypoints_list: List["Keypoints"]) -> "Keypoints":
         """Concatenate Keypoints with the same K."""
-        if not isinstance(keypoints_list, (list, tuple)) or len(keypoints_list) == 0:
-            raise ValueError("Keypoints.cat expects a non-empty list of Keypoints.")
-        if not all(isinstance(k, Keypoints) for k in keypoints_list):
-            raise TypeError("Keypoints.cat: every element must be a Keypoints.")
+        check_cat_list(keypoints_list, Keypoints)
         return type(keypoints_list[0])(torch.cat([k.tensor for k in keypoints_list], dim=0))
 
 

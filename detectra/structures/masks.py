@@ -11,6 +11,7 @@ import torch
 from detectra.layers.mask_ops import paste_masks_in_image
 from detectra.layers.roi_align import ROIAlign
 
+from ._checks import check_cat_list
 from .boxes import Boxes
 
 __all__ = ["BitMasks", "PolygonMasks", "ROIMasks", "polygons_to_bitmask", "polygon_area", "rasterize_polygons_within_box"]
@@ -199,10 +200,7 @@ class BitMasks:
     @staticmethod
     def cat(bitmasks_list: List["BitMasks"]) -> "BitMasks":
         """Concatenate BitMasks of the same image size."""
-        if not isinstance(bitmasks_list, (list, tuple)) or len(bitmasks_list) == 0:
-            raise ValueError("BitMasks.cat expects a non-empty list of BitMasks.")
-        if not all(isinstance(bm, BitMasks) for bm in bitmasks_list):
-            raise TypeError("BitMasks.cat: every element must be a BitMasks.")
+        check_cat_list(bitmasks_list, BitMasks)
         return type(bitmasks_list[0])(torch.cat([bm.tensor for bm in bitmasks_list], dim=0))
 
 
@@ -326,10 +324,7 @@ class PolygonMasks:
     @staticmethod
     def cat(polymasks_list: List["PolygonMasks"]) -> "PolygonMasks":
         """Concatenate PolygonMasks."""
-        if not isinstance(polymasks_list, (list, tuple)) or len(polymasks_list) == 0:
-            raise ValueError("PolygonMasks.cat expects a non-empty list of PolygonMasks.")
-        if not all(isinstance(pm, PolygonMasks) for pm in polymasks_list):
-            raise TypeError("PolygonMasks.cat: every element must be a PolygonMasks.")
+        check_cat_list(polymasks_list, PolygonMasks)
         return type(polymasks_list[0])(list(itertools.chain.from_iterable(pm.polygons for pm in polymasks_list)))
 
 
