@@ -90,10 +90,10 @@ def annotated_name(input_path: str) -> str:
 
 
 def draw_predictions(
-    image_rgb: np.ndarray, outputs: dict, metadata: Any, path: str, threshold: float = 0.5
+    image_rgb: np.ndarray, outputs: dict, metadata: Any, path: str | None, threshold: float = 0.5
 ) -> np.ndarray:
     """Draw one model output (instances above ``threshold``, else sem_seg / panoptic) on the image and save it in
-    the format of ``path``'s extension. Returns the drawing (RGB)."""
+    the format of ``path``'s extension (not at all where ``path`` is None). Returns the drawing (RGB)."""
     vis = Visualizer(image_rgb, metadata)
     if "panoptic_seg" in outputs:
         seg, info = outputs["panoptic_seg"]
@@ -107,8 +107,9 @@ def draw_predictions(
         out = vis.draw_sem_seg(outputs["sem_seg"].argmax(dim=0).to("cpu"))
     else:
         out = vis.get_output()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    out.save(path)
+    if path is not None:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        out.save(path)
     return out.get_image()
 
 

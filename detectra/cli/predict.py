@@ -29,6 +29,7 @@ from detectra.cli._common import (
 )
 from detectra.cli._outputs import annotated_name, draw_predictions, predictions_to_coco
 from detectra.cli._run_dir import load_weights_checked
+from detectra.cli._video import AnnotatedVideo, video_frame_rate
 from detectra.cli.export import exported_predictor
 from detectra.cli.parsers import predict_parser as build_parser
 from detectra.data.detection_utils import read_image
@@ -162,12 +163,15 @@ def run(args: argparse.Namespace) -> int:
             bar.update(len(images[start : start + _READ_CHUNK]))
     if show_progress:
         predictor.show_progress = True
+    annotated_videos: list[str] = []
     for video in videos:
         stem = out_name(os.path.splitext(os.path.basename(video))[0])
         frames = list(read_video_frames(video, args.video_stride, args.max_frames))
         bgr = [np.ascontiguousarray(f[:, :, ::-1]) for _, f in frames]
         height, width = frames[0][1].shape[:2] if frames else (0, 0)
         tracker = tracker_cls(video_height=height, video_width=width) if tracker_cls else None  # one per video
+        writer = None if args.no_images else AnnotatedVideo(os.path.join(args.output, stem),
+                                                            video_frame_rate(video) / args.video_stride)  # fmt: skip
         for (k, outputs), (index, frame) in zip(predictor(bgr), frames):
             if tracker is not None and "instances" in outputs:
                 instances = outputs["instances"].to("cpu")
@@ -175,9 +179,11 @@ def run(args: argparse.Namespace) -> int:
             info = {"id": len(records) + 1, "file_name": f"{os.path.abspath(video)}#frame={index}",
                     "height": frame.shape[0], "width": frame.shape[1], "frame": index}  # fmt: skip
             records.append((info, outputs))
-            if not args.no_images:
-                path = os.path.join(args.output, stem, f"frame_{index:06d}.png")
-                draw_predictions(frame, outputs, metadata, path, args.threshold)
+            if writer is not None:
+                writer.write(index, draw_predictions(frame, outputs, metadata, None, args.threshold))
+        if writer is not None:
+            writer.close()
+            annotated_videos.append(writer.location)
     coco = predictions_to_coco(records, metadata)
     json_path = os.path.join(args.output, "predictions.json")
     with open(json_path, "w") as f:
@@ -185,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(records)} images, {len(coco['annotations'])} detections.")
     if not args.no_images:
         print(f"Annotated images: {os.path.abspath(args.output)}/")
+    for location in annotated_videos:
+        print(f"Annotated video: {os.path.abspath(location)}")
     print(f"COCO-format predictions: {os.path.abspath(json_path)}")
     if unreadable:
         for message in unreadable:

@@ -174,3 +174,55 @@ def test_predict_video_with_tracker_keeps_ids(run_dir, tiny_shapes, tmp_path, mo
     assert ids[0] == list(range(len(ids[0]))) and len(ids[0]) > 0
     assert ids[0] == ids[1] == ids[2]  # the same frame three times: every track continues, no new ID
     assert main(["predict", *args, "--track", "NoSuchTracker"]) == 1
+
+
+def _video_frames(tiny_shapes, n: int):
+    import numpy as np
+    from PIL import Image
+
+    image = Image.open(sorted(tiny_shapes["val_images"].glob("*"))[0]).convert("RGB")
+    image = np.asarray(image)[:95, :127]  # odd height and width: the writer pads them for yuv420p
+    return [np.roll(image, 4 * i, axis=1) for i in range(n)]
+
+
+def test_predict_video_writes_annotated_video(run_dir, tiny_shapes, tmp_path, capsys):
+    av = pytest.importorskip("av", reason="the annotated video needs PyAV (pip install 'detectra[video]')")
+    import numpy as np
+
+    video = tmp_path / "clip.mp4"
+    with av.open(str(video), mode="w") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 128, 96, "yuv420p"
+        for frame in _video_frames(tiny_shapes, 6):
+            padded = np.pad(frame, ((0, 1), (0, 1), (0, 0)), mode="edge")
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(padded, format="rgb24")))
+        container.mux(stream.encode(None))
+    out = tmp_path / "pred"
+    assert main(["predict", str(video), "--run", str(run_dir), "-o", str(out), "--video-stride", "2",
+                 "--threshold", "0.0"]) == 0  # fmt: skip
+    assert f"Annotated video: {out / 'clip.mp4'}" in capsys.readouterr().out
+    coco = json.loads((out / "predictions.json").read_text())
+    assert [im["frame"] for im in coco["images"]] == [0, 2, 4]
+    with av.open(str(out / "clip.mp4")) as container:
+        stream = container.streams.video[0]
+        assert stream.average_rate == 5  # 10 fps, every 2nd frame
+        decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(decoded) == 3 and decoded[0].shape == (96, 128, 3)
+    assert not (out / "clip").exists()  # no PNG frames next to it
+
+
+def test_predict_video_without_encoder_writes_png_frames(run_dir, tiny_shapes, tmp_path, monkeypatch, caplog):
+    import detectra.cli._video as video_out
+    import detectra.cli.predict as predict
+
+    frames = _video_frames(tiny_shapes, 2)
+    monkeypatch.setattr(predict, "read_video_frames", lambda path, stride, max_frames: list(enumerate(frames)))
+    monkeypatch.setattr(video_out, "av", None)
+    video = tmp_path / "clip.avi"
+    video.write_bytes(b"\x00")
+    out = tmp_path / "pred"
+    assert main(["predict", str(video), "--run", str(run_dir), "-o", str(out), "--threshold", "0.0"]) == 0
+    assert "instead of a video: PyAV is not installed (pip install 'detectra[video]')" in caplog.text
+    assert sorted(p.name for p in (out / "clip").iterdir()) == ["frame_000000.png", "frame_000001.png"]
+    assert not (out / "clip.mp4").exists()
+    assert len(json.loads((out / "predictions.json").read_text())["images"]) == 2
