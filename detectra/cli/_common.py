@@ -12,6 +12,7 @@ import sys
 from typing import Any, Optional
 
 import torch
+import yaml
 
 from detectra.checkpoint.safe_io import atomic_write
 from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
@@ -28,6 +29,7 @@ __all__ = [
     "CLIError",
     "check_datasets",
     "describe_error",
+    "is_lazy_config_file",
     "load_config",
     "register_shortcut_datasets",
     "resolve_config_file",
@@ -111,6 +113,27 @@ def _run_dir_files(run: str) -> tuple[str, str]:
     return config, weights
 
 
+def is_lazy_config_file(path: str) -> bool:
+    """A LazyConfig: a ``.py`` file, or a YAML file that ``LazyConfig.save`` wrote (the ``config.yaml`` of a ``.py``
+    run: lower-case top-level nodes such as ``model`` / ``train``, where a yacs config has ``MODEL`` / ``SOLVER``)."""
+    if path.endswith(".py"):
+        return True
+    try:
+        with open(path) as f:
+            root = yaml.compose(f)  # the node tree only: the Python tags of a saved LazyConfig are not run
+    except (OSError, yaml.YAMLError):
+        return False  # merge_from_file reports what is wrong with the file
+    if not isinstance(root, yaml.MappingNode):
+        return False
+    return any(key.value in ("model", "train", "dataloader") for key, _ in root.value)
+
+
+def _lazy_run_refused(run: str, weights: str) -> CLIError:
+    return CLIError(f"--run '{run}' is the folder of a LazyConfig (.py) run: its config.yaml is a LazyConfig, and "
+                    f"this command reads YAML configs only. Evaluate it with 'detectra eval --run {run}', or pass "
+                    f"--config-file with a YAML config of the same model and MODEL.WEIGHTS {weights}.")  # fmt: skip
+
+
 def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
     """The config of ``args``: --run / --config-file, the dataset shortcut, then the KEY VALUE overrides.
 
@@ -130,11 +153,15 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
     else:
         config_file = resolve_config_file(args.config_file)
     args._config_path = config_file
-    if config_file.endswith(".py"):
+    if is_lazy_config_file(config_file):
         if not allow_lazy:
+            if weights is not None:
+                raise _lazy_run_refused(args.run, weights)
             raise CLIError(f"'{config_file}' is a LazyConfig; this command takes YAML configs only.")
 
         cfg = LazyConfig.load(config_file)
+        if weights is not None:  # --run: the run's own weights, unless an override names others
+            cfg.train.init_checkpoint = weights
         overrides = opts if lazy_style else [f"{k}={v}" for k, v in zip(opts[::2], opts[1::2])]
         cfg = LazyConfig.apply_overrides(cfg, overrides)
         return cfg

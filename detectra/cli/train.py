@@ -101,6 +101,9 @@ def setup(args: argparse.Namespace) -> Any:
                            "and the dataset's own checks instead.")  # fmt: skip
         if getattr(args, "output_dir", ""):
             cfg.train.output_dir = args.output_dir
+        if args.eval_only and not cfg.train.get("init_checkpoint"):
+            raise CLIError("no weights to evaluate: pass --run OUTPUT_DIR, or train.init_checkpoint=path/to/"
+                           "model_final.pth")  # fmt: skip
     else:
         if getattr(args, "output_dir", ""):
             cfg.OUTPUT_DIR = args.output_dir
