@@ -22,11 +22,11 @@ import importlib.util
 import inspect
 import logging
 import os
-import pickle
 import types
 import uuid
 from typing import Any, Callable, Iterator, Union
 
+import cloudpickle
 import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf, SCMode
 
@@ -222,7 +222,8 @@ class LazyConfig:
         A value that :meth:`load` would refuse (a lambda, a local function, a function outside detectra / torch /
         torchvision, an arbitrary object) does not stop the save, as in Detectron2: the YAML still shows it (as
         ``!object '<repr>'`` when it has no tag form), a warning names its key and why, and the config is also
-        pickled to ``filename + ".pkl"`` where possible.
+        written with cloudpickle to ``filename + ".pkl"`` where possible (lambdas included; read it back with
+        ``pickle.load``).
         """
         filename = os.fspath(filename)
         try:
@@ -247,7 +248,9 @@ class LazyConfig:
                 filename, listed, filename,
             )
             try:
-                pickled = pickle.dumps(cfg)  # in memory first: a failure must not leave a truncated file
+                # cloudpickle, as Detectron2: lambdas and local functions pickle by value, and `pickle.load`
+                # reads them back wherever cloudpickle is installed (a base dependency)
+                pickled = cloudpickle.dumps(cfg)  # in memory first: a failure must not leave a truncated file
                 with open(filename + ".pkl", "wb") as f:
                     f.write(pickled)
             except Exception as pe:  # noqa: BLE001 (any object may fail to pickle; the YAML is still written)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -124,10 +125,21 @@ def test_save_unserializable_falls_back_to_pickle(tmp_path: Path) -> None:
     assert restored.g.left == 2 and restored.f._target_ == f"{__name__}.Pair"
 
 
-def test_save_never_fails_on_unpicklable_objects(tmp_path: Path) -> None:
-    cfg = OmegaConf.create({"f": L(lambda x: x)(x=1)}, flags={"allow_objects": True})
+def test_save_pickles_lambdas_with_cloudpickle(tmp_path: Path) -> None:
+    offset = 3
+    cfg = OmegaConf.create({"f": L(lambda x: x + offset)(x=1), "n": 2}, flags={"allow_objects": True})
     LazyConfig.save(cfg, tmp_path / "l.yaml")
     assert "lambda" in (tmp_path / "l.yaml").read_text()
+    with open(tmp_path / "l.yaml.pkl", "rb") as f:
+        restored = pickle.load(f)  # a lambda (with its closure) comes back from the cloudpickle file
+    assert restored.n == 2 and restored.f._target_(restored.f.x) == 4
+    assert instantiate(restored.f) == 4
+
+
+def test_save_never_fails_on_unpicklable_objects(tmp_path: Path) -> None:
+    cfg = OmegaConf.create({"lock": threading.Lock()}, flags={"allow_objects": True})
+    LazyConfig.save(cfg, tmp_path / "l.yaml")
+    assert "lock" in (tmp_path / "l.yaml").read_text()
     assert not (tmp_path / "l.yaml.pkl").exists()
 
 
