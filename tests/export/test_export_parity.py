@@ -2,10 +2,12 @@
 tests/modeling/test_parity*.py), under the fixture README's matching rules.
 
 Each case exports a fixture model with image 0 (800x1199) and runs the exported file on image 2 (800x800), so
-every case also checks that the dynamic image size works. Exporting an R-50 costs 30-120 s on 2 cores, so CI runs
-two cases (`DEFAULT_CASES`; torch.export runs in CI through tests/cli/test_cli_export.py, on a small Mask
-R-CNN); set
-``DETECTRA_EXPORT_PARITY=all`` for every architecture x format (about 40 minutes on 2 cores).
+every case also checks that the dynamic image size works. Exporting and running an R-50 costs 30-45 s of CPU (the
+dynamo ONNX exporter several times that), so CI runs `DEFAULT_CASES`: every format, on the costliest heads
+(Mask R-CNN's masks in onnxruntime, Cascade Mask R-CNN's three stages as a torch.export program, Panoptic FPN's
+masks, semantic logits and panoptic combination and Keypoint R-CNN's heatmaps traced); the dynamo ONNX exporter runs
+in CI on a small Faster R-CNN (test_export_dynamo_onnx.py). ``DETECTRA_EXPORT_PARITY=all`` runs every architecture x
+format: the README's support matrix (about 2 hours on a busy 2-core machine).
 """
 import os
 
@@ -23,7 +25,14 @@ MODELS = [
     "keypoint_rcnn_R_50_FPN", "cascade_mask_rcnn_R_50_FPN", "panoptic_fpn_R_50", "semantic_R_50_FPN",
 ]  # fmt: skip
 FORMATS = {"torchscript": ".ts", "onnx": ".onnx", "torch-export": ".pt2", "onnx-dynamo": ".onnx"}
-DEFAULT_CASES = {("mask_rcnn_R_50_FPN", "onnx"), ("retinanet_R_50_FPN", "torchscript")}
+DEFAULT_CASES = {
+    ("mask_rcnn_R_50_FPN", "onnx"),
+    ("cascade_mask_rcnn_R_50_FPN", "torch-export"),
+    ("panoptic_fpn_R_50", "torchscript"),
+    # not ONNX: one of the 100 random-weight heatmaps has two near-equal peaks, and onnxruntime's convolutions pick
+    # the other one (9.6 px away), leaving exactly the 99 % the rule asks for
+    ("keypoint_rcnn_R_50_FPN", "torchscript"),
+}
 ALL = os.environ.get("DETECTRA_EXPORT_PARITY", "") == "all"
 
 
