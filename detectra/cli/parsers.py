@@ -351,8 +351,8 @@ def train_parser(prog: str) -> argparse.ArgumentParser:
                         help="replace the run already in the output folder (its checkpoints and metrics) instead "
                              "of refusing to start")  # fmt: skip
     parser.add_argument("--strict", action="store_true",
-                        help="boxes training would repair or drop (NaN, empty, outside the image) are errors "
-                             "(DATALOADER.STRICT_ANNOTATIONS True)")  # fmt: skip
+                        help="boxes training would repair or drop (NaN, empty, outside the image) and polygons "
+                             "that give no mask are errors (DATALOADER.STRICT_ANNOTATIONS True)")  # fmt: skip
     parser.add_argument("--logger", type=logger_names, action="extend", default=[], metavar="NAME[,NAME]",
                         help="also log to wandb and/or mlflow, e.g. --logger wandb,mlflow (pip install "
                              "'detectra[wandb]' / '[mlflow]'; their environment variables apply, e.g. "

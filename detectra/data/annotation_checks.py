@@ -6,13 +6,18 @@ boxes as Detectron2 does, counting each kind and logging one line per dataset) a
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import numbers
+import os
 from collections import defaultdict
 from typing import Any, Optional, Sequence
 
+import numpy as np
+
 from detectra.structures.boxes import BoxMode
+from detectra.structures.masks import polygon_area
 
 __all__ = [
     "BOX_TOLERANCE",
@@ -20,6 +25,8 @@ __all__ = [
     "bbox_format_problem",
     "box_repair",
     "rle_problem",
+    "polygon_problem",
+    "invalid_polygons_in_json",
     "repair_dataset_boxes",
     "check_masks_present",
 ]
@@ -78,6 +85,39 @@ def box_repair(bbox: Sequence[float], bbox_mode: Any, image_size: Optional[tuple
     if x0 < -t or y0 < -t or x1 > w + t or y1 > h + t:
         return "box_outside_image"
     return None
+
+
+def polygon_problem(poly: Any) -> Optional[str]:
+    """Why one COCO polygon ``[x0, y0, x1, y1, ...]`` gives no mask, or None when it is usable.
+
+    Odd-length and shorter-than-3-point polygons are the ones the COCO loader drops (an instance left with none is
+    dropped too); non-finite and zero-area ones give an empty or undefined mask.
+    """
+    if not isinstance(poly, (list, tuple)) or len(poly) % 2 or len(poly) < 6:
+        n = len(poly) if isinstance(poly, (list, tuple)) else type(poly).__name__
+        return f"has {n} coordinates; needs an even number >= 6 (3 points)"
+    if not all(_is_number(v) and math.isfinite(v) for v in poly):
+        return "has non-finite or non-numeric coordinates"
+    xy = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+    if polygon_area(xy[:, 0], xy[:, 1]) == 0:
+        return "has zero area (its points lie on one line)"
+    return None
+
+
+def invalid_polygons_in_json(json_file: str) -> list[str]:
+    """``"image I annotation A: polygon k <why>"`` for every unusable polygon (see `polygon_problem`) of a COCO json."""
+    with open(json_file) as f:
+        annotations = json.load(f).get("annotations") or []
+    found = []
+    for ann in annotations:
+        segm = ann.get("segmentation") if isinstance(ann, dict) else None
+        if not isinstance(segm, list):
+            continue
+        for k, poly in enumerate(segm):
+            why = polygon_problem(poly)
+            if why:
+                found.append(f"image {ann.get('image_id')} annotation {ann.get('id')}: polygon {k} {why}")
+    return found
 
 
 def _compressed_rle_counts(counts: str) -> Optional[list[int]]:
@@ -153,13 +193,15 @@ def repair_dataset_boxes(name: str, dicts: list[dict], *, source: str = "", stri
         name: the dataset's name, for the message.
         dicts: its records (with "annotations").
         source: its file (json), for the message.
-        strict: raise instead of repairing.
+        strict: raise instead of repairing, and also on the polygons of ``source`` (a COCO json) that give no mask
+            (see `polygon_problem`; the loader dropped the malformed ones without raising).
 
     Returns:
         the records, with annotations of non-finite boxes removed.
 
     Raises:
-        ValueError: with ``strict``, when any box would be repaired or dropped (names the file and records).
+        ValueError: with ``strict``, when any box would be repaired or dropped or a polygon gives no mask (names
+            the file and records).
     """
     found: dict[str, list[str]] = defaultdict(list)
     for record in dicts:
@@ -178,9 +220,18 @@ def repair_dataset_boxes(name: str, dicts: list[dict], *, source: str = "", stri
             kinds.append(kind)
         if "nonfinite_box" in kinds:
             record["annotations"] = [a for a, kind in zip(annos, kinds) if kind != "nonfinite_box"]
-    if not found:
+    # The loader dropped unusable polygons already (logging their ids): only --strict reads the json again for them.
+    polygons = invalid_polygons_in_json(source) if strict and source and os.path.isfile(source) else []
+    if not found and not polygons:
         return dicts
     where = f"'{name}'" + (f" ({source})" if source else "")
+    if polygons:
+        raise ValueError(
+            f"Dataset {where} has {len(polygons)} polygon(s) that give no mask: {'; '.join(polygons[:_SHOWN])}"
+            f"{'; ...' if len(polygons) > _SHOWN else ''}. Fix each (at least 3 points as [x0, y0, x1, y1, ...] "
+            "enclosing an area) or remove it from its annotation's 'segmentation' ('detectra validate-data' lists "
+            "them all), or train without --strict (the loader then drops those with fewer than 3 points)."
+        )
     parts = [
         f"{len(refs)} {kind} {BOX_REPAIRS[kind]} ({', '.join(refs[:_SHOWN])}{', ...' if len(refs) > _SHOWN else ''})"
         for kind, refs in sorted(found.items())

@@ -7,14 +7,14 @@ instead of stopping at the first one the loader would raise on.
 from __future__ import annotations
 
 import json
-import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from PIL import Image
 
-from detectra.data.annotation_checks import BOX_REPAIRS, bbox_format_problem, box_repair, rle_problem
+from detectra.data.annotation_checks import BOX_REPAIRS, bbox_format_problem, box_repair, polygon_problem, rle_problem
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.structures.boxes import BoxMode
 
@@ -55,7 +55,9 @@ class DatasetProblems(list):
         by_file: dict[str, list[Problem]] = {}
         for p in self:
             by_file.setdefault(p.file, []).append(p)
-        lines = [f"{len(self)} problem(s) in {len(by_file)} file(s):"]
+        counts = Counter(p.kind for p in self)
+        per_kind = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+        lines = [f"{len(self)} problem(s) in {len(by_file)} file(s) ({per_kind}):"]
         for file, problems in by_file.items():
             lines.append(f"{file}:")
             lines += [f"  {p}" for p in problems]
@@ -117,11 +119,9 @@ def _check_annotation(ann: dict, ann_ref: Any, image_id: Any, size: Optional[tup
     segm = ann.get("segmentation")
     if isinstance(segm, list):
         for k, poly in enumerate(segm):
-            if not isinstance(poly, (list, tuple)) or len(poly) % 2 or len(poly) < 6:
-                n = len(poly) if isinstance(poly, (list, tuple)) else type(poly).__name__
-                add("bad_polygon", f"polygon {k} has {n} coordinates; needs an even number >= 6 (3 points)")
-            elif not all(isinstance(v, (int, float)) and math.isfinite(v) for v in poly):
-                add("bad_polygon", f"polygon {k} has non-finite coordinates")
+            why = polygon_problem(poly)
+            if why:
+                add("bad_polygon", f"polygon {k} {why}; the loader drops it (--strict training refuses it)")
     elif isinstance(segm, dict):
         problem = rle_problem(segm, (size[1], size[0]) if size is not None else None)
         if problem:

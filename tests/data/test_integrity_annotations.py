@@ -174,3 +174,32 @@ def test_validate_data_command_tags_every_kind(tmp_path, capsys):
     for tag, ref in (("bad_box", 2), ("missing_box", 3), ("bad_rle", 4), ("empty_box", 5)):
         assert f"[{tag}] image 1, annotation {ref}:" in out, out
     assert str(path) in out
+
+
+def test_invalid_polygons_are_counted_by_validate_data_and_refused_in_strict_mode(tmp_path, registered, capsys):
+    anns = [
+        _ann(1, segmentation=[[1, 2, 11, 2, 11, 14, 1, 14]]),  # fine
+        _ann(2, segmentation=[[1, 2, 11, 2]]),  # 2 points
+        _ann(3, segmentation=[[1, 2, 11, 2, 11]]),  # odd count
+        _ann(4, image_id=2, segmentation=[[1, 1, 5, 5, 9, 9]]),  # collinear: zero area
+        _ann(5, image_id=2, segmentation=[[1, 2, 11, 2, 11, 14], [3, 3]]),  # one good, one short polygon
+    ]
+    path = _write(tmp_path, anns)
+    problems = validate_dataset(str(path), image_root=str(tmp_path / "img"))
+    assert sorted((p.kind, p.image_id, p.annotation) for p in problems) == [
+        ("bad_polygon", 1, 2), ("bad_polygon", 1, 3), ("bad_polygon", 2, 4), ("bad_polygon", 2, 5)]
+    assert "zero area" in str(problems) and "needs an even number >= 6 (3 points)" in str(problems)
+    assert main(["validate-data", "--json", str(path), "--images", str(tmp_path / "img")]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}: 4 problem(s) in 1 file(s) (4 bad_polygon):" in out
+
+    register_coco_instances("integrity_polygons", {}, str(path), str(tmp_path / "img"))
+    registered.append("integrity_polygons")
+    dicts = get_detection_dataset_dicts(["integrity_polygons"])  # the loader drops annotations 2 and 3 only
+    assert [len(d["annotations"]) for d in dicts] == [1, 2]
+    assert [len(a["segmentation"]) for a in dicts[1]["annotations"]] == [1, 1]  # 5's short polygon is dropped
+    with pytest.raises(ValueError) as e:
+        get_detection_dataset_dicts(["integrity_polygons"], strict=True)
+    msg = str(e.value)
+    assert str(path) in msg and "4 polygon(s) that give no mask" in msg
+    assert "image 1 annotation 2: polygon 0 has 4 coordinates" in msg and "without --strict" in msg
