@@ -25,6 +25,7 @@ from detectra.cli._common import (
     save_registered_datasets,
     weights_or_die,
 )
+from detectra.cli._lazy_run import lazy_dataset_names, lazy_test_predictor, with_evaluator_output
 from detectra.cli._run_dir import check_output_dir, load_weights_checked
 from detectra.cli.parsers import TRAIN_EPILOG as EPILOG
 from detectra.cli.parsers import train_parser as build_parser
@@ -53,8 +54,6 @@ def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
         @classmethod
         def test(cls, cfg: Any, model: Any) -> Any:
             if lazy:  # the detections and PR arrays go to OUTPUT_DIR/inference, as build_evaluator's do
-                from detectra.cli._lazy_run import with_evaluator_output
-
                 cfg = with_evaluator_output(cfg, os.path.join(cfg.train.output_dir, "inference"))
             return super().test(cfg, model)
 
@@ -272,7 +271,7 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     if any(f.startswith("events.out.tfevents") for f in os.listdir(out)):
         items.append(("events.out.tfevents.*", f"TensorBoard logs: tensorboard --logdir {out}"))
     add("log.txt", "the full log")
-    test_sets = _lazy_test_sets(cfg) if lazy else list(cfg.DATASETS.TEST)
+    test_sets = (lazy_dataset_names(cfg, "test") or ["test"]) if lazy else list(cfg.DATASETS.TEST)
     test, train = _plot_datasets(cfg)
     headline = ""
     if results:
@@ -315,8 +314,6 @@ def _plot_datasets(cfg: Any) -> tuple[str | None, str | None]:
     """The registered (test, train) datasets the plots and annotated predictions read: the first of
     DATASETS.TEST / TRAIN, or of the datasets a LazyConfig's ``dataloader.test`` / ``.train`` read."""
     if _is_lazy(cfg):
-        from detectra.cli._lazy_run import lazy_dataset_names
-
         tests, trains = lazy_dataset_names(cfg, "test"), lazy_dataset_names(cfg, "train")
     else:
         tests, trains = list(cfg.DATASETS.TEST), list(cfg.DATASETS.TRAIN)
@@ -326,7 +323,6 @@ def _plot_datasets(cfg: Any) -> tuple[str | None, str | None]:
 def _test_predictor(cfg: Any, weights: str) -> Any:
     """A function from a dataset dict to (BGR image, the model's outputs): `DefaultPredictor` for a yacs config,
     the model on ``dataloader.test``'s mapper for a LazyConfig."""
-    from detectra.cli._lazy_run import lazy_test_predictor
     from detectra.data.detection_utils import read_image
     from detectra.engine.predictor import DefaultPredictor
 
@@ -361,14 +357,6 @@ def _visualize_test_images(cfg: Any, weights: str, dataset: str, folder: str, nu
         truth = Visualizer(np.ascontiguousarray(image[:, :, ::-1]), metadata).draw_dataset_dict(d).get_image()
         pairs.append((truth, drawn))
     return pairs
-
-
-def _lazy_test_sets(cfg: Any) -> list[str]:
-    """The dataset names of a LazyConfig's ``dataloader.test`` (Detectron2's ``dataset.names``), else "test"."""
-    names = cfg.dataloader.get("test", {}).get("dataset", {}).get("names", None) if "dataloader" in cfg else None
-    if names is None:
-        return ["test"]
-    return [names] if isinstance(names, str) else list(names)
 
 
 def run(args: argparse.Namespace) -> int:
