@@ -36,7 +36,8 @@ logger = logging.getLogger("detectra.cli")
 
 def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
     """`LazyTrainer` (a ``.py`` config) or `DefaultTrainer` (a yacs config), with the experiment loggers asked
-    for and, for a yacs config, the evaluator of each test dataset's type."""
+    for and, for a yacs config, the evaluator of each test dataset's type; either way the evaluators write their
+    detections into OUTPUT_DIR/inference, where the plots read them."""
     from detectra.engine import DefaultTrainer
     from detectra.engine.lazy_train import LazyTrainer
 
