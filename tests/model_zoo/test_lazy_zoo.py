@@ -423,3 +423,24 @@ def test_detectra_train_lazyconfig_resumes_and_logs_to_mlflow(lazy_shapes, tmp_p
     (run,) = client.search_runs([client.get_experiment_by_name("lazy").experiment_id])
     assert run.info.run_name == "run" and run.data.params["train.max_iter"] == "2"
     assert [m.step for m in client.get_metric_history(run.info.run_id, "total_loss")] == [0, 1]
+
+
+def test_lazy_run_datasets_and_evaluator_output():
+    """What `detectra train` reads from a LazyConfig for its plots: the datasets of dataloader.test / .train (else
+    the evaluator's), and evaluators that take an output_dir writing into the run's inference folder."""
+    from detectra.cli._lazy_run import lazy_dataset_names, with_evaluator_output
+
+    coco = model_zoo.get_config("common/data/coco.py")
+    assert lazy_dataset_names(coco, "test") == ["coco_2017_val"]
+    assert lazy_dataset_names(coco, "train") == ["coco_2017_train"]
+    coco.dataloader.evaluator.dataset_name = "coco_2017_val"  # was "${..test.dataset.names}"
+    del coco.dataloader.test.dataset.names
+    assert lazy_dataset_names(coco, "test") == ["coco_2017_val"]  # the evaluator's dataset_name
+    coco.dataloader.evaluator.dataset_name = "not_registered"
+    assert lazy_dataset_names(coco, "test") == []
+
+    pan = model_zoo.get_config("common/data/coco_panoptic_separated.py")
+    pan.dataloader.evaluator[1].output_dir = "mine"  # a folder the user chose stays
+    out = with_evaluator_output(pan, "run/inference")
+    assert [e.get("output_dir") for e in out.dataloader.evaluator] == ["run/inference", "mine", "run/inference"]
+    assert [e.get("output_dir") for e in pan.dataloader.evaluator] == [None, "mine", None]  # the config unchanged
