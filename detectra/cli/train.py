@@ -2,7 +2,6 @@
 annotated predictions on a few validation images, all in OUTPUT_DIR.
 
 Example::
-
     detectra train --config-file shapes/faster_rcnn_R_18_FPN --output-dir output/shapes
     detectra train --config-file shapes/faster_rcnn_R_18_FPN \\
         --train-json train.json --train-images images/ --val-json val.json --val-images images/
@@ -10,13 +9,20 @@ Example::
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import math
 import os
 import time
 from typing import Any
 
 import numpy as np
+import yaml
+from omegaconf import OmegaConf
 
+from detectra.checkpoint import DetectionCheckpointer
+from detectra.cli import _outputs
+from detectra.cli._classes import CHECKPOINT_KEY, ClassesState, dataset_classes, write_classes_file
 from detectra.cli._common import (
     CLIError,
     check_datasets,
@@ -28,7 +34,22 @@ from detectra.cli._common import (
 from detectra.cli._lazy_run import lazy_dataset_names, lazy_test_predictor, with_evaluator_output
 from detectra.cli._run_dir import check_output_dir, load_weights_checked
 from detectra.cli.parsers import TRAIN_EPILOG as EPILOG
+from detectra.cli._outputs import annotated_name, build_evaluator, draw_predictions
+from detectra.cli.export import check_resize_matches, exported_or_none
 from detectra.cli.parsers import train_parser as build_parser
+from detectra.config import CfgNode
+from detectra.data import DatasetCatalog, MetadataCatalog
+from detectra.data.detection_utils import read_image
+from detectra.engine import DefaultTrainer, default_setup, launch
+from detectra.engine.lazy_train import LazyTrainer, eval_only
+from detectra.engine.predictor import DefaultPredictor
+from detectra.engine.run_dir import begin_run, start_output_dir
+from detectra.utils import comm
+from detectra.utils.eval_plots import plot_gt_vs_pred_grid
+from detectra.utils.experiment_loggers import MLflowWriter, WandbWriter
+from detectra.utils.logger import set_console_verbose
+from detectra.utils.plots import plot_training
+from detectra.utils.visualizer import Visualizer
 
 __all__ = ["EPILOG", "build_parser", "divergence_message", "epochs_to_iterations", "finish", "run", "setup"]
 
@@ -38,8 +59,6 @@ def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
     """`LazyTrainer` (a ``.py`` config) or `DefaultTrainer` (a yacs config), with the experiment loggers asked
     for and, for a yacs config, the evaluator of each test dataset's type; either way the evaluators write their
     detections into OUTPUT_DIR/inference, where the plots read them."""
-    from detectra.engine import DefaultTrainer
-    from detectra.engine.lazy_train import LazyTrainer
 
     class Trainer(LazyTrainer if lazy else DefaultTrainer):
         def build_writers(self):
@@ -48,8 +67,6 @@ def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
 
         @classmethod
         def build_evaluator(cls, cfg: Any, dataset_name: str, output_folder: str | None = None):
-            from detectra.cli._outputs import build_evaluator
-
             return build_evaluator(cfg, dataset_name, output_folder)
 
         @classmethod
@@ -63,18 +80,14 @@ def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
 
 def _tracker_writers(cfg: Any, output_dir: str, loggers: tuple[str, ...]) -> list:
     """W&B / MLflow writers for the run: named after its output folder, with the full config."""
-    import json
 
-    import yaml
 
-    from detectra.utils.experiment_loggers import MLflowWriter, WandbWriter
 
     if not loggers:
         return []
     if hasattr(cfg, "dump"):
         config = yaml.safe_load(cfg.dump())
     else:  # a LazyConfig: its callables and objects as text
-        from omegaconf import OmegaConf
 
         config = json.loads(json.dumps(OmegaConf.to_container(cfg, resolve=False), default=str))
     name = os.path.basename(os.path.abspath(output_dir))
@@ -90,8 +103,6 @@ def setup(args: argparse.Namespace) -> Any:
     """The config of ``args`` (checked; a yacs config frozen, a ``.py`` LazyConfig as loaded), with logging and
     seeds set up; nothing is written into the output folder yet (see ``begin_run``), so a run that fails while
     loading leaves the folder as it was."""
-    from detectra.engine import default_setup
-    from detectra.utils.logger import set_console_verbose
 
     set_console_verbose(getattr(args, "verbose", False))
     cfg = load_config(args, allow_lazy=True)
@@ -127,7 +138,6 @@ def setup(args: argparse.Namespace) -> Any:
 
 def _is_lazy(cfg: Any) -> bool:
     """A LazyConfig (from a ``.py`` file) rather than a yacs CfgNode."""
-    from detectra.config import CfgNode
 
     return not isinstance(cfg, CfgNode)
 
@@ -139,9 +149,7 @@ def _output_dir(cfg: Any) -> str:
 def epochs_to_iterations(cfg: Any, epochs: float) -> int:
     """Set SOLVER.MAX_ITER to ``epochs`` passes over DATASETS.TRAIN at SOLVER.IMS_PER_BATCH images per iteration,
     and scale SOLVER.STEPS (and a warmup longer than the run) with it. Returns the new MAX_ITER."""
-    import math
 
-    from detectra.data import DatasetCatalog
 
     if epochs <= 0:
         raise CLIError(f"--epochs must be > 0, got {epochs:g}.")
@@ -162,8 +170,6 @@ def epochs_to_iterations(cfg: Any, epochs: float) -> int:
 def _main_worker(args: argparse.Namespace) -> Any:
     """Train (or with --eval-only evaluate) the config of ``args`` in this process, then `finish`. A yacs and a
     LazyConfig run take the same steps on the same `Trainer`; only where the datasets are named differs."""
-    from detectra.engine.run_dir import begin_run, start_output_dir
-    from detectra.utils import comm
 
     start = time.perf_counter()
     cfg = setup(args)
@@ -171,8 +177,6 @@ def _main_worker(args: argparse.Namespace) -> Any:
     Trainer = _trainer_class(lazy, tuple(getattr(args, "logger", ()) or ()))
     if args.eval_only:
         if lazy:
-            from detectra.engine.lazy_train import eval_only
-
             start_output_dir(cfg, save_config=False)
             results = eval_only(cfg, Trainer)
         else:
@@ -182,8 +186,6 @@ def _main_worker(args: argparse.Namespace) -> Any:
         classes = None if lazy else _store_classes(trainer, cfg)
         begin_run(trainer, cfg, resume=args.resume, overwrite=getattr(args, "overwrite", False))
         if comm.is_main_process() and not lazy:
-            from detectra.cli._classes import write_classes_file
-
             save_registered_datasets(args, cfg.OUTPUT_DIR)
             write_classes_file(cfg.OUTPUT_DIR, classes)
         try:
@@ -203,10 +205,7 @@ def _main_worker(args: argparse.Namespace) -> Any:
 def _evaluate_only(cfg: Any, args: argparse.Namespace, Trainer: type) -> Any:
     """--eval-only of a yacs config: the exported model of ``detectra eval --model``, or the config's model with
     MODEL.WEIGHTS (the folder's last checkpoint with --resume), on every test dataset."""
-    from detectra.checkpoint import DetectionCheckpointer
 
-    from detectra.cli.export import check_resize_matches, exported_or_none
-    from detectra.engine.run_dir import start_output_dir
 
     model = exported_or_none(args)  # detectra eval --model
     if model is not None:
@@ -225,7 +224,6 @@ def _evaluate_only(cfg: Any, args: argparse.Namespace, Trainer: type) -> Any:
 def _store_classes(trainer: Any, cfg: Any) -> Any:
     """Class names and the json's category ids of the training data, stored in every checkpoint; returned for
     classes.json, which is written once the run starts writing."""
-    from detectra.cli._classes import CHECKPOINT_KEY, ClassesState, dataset_classes
 
     classes = dataset_classes(cfg.DATASETS.TRAIN[0]) if len(cfg.DATASETS.TRAIN) else None
     trainer.checkpointer.checkpointables[CHECKPOINT_KEY] = ClassesState(classes)
@@ -254,7 +252,6 @@ def divergence_message(cfg: Any, error: BaseException) -> str:
 def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) -> list[tuple[str, str]]:
     """After training or evaluation: the evaluation table, plots, annotated predictions, and a summary of
     every file written. Returns the summary's (path, description) pairs."""
-    from detectra.cli import _outputs
 
     out = _output_dir(cfg)
     lazy = _is_lazy(cfg)
@@ -285,8 +282,6 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
         add("inference", "detections on the test set (coco_instances_results.json)")
     if not args.no_plots:
         try:
-            from detectra.utils.plots import plot_training
-
             written = plot_training(out)
         except (FileNotFoundError, ValueError) as e:
             logger.warning(f"No plots: {e}")
@@ -300,8 +295,6 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
         if pairs:
             items.append(("predictions/", f"{len(pairs)} annotated {test} images (score >= {args.threshold})"))
         if pairs and not args.no_plots:
-            from detectra.utils.eval_plots import plot_gt_vs_pred_grid
-
             written.append(plot_gt_vs_pred_grid(pairs[:4], os.path.join(out, "plots", "val_gt_vs_pred.jpg")))
     if not args.no_plots and written:
         items.append(("plots/", ", ".join(p.name for p in written)))
@@ -324,8 +317,6 @@ def _plot_datasets(cfg: Any) -> tuple[str | None, str | None]:
 def _test_predictor(cfg: Any, weights: str) -> Any:
     """A function from a dataset dict to (BGR image, the model's outputs): `DefaultPredictor` for a yacs config,
     the model on ``dataloader.test``'s mapper for a LazyConfig."""
-    from detectra.data.detection_utils import read_image
-    from detectra.engine.predictor import DefaultPredictor
 
     if _is_lazy(cfg):
         return lazy_test_predictor(cfg, weights)
@@ -344,9 +335,6 @@ def _test_predictor(cfg: Any, weights: str) -> Any:
 def _visualize_test_images(cfg: Any, weights: str, dataset: str, folder: str, num: int, threshold: float) -> list:
     """Predictions of the trained model on the first ``num`` images of ``dataset``, saved in their input format.
     Returns (ground truth drawing, prediction drawing) RGB pairs."""
-    from detectra.cli._outputs import annotated_name, draw_predictions
-    from detectra.utils.visualizer import Visualizer
-    from detectra.data import DatasetCatalog, MetadataCatalog
 
     predict = _test_predictor(cfg, weights)
     metadata = MetadataCatalog.get(dataset)
@@ -361,8 +349,6 @@ def _visualize_test_images(cfg: Any, weights: str, dataset: str, folder: str, nu
 
 
 def run(args: argparse.Namespace) -> int:
-    from detectra.engine import launch
-
     if args.num_gpus < 1 or args.num_machines < 1:
         raise CLIError("--num-gpus and --num-machines must be >= 1.")
     launch(_main_worker, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
