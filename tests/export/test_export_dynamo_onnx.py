@@ -1,5 +1,5 @@
 """torch's torch.export-based ONNX exporter (``dynamo=True``, opset 18) on a small Faster R-CNN: the onnxruntime
-outputs on an image of another size equal the eager model's. About 45 s of CPU (torch.export, then the ONNX
+outputs on an image of another size equal the eager model's. About 20 s on 2 cores (torch.export, then the ONNX
 translation): the CI case for this exporter; the fixture models with it run under ``DETECTRA_EXPORT_PARITY=all``
 (test_export_parity.py)."""
 import pytest

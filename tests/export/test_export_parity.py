@@ -2,12 +2,12 @@
 tests/modeling/test_parity*.py), under the fixture README's matching rules.
 
 Each case exports a fixture model with image 0 (800x1199) and runs the exported file on image 2 (800x800), so
-every case also checks that the dynamic image size works. Exporting and running an R-50 costs 30-45 s of CPU (the
-dynamo ONNX exporter several times that), so CI runs `DEFAULT_CASES`: every format, on the costliest heads
-(Mask R-CNN's masks in onnxruntime, Cascade Mask R-CNN's three stages as a torch.export program, Panoptic FPN's
-masks, semantic logits and panoptic combination and Keypoint R-CNN's heatmaps traced); the dynamo ONNX exporter runs
-in CI on a small Faster R-CNN (test_export_dynamo_onnx.py). ``DETECTRA_EXPORT_PARITY=all`` runs every architecture x
-format: the README's support matrix (about 2 hours on a busy 2-core machine).
+every case also checks that the dynamic image size works. Exporting and running an R-50 costs 25-75 s of CPU time,
+so CI runs `DEFAULT_CASES`: every format, on the costliest heads (Mask R-CNN's masks in onnxruntime, Cascade Mask
+R-CNN's three stages as a torch.export program, Panoptic FPN's masks, semantic logits and panoptic combination and
+Keypoint R-CNN's heatmaps traced); the dynamo ONNX exporter runs in CI on a small Faster R-CNN
+(test_export_dynamo_onnx.py). ``DETECTRA_EXPORT_PARITY=all`` runs every architecture x format: the README's support
+matrix (about 30 minutes of CPU time; hours on a busy 2-core machine).
 """
 import os
 
