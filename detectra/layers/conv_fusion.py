@@ -18,6 +18,9 @@ from torch.utils._python_dispatch import _get_current_dispatch_mode
 
 __all__ = ["can_fuse_conv", "fused_conv2d"]
 
+# The op is an internal of torch's CPU build (Inductor's fusion target); a build without it runs the plain ops.
+_HAS_FUSED_OP = hasattr(torch.ops.mkldnn, "_convolution_pointwise")
+
 
 def _channels_last(x: torch.Tensor) -> bool:
     return x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
@@ -32,7 +35,7 @@ def can_fuse_conv(x: torch.Tensor, *tensors: Optional[torch.Tensor]) -> bool:
     """
     if x.device.type != "cpu" or x.dtype != torch.float32 or x.dim() != 4 or not _channels_last(x):
         return False
-    if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled):
+    if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled and _HAS_FUSED_OP):
         return False
     if torch.is_autocast_enabled("cpu"):
         return False
