@@ -79,8 +79,8 @@ _C.DATALOADER.REPEAT_THRESHOLD = 0.0
 _C.DATALOADER.REPEAT_SQRT = True  # use sqrt(threshold / frequency) as the repeat factor (as in LVIS)
 _C.DATALOADER.FILTER_EMPTY_ANNOTATIONS = True  # drop training images without usable annotations
 _C.DATALOADER.PERSISTENT_WORKERS = False  # detectra addition: keep DataLoader workers alive between epochs
-# detectra addition: boxes training would repair or drop, and polygons that give no mask, are errors
-_C.DATALOADER.STRICT_ANNOTATIONS = False
+# boxes training would repair or drop, and polygons that give no mask, are errors
+_C.DATALOADER.STRICT_ANNOTATIONS = False  # detectra addition
 
 # ---------------------------------------------------------------------------- #
 # Backbone

@@ -73,7 +73,9 @@ def test_lazyconfig_and_yacs_runs_build_the_same_trainer_and_train_the_same(tmp_
         assert first_lazy[0] == pytest.approx(first_yacs[0], rel=1e-6, abs=1e-7), key
     losses = [v for v, _ in yacs.storage.history("total_loss").values()]
     assert [v for v, _ in lazy.storage.history("total_loss").values()] == pytest.approx(losses, rel=1e-5)
-    assert lazy.storage.history("lr").values() == pytest.approx(yacs.storage.history("lr").values())
+    lazy_lr, yacs_lr = lazy.storage.history("lr").values(), yacs.storage.history("lr").values()
+    assert [it for _, it in lazy_lr] == [it for _, it in yacs_lr]
+    assert [lr for lr, _ in lazy_lr] == pytest.approx([lr for lr, _ in yacs_lr])
     assert [i for _, i in lazy.storage.history("val_total_loss").values()] == [1, 3]
     def files(folder):
         return sorted(f for f in os.listdir(folder) if not f.startswith("events.out.tfevents"))  # named by time

@@ -1,5 +1,15 @@
 """Training-loop settings read by `LazyTrainer` (tools/lazyconfig_train_net.py, ``detectra train``): Detectron2's
-``common/train.py`` values, then detectra's additions."""
+``common/train.py`` values, so that the zoo's LazyConfigs equal the ones Detectron2 saves.
+
+detectra's optional additions, read with these defaults when absent (engine/lazy_train.py: lazy_settings; the yacs
+key they mirror in brackets)::
+
+    train.compile = False  # torch.compile the model's backbone and ROI heads (MODEL.COMPILE)
+    train.precise_bn = dict(enabled=False, num_iter=200)  # (TEST.PRECISE_BN)
+    train.best_checkpointer = dict(enabled=False, metric="bbox/AP", mode="max")  # (SOLVER.BEST_CHECKPOINTER)
+    train.val_period = 0  # validation loss on dataloader.val every N iterations (TEST.VAL_PERIOD)
+    train.early_stop_patience = 0  # (TEST.EARLY_STOP_PATIENCE)
+"""
 
 train = dict(
     output_dir="./output",
@@ -11,10 +21,4 @@ train = dict(
     eval_period=5000,
     log_period=20,
     device="cuda",
-    # detectra additions, the LazyConfig names of the yacs keys in brackets (engine/lazy_train.py: lazy_settings)
-    compile=False,  # torch.compile the model's backbone and ROI heads (MODEL.COMPILE)
-    precise_bn=dict(enabled=False, num_iter=200),  # (TEST.PRECISE_BN)
-    best_checkpointer=dict(enabled=False, metric="bbox/AP", mode="max"),  # (SOLVER.BEST_CHECKPOINTER)
-    val_period=0,  # validation loss on dataloader.val every N iterations (TEST.VAL_PERIOD)
-    early_stop_patience=0,  # (TEST.EARLY_STOP_PATIENCE)
 )
