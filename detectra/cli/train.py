@@ -55,11 +55,11 @@ __all__ = ["EPILOG", "build_parser", "divergence_message", "epochs_to_iterations
 
 logger = logging.getLogger("detectra.cli")
 
+
 def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
     """`LazyTrainer` (a ``.py`` config) or `DefaultTrainer` (a yacs config), with the experiment loggers asked
     for and, for a yacs config, the evaluator of each test dataset's type; either way the evaluators write their
     detections into OUTPUT_DIR/inference, where the plots read them."""
-
     class Trainer(LazyTrainer if lazy else DefaultTrainer):
         def build_writers(self):
             # the trackers go first: TensorBoard's writer drops the images it exported
@@ -80,9 +80,6 @@ def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
 
 def _tracker_writers(cfg: Any, output_dir: str, loggers: tuple[str, ...]) -> list:
     """W&B / MLflow writers for the run: named after its output folder, with the full config."""
-
-
-
     if not loggers:
         return []
     if hasattr(cfg, "dump"):
@@ -103,7 +100,6 @@ def setup(args: argparse.Namespace) -> Any:
     """The config of ``args`` (checked; a yacs config frozen, a ``.py`` LazyConfig as loaded), with logging and
     seeds set up; nothing is written into the output folder yet (see ``begin_run``), so a run that fails while
     loading leaves the folder as it was."""
-
     set_console_verbose(getattr(args, "verbose", False))
     cfg = load_config(args, allow_lazy=True)
     if _is_lazy(cfg):
@@ -138,7 +134,6 @@ def setup(args: argparse.Namespace) -> Any:
 
 def _is_lazy(cfg: Any) -> bool:
     """A LazyConfig (from a ``.py`` file) rather than a yacs CfgNode."""
-
     return not isinstance(cfg, CfgNode)
 
 
@@ -149,8 +144,6 @@ def _output_dir(cfg: Any) -> str:
 def epochs_to_iterations(cfg: Any, epochs: float) -> int:
     """Set SOLVER.MAX_ITER to ``epochs`` passes over DATASETS.TRAIN at SOLVER.IMS_PER_BATCH images per iteration,
     and scale SOLVER.STEPS (and a warmup longer than the run) with it. Returns the new MAX_ITER."""
-
-
     if epochs <= 0:
         raise CLIError(f"--epochs must be > 0, got {epochs:g}.")
     num_images = sum(len(DatasetCatalog.get(name)) for name in cfg.DATASETS.TRAIN)
@@ -170,7 +163,6 @@ def epochs_to_iterations(cfg: Any, epochs: float) -> int:
 def _main_worker(args: argparse.Namespace) -> Any:
     """Train (or with --eval-only evaluate) the config of ``args`` in this process, then `finish`. A yacs and a
     LazyConfig run take the same steps on the same `Trainer`; only where the datasets are named differs."""
-
     start = time.perf_counter()
     cfg = setup(args)
     lazy = _is_lazy(cfg)
@@ -205,8 +197,6 @@ def _main_worker(args: argparse.Namespace) -> Any:
 def _evaluate_only(cfg: Any, args: argparse.Namespace, Trainer: type) -> Any:
     """--eval-only of a yacs config: the exported model of ``detectra eval --model``, or the config's model with
     MODEL.WEIGHTS (the folder's last checkpoint with --resume), on every test dataset."""
-
-
     model = exported_or_none(args)  # detectra eval --model
     if model is not None:
         check_resize_matches(cfg, model)
@@ -224,7 +214,6 @@ def _evaluate_only(cfg: Any, args: argparse.Namespace, Trainer: type) -> Any:
 def _store_classes(trainer: Any, cfg: Any) -> Any:
     """Class names and the json's category ids of the training data, stored in every checkpoint; returned for
     classes.json, which is written once the run starts writing."""
-
     classes = dataset_classes(cfg.DATASETS.TRAIN[0]) if len(cfg.DATASETS.TRAIN) else None
     trainer.checkpointer.checkpointables[CHECKPOINT_KEY] = ClassesState(classes)
     return classes
@@ -252,7 +241,6 @@ def divergence_message(cfg: Any, error: BaseException) -> str:
 def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) -> list[tuple[str, str]]:
     """After training or evaluation: the evaluation table, plots, annotated predictions, and a summary of
     every file written. Returns the summary's (path, description) pairs."""
-
     out = _output_dir(cfg)
     lazy = _is_lazy(cfg)
     items: list[tuple[str, str]] = []
@@ -317,7 +305,6 @@ def _plot_datasets(cfg: Any) -> tuple[str | None, str | None]:
 def _test_predictor(cfg: Any, weights: str) -> Any:
     """A function from a dataset dict to (BGR image, the model's outputs): `DefaultPredictor` for a yacs config,
     the model on ``dataloader.test``'s mapper for a LazyConfig."""
-
     if _is_lazy(cfg):
         return lazy_test_predictor(cfg, weights)
     cfg = cfg.clone()
@@ -335,7 +322,6 @@ def _test_predictor(cfg: Any, weights: str) -> Any:
 def _visualize_test_images(cfg: Any, weights: str, dataset: str, folder: str, num: int, threshold: float) -> list:
     """Predictions of the trained model on the first ``num`` images of ``dataset``, saved in their input format.
     Returns (ground truth drawing, prediction drawing) RGB pairs."""
-
     predict = _test_predictor(cfg, weights)
     metadata = MetadataCatalog.get(dataset)
     pairs = []
