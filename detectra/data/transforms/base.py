@@ -141,17 +141,28 @@ class Transform:
     __str__ = __repr__
 
 
-class NoOpTransform(Transform):
-    """The identity: every ``apply_*`` (including registered ones) returns its input."""
-
-    def apply_image(self, img: np.ndarray) -> np.ndarray:
-        return img
+class _PixelTransform(Transform):
+    """A transform of pixel values only: coordinates, boxes and segmentation maps pass through, and the inverse is
+    a no-op (pixel changes are not undone, as in Detectron2)."""
 
     def apply_coords(self, coords: np.ndarray) -> np.ndarray:
         return coords
 
+    def apply_segmentation(self, segmentation: np.ndarray) -> np.ndarray:
+        return segmentation
+
     def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
         return rotated_boxes
+
+    def inverse(self) -> Transform:
+        return NoOpTransform()
+
+
+class NoOpTransform(_PixelTransform):
+    """The identity: every ``apply_*`` (including registered ones) returns its input."""
+
+    def apply_image(self, img: np.ndarray) -> np.ndarray:
+        return img
 
     def inverse(self) -> "Transform":
         return self

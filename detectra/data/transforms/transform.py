@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .base import NoOpTransform, Transform, TransformList
+from .base import Transform, TransformList, _PixelTransform
 
 __all__ = [
     "HFlipTransform",
@@ -92,13 +92,17 @@ def _resize_rgb_uint8(img: np.ndarray, new_h: int, new_w: int) -> np.ndarray:
 
 
 class _FlipTransform(Transform):
-    """A mirror across one image axis; a subclass names the coordinate it negates (``_coord``: 0 x, 1 y) and the
-    image extent along it (``_extent``)."""
+    """A mirror across one image axis: x (``_coord = 0``) across the ``width``, or y (``_coord = 1``) across the
+    ``height``; a subclass stores that extent under Detectron2's attribute name."""
 
     _coord: int
 
     def _extent(self) -> int:
-        raise NotImplementedError
+        return self.width if self._coord == 0 else self.height
+
+    def apply_image(self, img: np.ndarray) -> np.ndarray:
+        axis = 1 - self._coord  # x runs along the columns of an HxW(xC) image, y along the rows
+        return np.flip(img, axis=axis if img.ndim <= 3 else axis + 1)  # NxHxWxC: one more leading axis
 
     def apply_coords(self, coords: np.ndarray) -> np.ndarray:
         coords = np.array(coords, dtype=np.float64 if np.asarray(coords).dtype == np.float64 else np.float32)
@@ -123,12 +127,6 @@ class HFlipTransform(_FlipTransform):
     def __init__(self, width: int) -> None:
         self._set_attributes(locals())
 
-    def _extent(self) -> int:
-        return self.width
-
-    def apply_image(self, img: np.ndarray) -> np.ndarray:
-        return np.flip(img, axis=1 if img.ndim <= 3 else 2)
-
 
 class VFlipTransform(_FlipTransform):
     """Vertical flip of an image of the given height."""
@@ -137,12 +135,6 @@ class VFlipTransform(_FlipTransform):
 
     def __init__(self, height: int) -> None:
         self._set_attributes(locals())
-
-    def _extent(self) -> int:
-        return self.height
-
-    def apply_image(self, img: np.ndarray) -> np.ndarray:
-        return np.flip(img, axis=0 if img.ndim <= 3 else 1)
 
 
 def _clip_polygon_to_rect(poly: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
@@ -175,7 +167,33 @@ def _polygon_area(poly: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
-class CropTransform(Transform):
+class _ShiftTransform(Transform):
+    """A crop or a pad: every point moves by the same ``_offset()`` (dx, dy); rotated boxes keep size and angle. Its
+    inverse needs the image size before the transform (``orig_w``, ``orig_h``)."""
+
+    def _offset(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def apply_coords(self, coords: np.ndarray) -> np.ndarray:
+        coords = np.array(coords, dtype=np.float64 if np.asarray(coords).dtype == np.float64 else np.float32)
+        dx, dy = self._offset()
+        coords[:, 0] += dx
+        coords[:, 1] += dy
+        return coords
+
+    def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
+        boxes = np.array(rotated_boxes, dtype=np.float64)
+        boxes[:, :2] = self.apply_coords(boxes[:, :2])
+        return boxes
+
+    def _check_orig_size(self) -> None:
+        if self.orig_w is None or self.orig_h is None:
+            raise NotImplementedError(
+                f"{type(self).__name__}.inverse() needs the original image size: build it with orig_w and orig_h."
+            )
+
+
+class CropTransform(_ShiftTransform):
     """Crop the window ``[x0, x0 + w) x [y0, y0 + h)``.
 
     Args:
@@ -193,11 +211,8 @@ class CropTransform(Transform):
             return img[self.y0 : self.y0 + self.h, self.x0 : self.x0 + self.w]
         return img[..., self.y0 : self.y0 + self.h, self.x0 : self.x0 + self.w, :]
 
-    def apply_coords(self, coords: np.ndarray) -> np.ndarray:
-        coords = np.array(coords, dtype=np.float64 if np.asarray(coords).dtype == np.float64 else np.float32)
-        coords[:, 0] -= self.x0
-        coords[:, 1] -= self.y0
-        return coords
+    def _offset(self) -> tuple[int, int]:
+        return -self.x0, -self.y0
 
     def apply_polygons(self, polygons: list[np.ndarray]) -> list[np.ndarray]:
         """Clip each polygon to the crop window; polygons left with no area are dropped."""
@@ -208,22 +223,14 @@ class CropTransform(Transform):
                 out.append(self.apply_coords(clipped))
         return out
 
-    def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
-        boxes = np.array(rotated_boxes, dtype=np.float64)
-        boxes[:, :2] = self.apply_coords(boxes[:, :2])
-        return boxes
-
     def inverse(self) -> Transform:
-        if self.orig_w is None or self.orig_h is None:
-            raise NotImplementedError(
-                "CropTransform.inverse() needs the original image size: build it with orig_w and orig_h."
-            )
+        self._check_orig_size()
         pad_x1 = self.orig_w - self.x0 - self.w
         pad_y1 = self.orig_h - self.y0 - self.h
         return PadTransform(self.x0, self.y0, pad_x1, pad_y1, orig_w=self.w, orig_h=self.h)
 
 
-class PadTransform(Transform):
+class PadTransform(_ShiftTransform):
     """Pad ``x0``/``y0`` pixels on the left/top and ``x1``/``y1`` on the right/bottom.
 
     Args:
@@ -258,42 +265,14 @@ class PadTransform(Transform):
     def apply_segmentation(self, segmentation: np.ndarray) -> np.ndarray:
         return self._pad(segmentation, self.seg_pad_value)
 
-    def apply_coords(self, coords: np.ndarray) -> np.ndarray:
-        coords = np.array(coords, dtype=np.float64 if np.asarray(coords).dtype == np.float64 else np.float32)
-        coords[:, 0] += self.x0
-        coords[:, 1] += self.y0
-        return coords
-
-    def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
-        boxes = np.array(rotated_boxes, dtype=np.float64)
-        boxes[:, :2] = self.apply_coords(boxes[:, :2])
-        return boxes
+    def _offset(self) -> tuple[int, int]:
+        return self.x0, self.y0
 
     def inverse(self) -> Transform:
-        if self.orig_w is None or self.orig_h is None:
-            raise NotImplementedError(
-                "PadTransform.inverse() needs the original image size: build it with orig_w and orig_h."
-            )
+        self._check_orig_size()
         new_w = self.orig_w + self.x0 + self.x1
         new_h = self.orig_h + self.y0 + self.y1
         return CropTransform(self.x0, self.y0, self.orig_w, self.orig_h, new_w, new_h)
-
-
-class _PixelTransform(Transform):
-    """A transform of pixel values only: coordinates, boxes and segmentation maps pass through, and the inverse is
-    a no-op (pixel changes are not undone, as in Detectron2)."""
-
-    def apply_coords(self, coords: np.ndarray) -> np.ndarray:
-        return coords
-
-    def apply_segmentation(self, segmentation: np.ndarray) -> np.ndarray:
-        return segmentation
-
-    def apply_rotated_box(self, rotated_boxes: np.ndarray) -> np.ndarray:
-        return rotated_boxes
-
-    def inverse(self) -> Transform:
-        return NoOpTransform()
 
 
 class BlendTransform(_PixelTransform):
