@@ -24,12 +24,33 @@ def _unknown_name_message(kind: str, name: str, registered: list[str]) -> str:
     )
 
 
-class _DatasetCatalog(UserDict):
+class _Catalog(UserDict):
+    """A global registry keyed by dataset name; ``str`` lists the names after the subclass's ``_title``."""
+
+    _title: str
+
+    def list(self) -> list[str]:
+        """The registered names."""
+        return list(self.keys())
+
+    def remove(self, name: str) -> None:
+        """Unregister ``name``."""
+        self.pop(name)
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__.lstrip('_')}({self._title}: {', '.join(self.keys())})"
+
+    __repr__ = __str__
+
+
+class _DatasetCatalog(_Catalog):
     """Maps a dataset name to a zero-argument function returning its list of dataset dicts.
 
     Loading is lazy: the function runs on every ``get`` call, so registering a dataset whose files are missing only
     fails when the dataset is used.
     """
+
+    _title = "registered datasets"
 
     def register(self, name: str, func: Callable[[], list[dict]]) -> None:
         """Register ``func`` (no arguments, returns ``list[dict]`` in Detectron2's format) under ``name``."""
@@ -47,18 +68,6 @@ class _DatasetCatalog(UserDict):
             raise KeyError(_unknown_name_message("Dataset", name, list(self.keys()))) from None
         return func()
 
-    def list(self) -> list[str]:
-        """Names of all registered datasets."""
-        return list(self.keys())
-
-    def remove(self, name: str) -> None:
-        """Unregister ``name``."""
-        self.pop(name)
-
-    def __str__(self) -> str:
-        return f"DatasetCatalog(registered datasets: {', '.join(self.keys())})"
-
-    __repr__ = __str__
 
 
 DatasetCatalog = _DatasetCatalog()
@@ -135,8 +144,10 @@ def _same_value(a: Any, b: Any) -> bool:
         return a is b
 
 
-class _MetadataCatalog(UserDict):
+class _MetadataCatalog(_Catalog):
     """Maps a dataset name to its ``Metadata``; ``get`` creates an empty one on first access, as in Detectron2."""
+
+    _title = "registered metadata"
 
     def __init__(self) -> None:
         super().__init__()
@@ -160,19 +171,10 @@ class _MetadataCatalog(UserDict):
         """Run ``func`` before the first ``get(name)`` returns (for datasets generated on first use)."""
         self._prepare[name] = func
 
-    def list(self) -> list[str]:
-        """Names of all datasets with metadata."""
-        return list(self.keys())
-
     def remove(self, name: str) -> None:
         """Drop the metadata of ``name``."""
         self._prepare.pop(name, None)
-        self.pop(name)
-
-    def __str__(self) -> str:
-        return f"MetadataCatalog(registered metadata: {', '.join(self.keys())})"
-
-    __repr__ = __str__
+        super().remove(name)
 
 
 MetadataCatalog = _MetadataCatalog()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -97,23 +97,25 @@ def get_local_process_group() -> dist.ProcessGroup:
     return _LOCAL_PROCESS_GROUP
 
 
+def _on_this_machine(query: Callable[..., int], torchrun_variable: str, global_value: Callable[[], int]) -> int:
+    """``query(group=...)`` on the local process group. Started without `launch` (e.g. by torchrun), there is no
+    such group: the variable torchrun exports, else ``global_value()``, which is also the answer when not
+    distributed."""
+    if not _dist_ready():
+        return global_value()
+    if _LOCAL_PROCESS_GROUP is None:
+        return int(os.environ.get(torchrun_variable, global_value()))
+    return query(group=_LOCAL_PROCESS_GROUP)
+
+
 def get_local_size() -> int:
     """Number of processes on this machine (1 when not distributed)."""
-    if not _dist_ready():
-        return 1
-    if _LOCAL_PROCESS_GROUP is None:
-        # Started without `launch` (e.g. torchrun): torchrun exports LOCAL_WORLD_SIZE.
-        return int(os.environ.get("LOCAL_WORLD_SIZE", get_world_size()))
-    return dist.get_world_size(group=_LOCAL_PROCESS_GROUP)
+    return _on_this_machine(dist.get_world_size, "LOCAL_WORLD_SIZE", get_world_size)
 
 
 def get_local_rank() -> int:
     """Rank of this process among the processes on this machine (0 when not distributed)."""
-    if not _dist_ready():
-        return 0
-    if _LOCAL_PROCESS_GROUP is None:
-        return int(os.environ.get("LOCAL_RANK", get_rank()))
-    return dist.get_rank(group=_LOCAL_PROCESS_GROUP)
+    return _on_this_machine(dist.get_rank, "LOCAL_RANK", get_rank)
 
 
 def is_main_process() -> bool:
