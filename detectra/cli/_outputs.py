@@ -21,6 +21,7 @@ __all__ = [
     "diagnostic_plots",
     "draw_predictions",
     "format_results",
+    "nothing_detected",
     "predictions_to_coco",
     "write_results",
 ]
@@ -80,6 +81,15 @@ def headline(results: dict, datasets: Iterable[str]) -> str:
         if isinstance(value, (int, float)):
             parts.append(f"{names.get(task, task)} {value:.1f}")
     return ", ".join(parts)
+
+
+def nothing_detected(output_dir: str) -> bool:
+    """Whether the run's COCO-style evaluation wrote an empty detections file (the model found nothing)."""
+    path = os.path.join(output_dir, "inference", "coco_instances_results.json")
+    if not os.path.isfile(path):
+        return False
+    with open(path) as f:
+        return json.load(f) == []
 
 
 def annotated_name(input_path: str) -> str:

@@ -265,6 +265,10 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
         table = _outputs.format_results(results, test_sets)
         headline = _outputs.headline(results, test_sets)
         print("\nEvaluation results:\n" + table)
+        if _outputs.nothing_detected(out):
+            logger.warning(f"The model detected nothing on {test_sets[0]} (inference/coco_instances_results.json is "
+                           "empty), so its AP is NaN and its PR curves lie at 0: train longer, or see "
+                           "plots/losses.png (a diverging loss saturates the class scores).")  # fmt: skip
         add("eval_results.txt", f"evaluation table ({headline})" if headline else "evaluation table")
         add("eval_results.json", "evaluation results")
         add("inference", "detections on the test set (coco_instances_results.json)")

@@ -61,7 +61,18 @@ def _fast_coco(coco_gt: COCO) -> Any:
     return cached
 
 
+def _no_detections(coco_gt: COCO) -> COCO:
+    """An empty detection set on the images and classes of `coco_gt` (``loadRes`` cannot take an empty list)."""
+    with quiet():
+        coco_dt = COCO()
+        coco_dt.dataset = {k: coco_gt.dataset[k] for k in ("images", "categories")} | {"annotations": []}
+        coco_dt.createIndex()
+    return coco_dt
+
+
 def _make_coco_eval(coco_gt: COCO, coco_results: list[dict], iou_type: str, use_fast_impl: bool) -> Any:
+    if not coco_results:  # pycocotools: a few empty matches, cheap
+        return COCOeval(coco_gt, _no_detections(coco_gt), iou_type)
     with quiet():
         if use_fast_impl and COCOeval_fast is not None:
             fast_gt = _fast_coco(coco_gt)
@@ -145,10 +156,9 @@ def evaluate_predictions_on_coco(
         max_dets_per_image: the three detection limits (default [1, 10, 100]); keypoints always use 20.
 
     Returns:
-        The evaluated COCOeval object, with `.stats` filled as `summarize()` would and `.eval["precision"]`.
+        The evaluated COCOeval object, with `.stats` filled as `summarize()` would and `.eval["precision"]`. With
+        no results, precision and recall are 0 wherever there is ground truth (AP 0, as COCO defines it).
     """
-    if len(coco_results) == 0:
-        raise ValueError(f"evaluate_predictions_on_coco got no results to evaluate for '{iou_type}'.")
     if iou_type == "segm":
         # Without a box, pycocotools takes each detection's area from its mask, which is what the area
         # ranges (small/medium/large) of segm evaluation mean.
@@ -169,8 +179,8 @@ def evaluate_predictions_on_coco(
     if iou_type == "keypoints":
         if kpt_oks_sigmas is not None and len(kpt_oks_sigmas):
             coco_eval.params.kpt_oks_sigmas = np.array(kpt_oks_sigmas, dtype=np.float64)
-        num_kpts_dt = len(coco_results[0]["keypoints"]) // 3
         num_kpts_gt = len(next(iter(coco_gt.anns.values()))["keypoints"]) // 3
+        num_kpts_dt = len(coco_results[0]["keypoints"]) // 3 if coco_results else num_kpts_gt
         num_sigmas = len(coco_eval.params.kpt_oks_sigmas)
         if not num_kpts_dt == num_kpts_gt == num_sigmas:
             raise ValueError(

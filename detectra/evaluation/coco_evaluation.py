@@ -107,6 +107,7 @@ class COCOEvaluator(DatasetEvaluator):
 
     def reset(self) -> None:
         self._predictions: list[dict] = []
+        self._output_tasks: set[str] = set()  # what the model predicts, known even when it detects nothing
 
     def process(self, inputs: list[dict], outputs: list[dict]) -> None:
         """Convert each output's `instances` to COCO json records and keep `proposals` as Instances."""
@@ -114,6 +115,10 @@ class COCOEvaluator(DatasetEvaluator):
             prediction = prediction_record(input, output)
             if len(prediction) > 1:
                 self._predictions.append(prediction)
+            if "instances" in output:
+                fields = output["instances"].get_fields()
+                self._output_tasks |= {t for t, f in (("segm", "pred_masks"), ("keypoints", "pred_keypoints"))
+                                       if f in fields}  # fmt: skip
 
     def evaluate(self, img_ids: Sequence[int] | None = None) -> dict:
         """Gather predictions across ranks and evaluate them.
@@ -123,10 +128,11 @@ class COCOEvaluator(DatasetEvaluator):
         """
         if self._distributed:
             comm.synchronize()
-            gathered = comm.gather(self._predictions, dst=0)
-            predictions = list(itertools.chain(*gathered))
+            gathered = comm.gather((self._predictions, self._output_tasks), dst=0)
             if not comm.is_main_process():
                 return {}
+            predictions = list(itertools.chain(*[p for p, _ in gathered]))
+            self._output_tasks = set().union(*[t for _, t in gathered])
         else:
             predictions = self._predictions
 
@@ -146,7 +152,7 @@ class COCOEvaluator(DatasetEvaluator):
         return copy.deepcopy(self._results)
 
     def _tasks_from_predictions(self, predictions: list[dict]) -> tuple[str, ...]:
-        tasks = {"bbox"}
+        tasks = {"bbox", *self._output_tasks}  # a Mask R-CNN that detects nothing: segm too
         for pred in predictions:
             if "segmentation" in pred:
                 tasks.add("segm")
@@ -185,23 +191,19 @@ class COCOEvaluator(DatasetEvaluator):
 
         self._logger.info(f"Evaluating predictions with {'fast' if self._use_fast_impl else 'official'} COCO API...")
         for task in sorted(tasks):
-            coco_eval = (
-                evaluate_predictions_on_coco(
-                    self._coco_api,
-                    coco_results,
-                    task,
-                    kpt_oks_sigmas=self._kpt_oks_sigmas,
-                    use_fast_impl=self._use_fast_impl,
-                    img_ids=img_ids,
-                    max_dets_per_image=self._max_dets_per_image,
-                )
-                if len(coco_results) > 0
-                else None  # cocoapi does not handle empty results well
+            coco_eval = evaluate_predictions_on_coco(
+                self._coco_api,
+                coco_results,
+                task,
+                kpt_oks_sigmas=self._kpt_oks_sigmas,
+                use_fast_impl=self._use_fast_impl,
+                img_ids=img_ids,
+                max_dets_per_image=self._max_dets_per_image,
             )
-            if coco_eval is not None and self._output_dir:
+            if self._output_dir:  # without detections too: PR curves at 0, so a run's files do not depend on luck
                 self._save_precision(coco_eval, task)
             self._results[task] = self._derive_coco_results(
-                coco_eval, task, class_names=self._metadata.get("thing_classes")
+                coco_eval if coco_results else None, task, class_names=self._metadata.get("thing_classes")
             )
 
     def _save_precision(self, coco_eval: Any, task: str) -> None:
@@ -255,7 +257,7 @@ class COCOEvaluator(DatasetEvaluator):
     def _derive_coco_results(self, coco_eval: Any, iou_type: str, class_names: list[str] | None = None) -> dict:
         """Summary metrics in percent (NaN where undefined) plus `AP-<class>` for every class."""
         metrics = _METRICS[iou_type]
-        if coco_eval is None:
+        if coco_eval is None:  # Detectron2 reports NaN, not COCO's 0, for a model that detects nothing
             self._logger.warning("No predictions from the model!")
             return {metric: float("nan") for metric in metrics}
 

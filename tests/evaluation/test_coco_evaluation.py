@@ -138,6 +138,33 @@ def test_no_detections_gives_nan(tmp_path, register_coco):
     assert all(np.isnan(v) for v in results["bbox"].values())
 
 
+def test_no_detections_still_writes_pr_arrays_of_every_predicted_task(tmp_path, register_coco):
+    """A Mask R-CNN that detects nothing (e.g. class scores saturated to 0 after a diverging step): the metrics are
+    Detectron2's NaN, but the tasks come from what the model predicts (bbox and segm) and each task's PR arrays are
+    COCO's for no detections (precision 0 where there is ground truth, -1 elsewhere), so the run's files and plots
+    do not depend on whether the model happened to detect something."""
+    from detectra.utils.plots import plot_pr_curves
+
+    gt_json = _small_coco(tmp_path)
+    name = register_coco(gt_json)
+    empty = {
+        i: Instances((160, 200), pred_boxes=Boxes(torch.zeros(0, 4)), scores=torch.zeros(0),
+                     pred_classes=torch.zeros(0).long(), pred_masks=torch.zeros(0, 160, 200, dtype=torch.bool))
+        for i in (1, 2, 5)
+    }  # fmt: skip
+    results = _run_evaluator(name, empty, tmp_path)
+    assert sorted(results) == ["bbox", "segm"]
+    assert all(np.isnan(v) for task in results.values() for v in task.values())
+    for task in ("bbox", "segm"):
+        precision = np.load(tmp_path / f"coco_eval_{task}_precision.npz")["precision"]  # (T, R, K, A, M)
+        assert precision.shape == (10, 101, 2, 4, 3)
+        assert (precision[:, :, :, 0, :] == 0).all()  # area "all": both classes have ground truth
+        assert set(np.unique(precision)) == {-1.0, 0.0}  # e.g. no medium "cat"
+        assert plot_pr_curves(tmp_path / f"coco_eval_{task}_precision.npz", tmp_path / f"{task}.png").is_file()
+    gt = COCO(str(gt_json))
+    assert evaluate_predictions_on_coco(gt, [], "bbox").stats[0] == 0.0  # COCO's AP of no detections
+
+
 def test_tiny_coco_bbox_segm_match_pycocotools(shared_dir, tmp_path, register_coco, make_detections):
     gt_json = shared_dir / "datasets/tiny_coco/annotations/instances_val2017.json"
     name = register_coco(gt_json)

@@ -340,7 +340,10 @@ def lazy_cli_run(lazy_shapes, tmp_path_factory):
     out = root / "cli_out"
     opts = [o for o in _tiny_opts(root / "unused", lazy_shapes) if not o.startswith("train.output_dir=")]
     opts.append("model.roi_heads.box_predictor.test_score_thresh=0.0")  # detections, whatever 2 iterations learnt
-    opts.append("train.seed=3")  # as the YAML twin's SEED: a random seed can train a model that detects nothing
+    # Any seed writes the same files (checked for 0-3). With seed 0 the class scores saturate to 0 after 2 iterations
+    # (the background logit ~400 above the rest), so this run detects nothing even at threshold 0, while the YAML
+    # twin's (SEED 3) detects: their equal file sets show that detecting nothing changes none of the outputs.
+    opts.append("train.seed=0")
     assert main(["train", "--config-file", str(config_file), "--output-dir", str(out), "--num-vis", "2", *opts]) == 0
     return out
 
