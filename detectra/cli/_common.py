@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import sys
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import torch
 import yaml
@@ -256,16 +256,20 @@ def _unregister(name: str) -> None:
         MetadataCatalog.remove(name)
 
 
-def save_registered_datasets(args: argparse.Namespace, output_dir: str) -> None:
-    """Write the shortcut's datasets to OUTPUT_DIR/datasets.json, so `--run OUTPUT_DIR` finds them again."""
-    names = getattr(args, "_registered", [])
-    if not names:
-        return
-
+def save_registered_datasets(args: argparse.Namespace, output_dir: str, also: Sequence[str] = ()) -> None:
+    """Write the shortcut's datasets, and those of ``also`` registered from a COCO json (a LazyConfig's loaders'),
+    to OUTPUT_DIR/datasets.json, so that `--run OUTPUT_DIR` registers them again in a new process."""
     formats = getattr(args, "_format_entries", {})
-    entries = {n: formats.get(n) or {"json_file": MetadataCatalog.get(n).json_file,
-                                     "image_root": MetadataCatalog.get(n).image_root} for n in names}  # fmt: skip
-    atomic_write(os.path.join(output_dir, DATASETS_FILE), lambda f: f.write(json.dumps(entries, indent=2).encode()))
+    entries = {}
+    for name in dict.fromkeys([*getattr(args, "_registered", []), *also]):
+        meta = MetadataCatalog.get(name)
+        if name in formats:
+            entries[name] = formats[name]
+        elif meta.get("json_file") and meta.get("image_root"):
+            entries[name] = {"json_file": meta.json_file, "image_root": meta.image_root}
+    if entries:
+        atomic_write(os.path.join(output_dir, DATASETS_FILE),
+                     lambda f: f.write(json.dumps(entries, indent=2).encode()))  # fmt: skip
 
 
 def register_saved_datasets(run_dir: str) -> None:

@@ -175,11 +175,11 @@ def _main_worker(args: argparse.Namespace) -> Any:
             results = _evaluate_only(cfg, args, Trainer)
     else:
         trainer = Trainer(cfg)  # loads the model, the data and (below) the weights: every check happens here
-        classes = None if lazy else _store_classes(trainer, cfg)
+        classes = _store_classes(trainer, cfg)
         begin_run(trainer, cfg, resume=args.resume, overwrite=getattr(args, "overwrite", False))
-        if comm.is_main_process() and not lazy:
-            save_registered_datasets(args, cfg.OUTPUT_DIR)
-            write_classes_file(cfg.OUTPUT_DIR, classes)
+        if comm.is_main_process():  # what `--run` needs: the classes' names, where the datasets are
+            save_registered_datasets(args, _output_dir(cfg), also=(*_datasets(cfg, "train"), *_datasets(cfg, "test")))
+            write_classes_file(_output_dir(cfg), classes)
         try:
             trainer.train()
         except FloatingPointError as e:
@@ -214,7 +214,8 @@ def _evaluate_only(cfg: Any, args: argparse.Namespace, Trainer: type) -> Any:
 def _store_classes(trainer: Any, cfg: Any) -> Any:
     """Class names and the json's category ids of the training data, stored in every checkpoint; returned for
     classes.json, which is written once the run starts writing."""
-    classes = dataset_classes(cfg.DATASETS.TRAIN[0]) if len(cfg.DATASETS.TRAIN) else None
+    train = _datasets(cfg, "train")
+    classes = dataset_classes(train[0]) if train else None
     trainer.checkpointer.checkpointables[CHECKPOINT_KEY] = ClassesState(classes)
     return classes
 
@@ -257,8 +258,8 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     if any(f.startswith("events.out.tfevents") for f in os.listdir(out)):
         items.append(("events.out.tfevents.*", f"TensorBoard logs: tensorboard --logdir {out}"))
     add("log.txt", "the full log")
-    test_sets = (lazy_dataset_names(cfg, "test") or ["test"]) if lazy else list(cfg.DATASETS.TEST)
-    test, train = _plot_datasets(cfg)
+    test_sets = _datasets(cfg, "test") or (["test"] if lazy else [])
+    test, train = (next(iter(_datasets(cfg, split)), None) for split in ("test", "train"))
     headline = ""
     if results:
         _outputs.write_results(results, test_sets, out)
@@ -296,14 +297,10 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     return items
 
 
-def _plot_datasets(cfg: Any) -> tuple[str | None, str | None]:
-    """The registered (test, train) datasets the plots and annotated predictions read: the first of
-    DATASETS.TEST / TRAIN, or of the datasets a LazyConfig's ``dataloader.test`` / ``.train`` read."""
-    if _is_lazy(cfg):
-        tests, trains = lazy_dataset_names(cfg, "test"), lazy_dataset_names(cfg, "train")
-    else:
-        tests, trains = list(cfg.DATASETS.TEST), list(cfg.DATASETS.TRAIN)
-    return (tests[0] if tests else None), (trains[0] if trains else None)
+def _datasets(cfg: Any, split: str) -> list[str]:
+    """The datasets of ``split`` ("train" / "test"): DATASETS.TRAIN / TEST, or the registered datasets a
+    LazyConfig's ``dataloader.train`` / ``.test`` read (for the classes, datasets.json, plots and pictures)."""
+    return lazy_dataset_names(cfg, split) if _is_lazy(cfg) else list(cfg.DATASETS[split.upper()])
 
 
 def _test_predictor(cfg: Any, weights: str) -> Any:

@@ -373,13 +373,28 @@ def test_detectra_train_command_takes_a_lazyconfig(lazy_cli_run, lazy_shapes, tm
 
 def test_run_folder_of_a_lazyconfig_run(lazy_cli_run, lazy_shapes, tmp_path, capsys):
     """--run reads a LazyConfig run's saved config.yaml as a LazyConfig: `detectra eval` evaluates the run's
-    weights again; commands that take YAML configs only refuse it in one message naming the folder."""
+    weights again, on the datasets that the run's datasets.json registers again (as a new process would need);
+    the run's classes are in classes.json and its checkpoints, as a YAML run's; commands that take YAML configs
+    only refuse it in one message naming the folder."""
     from detectra.cli import main
     from detectra.cli._common import is_lazy_config_file
+    from detectra.data import DatasetCatalog, MetadataCatalog
 
     run = lazy_cli_run
     assert is_lazy_config_file(str(run / "config.yaml"))
+    classes = json.loads((run / "classes.json").read_text())
+    assert classes["dataset"] == "lazy_zoo_shapes_train" and len(classes["thing_classes"]) == lazy_shapes
+    assert classes["thing_classes"] == MetadataCatalog.get("lazy_zoo_shapes_train").thing_classes
+    assert torch.load(run / "model_final.pth", weights_only=False)["classes"] == classes
+    datasets = json.loads((run / "datasets.json").read_text())
+    assert sorted(datasets) == ["lazy_zoo_shapes_train", "lazy_zoo_shapes_val"]
+    val = {k: MetadataCatalog.get("lazy_zoo_shapes_val").get(k) for k in ("json_file", "image_root")}
+    assert datasets["lazy_zoo_shapes_val"] == val
+    for name in datasets:  # as in a new process
+        DatasetCatalog.remove(name)
+        MetadataCatalog.remove(name)
     assert main(["eval", "--run", str(run), "--num-vis", "1"]) == 0
+    assert MetadataCatalog.get("lazy_zoo_shapes_val").json_file == val["json_file"]
     again = json.loads((run / "eval" / "eval_results.json").read_text())
     first = json.loads((run / "eval_results.json").read_text())
     assert again["lazy_zoo_shapes_val"]["bbox"] == pytest.approx(first["lazy_zoo_shapes_val"]["bbox"], nan_ok=True)
