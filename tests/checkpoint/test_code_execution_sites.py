@@ -13,8 +13,6 @@ REVIEWED = {
         "weights_only=True: tensors and plain containers only",
     ("checkpoint/safe_io.py", "RestrictedUnpickler", "pickle.Unpickler"):
         "the restricted unpickler itself: find_class allows numpy arrays and containers only",
-    ("cli/_classes.py", "_checkpoint_classes", "torch.load"):
-        "weights_only=True (memory-mapped to read one entry): tensors and plain containers only",
     ("data/common.py", "NumpySerializedList.__getitem__", "pickle.loads"):
         "reads back records this process serialized itself into an in-memory buffer",
     ("data/resumable.py", "_WorkerItem.__reduce__", "pickle.loads"):

@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from detectra.config import CfgNode, get_cfg, global_cfg, set_global_cfg
-from detectra.config.cfg_node import ConfigKeyError
 
 
 def _write(path: Path, text: str) -> str:

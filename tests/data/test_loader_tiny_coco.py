@@ -2,7 +2,6 @@
 import itertools
 
 import numpy as np
-import pytest
 import torch
 
 from detectra.data import DatasetMapper, build_detection_train_loader

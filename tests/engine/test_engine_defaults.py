@@ -14,7 +14,6 @@ from detectra.engine import (
     default_argument_parser,
     default_setup,
     default_writers,
-    hooks,
 )
 from detectra.utils.events import CommonMetricPrinter, JSONWriter, TensorboardXWriter
 

@@ -1,7 +1,6 @@
 """cfg.TEST.PRECISION: the predictors and inference_on_dataset compute under autocast and return float32."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 

@@ -3,7 +3,6 @@
     python train_script.py --output-dir DIR [--workers N] [--kill-at ITER] [--resume] [--num-gpus N] [--lazy]
 """
 
-import argparse
 import os
 import signal
 import sys

@@ -1,7 +1,6 @@
 """cfg.MODEL.COMPILE: parts compiled in place, eager fallback with a clear warning."""
 import logging
 
-import pytest
 import torch
 
 from detectra.modeling import build_model

@@ -31,7 +31,7 @@ from detectra.modeling.backbone import BasicStem, ResNet
 from detectra.modeling.poolers import assign_boxes_to_levels
 from detectra.modeling.proposal_generator import find_top_rpn_proposals
 from detectra.modeling.roi_heads import ROI_MASK_HEAD_REGISTRY, fast_rcnn_inference
-from detectra.structures import Boxes, ImageList, Instances
+from detectra.structures import Boxes, Instances
 from detectra.utils.events import EventStorage
 
 from .modeling_testing import inference_batch, small_cfg

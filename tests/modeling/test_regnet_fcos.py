@@ -16,7 +16,7 @@ from detectra.data.dataset_mapper import DatasetMapper
 from detectra.data.datasets.coco import load_coco_json
 from detectra.data.datasets.shapes import generate_shapes
 from detectra.layers import FrozenBatchNorm2d, ShapeSpec
-from detectra.modeling import FCOS, RegNet
+from detectra.modeling import RegNet
 from detectra.modeling.backbone.regnet import (
     AnyNet,
     ResBasicBlock,

@@ -6,7 +6,6 @@ images without ground truth train; one inference pass returns the right fields a
 """
 import math
 import os
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
