@@ -123,22 +123,12 @@ class CascadeROIHeads(StandardROIHeads):
             "proposal_matchers": proposal_matchers,
         }
 
-    def forward(self, images, features, proposals, targets=None):
-        del images
-        if self.training:
-            if targets is None:
-                raise ValueError("CascadeROIHeads needs targets in training.")
-            proposals = self.label_and_sample_proposals(proposals, targets)
-
-        if self.training:
-            # the box stages need the targets to re-match; mask / keypoint branches use the first-stage samples
-            losses = self._forward_box(features, proposals, targets)
-            losses.update(self._forward_mask(features, proposals))
-            losses.update(self._forward_keypoint(features, proposals))
-            return proposals, losses
-        pred_instances = self._forward_box(features, proposals)
-        pred_instances = self.forward_with_given_boxes(features, pred_instances)
-        return pred_instances, {}
+    def _box_losses(
+        self, features: Dict[str, torch.Tensor], proposals: List[Instances], targets: List[Instances]
+    ) -> Dict[str, torch.Tensor]:
+        # every stage after the first re-matches its boxes to the targets; the mask / keypoint branches keep the
+        # first stage's samples
+        return self._forward_box(features, proposals, targets)
 
     def _forward_box(
         self, features: Dict[str, torch.Tensor], proposals: List[Instances], targets: Optional[List[Instances]] = None

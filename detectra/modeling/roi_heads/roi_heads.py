@@ -189,6 +189,17 @@ class ROIHeads(nn.Module):
         storage.put_scalar("roi_head/num_bg_samples", float(np.mean(num_bg_samples)))
         return proposals_with_gt
 
+    def _label_and_sample_in_training(
+        self, proposals: List[Instances], targets: Optional[List[Instances]]
+    ) -> List[Instances]:
+        """In training, the proposals `label_and_sample_proposals` keeps (``targets`` required); at inference,
+        ``proposals`` unchanged."""
+        if not self.training:
+            return proposals
+        if targets is None:
+            raise ValueError(f"{type(self).__name__} needs targets in training.")
+        return self.label_and_sample_proposals(proposals, targets)
+
     def forward(
         self,
         images: ImageList,
@@ -293,10 +304,7 @@ class Res5ROIHeads(ROIHeads):
 
     def forward(self, images, features, proposals, targets=None):
         del images
-        if self.training:
-            if targets is None:
-                raise ValueError("Res5ROIHeads needs targets in training.")
-            proposals = self.label_and_sample_proposals(proposals, targets)
+        proposals = self._label_and_sample_in_training(proposals, targets)
         del targets
 
         proposal_boxes = [x.proposal_boxes for x in proposals]
@@ -453,14 +461,9 @@ class StandardROIHeads(ROIHeads):
 
     def forward(self, images, features, proposals, targets=None):
         del images
+        proposals = self._label_and_sample_in_training(proposals, targets)
         if self.training:
-            if targets is None:
-                raise ValueError("StandardROIHeads needs targets in training.")
-            proposals = self.label_and_sample_proposals(proposals, targets)
-        del targets
-
-        if self.training:
-            losses = self._forward_box(features, proposals)
+            losses = self._box_losses(features, proposals, targets)
             # the mask / keypoint heads look at the foreground subset of the same sampled proposals
             losses.update(self._forward_mask(features, proposals))
             losses.update(self._forward_keypoint(features, proposals))
@@ -481,6 +484,14 @@ class StandardROIHeads(ROIHeads):
         instances = self._forward_mask(features, instances)
         instances = self._forward_keypoint(features, instances)
         return instances
+
+    def _box_losses(
+        self, features: Dict[str, torch.Tensor], proposals: List[Instances], targets: List[Instances]
+    ) -> Dict[str, torch.Tensor]:
+        """The box branch's training losses. ``targets`` goes unused here (the sampled proposals carry their
+        matched ``gt_*`` fields); `CascadeROIHeads` re-matches its later stages' boxes to them."""
+        del targets
+        return self._forward_box(features, proposals)
 
     def _forward_box(self, features: Dict[str, torch.Tensor], proposals: List[Instances]):
         """Training: box losses (and, with ``train_on_pred_boxes``, proposals replaced by refined boxes in place).
