@@ -371,16 +371,19 @@ class FastRCNNOutputLayers(nn.Module):
             box_type=self.box_type,
         )
 
+    def _apply_deltas_to_proposals(self, proposal_deltas: torch.Tensor, proposals: List[Instances]) -> torch.Tensor:
+        """Every proposal of the batch decoded with each of its R class deltas: Tensor[N, R * B]."""
+        proposal_boxes = cat([p.proposal_boxes.tensor for p in proposals], dim=0)  # (N, B)
+        return self.box2box_transform.apply_deltas(proposal_deltas, proposal_boxes)
+
     def predict_boxes_for_gt_classes(
         self, predictions: Tuple[torch.Tensor, torch.Tensor], proposals: List[Instances]
     ) -> List[torch.Tensor]:
         """Returns: per image, Tensor[Ri, 4]: each proposal's box for its ``gt_classes`` (clamped to a valid class)."""
         if not len(proposals):
             return []
-        scores, proposal_deltas = predictions
-        proposal_boxes = cat([p.proposal_boxes.tensor for p in proposals], dim=0)
-        n, b = proposal_boxes.shape
-        predict_boxes = self.box2box_transform.apply_deltas(proposal_deltas, proposal_boxes)  # (N, R * B)
+        predict_boxes = self._apply_deltas_to_proposals(predictions[1], proposals)  # (N, R * B)
+        n, b = predict_boxes.shape[0], len(self.box2box_transform.weights)
         k = predict_boxes.shape[1] // b
         if k > 1:
             gt_classes = torch.cat([p.gt_classes for p in proposals], dim=0)
@@ -395,10 +398,7 @@ class FastRCNNOutputLayers(nn.Module):
         """Returns: per image, Tensor[Ri, R * 4] decoded boxes."""
         if not len(proposals):
             return []
-        _, proposal_deltas = predictions
-        proposal_boxes = cat([p.proposal_boxes.tensor for p in proposals], dim=0)
-        predict_boxes = self.box2box_transform.apply_deltas(proposal_deltas, proposal_boxes)
-        return split_per_image(predict_boxes, proposals)
+        return split_per_image(self._apply_deltas_to_proposals(predictions[1], proposals), proposals)
 
     def predict_probs(
         self, predictions: Tuple[torch.Tensor, torch.Tensor], proposals: List[Instances]
