@@ -74,10 +74,11 @@ model = L(GeneralizedRCNN)(
             box2box_transform=L(Box2BoxTransform)(weights=(10, 10, 5, 5)),
             num_classes="${..num_classes}",
         ),
-        mask_in_features=["p2", "p3", "p4", "p5"],
+        # the mask head pools the box head's feature maps (one ROI_HEADS.IN_FEATURES in the YAML configs)
+        mask_in_features="${.box_in_features}",
         mask_pooler=L(ROIPooler)(
             output_size=14,
-            scales=(1.0 / 4, 1.0 / 8, 1.0 / 16, 1.0 / 32),
+            scales="${..box_pooler.scales}",
             sampling_ratio=0,
             pooler_type="ROIAlignV2",
         ),

@@ -4,29 +4,17 @@ Parameter names and shapes equal ``build_model`` on COCO-Detection/retinanet_R_5
 """
 from detectra.config import LazyCall as L
 from detectra.layers import ShapeSpec
-from detectra.modeling import (
-    FPN,
-    BasicStem,
-    Box2BoxTransform,
-    DefaultAnchorGenerator,
-    LastLevelP6P7,
-    Matcher,
-    ResNet,
-    RetinaNet,
-    RetinaNetHead,
-)
+from detectra.modeling import Box2BoxTransform, DefaultAnchorGenerator, LastLevelP6P7, Matcher, RetinaNet, RetinaNetHead
+
+from .mask_rcnn_fpn import model as _mask_rcnn
+
+# Mask R-CNN's ResNet-50-FPN on res3-res5, with P6 / P7 computed from C5 in place of P6 max-pooled from P5.
+_backbone = _mask_rcnn.backbone
+_backbone.bottom_up.out_features = ["res3", "res4", "res5"]
+_backbone.top_block = L(LastLevelP6P7)(in_channels=2048, out_channels="${..out_channels}")
 
 model = L(RetinaNet)(
-    backbone=L(FPN)(
-        bottom_up=L(ResNet)(
-            stem=L(BasicStem)(in_channels=3, out_channels=64, norm="FrozenBN"),
-            stages=L(ResNet.make_default_stages)(depth=50, stride_in_1x1=True, norm="FrozenBN"),
-            out_features=["res3", "res4", "res5"],
-        ),
-        in_features=["res3", "res4", "res5"],
-        out_channels=256,
-        top_block=L(LastLevelP6P7)(in_channels=2048, out_channels="${..out_channels}"),
-    ),
+    backbone=_backbone,
     head=L(RetinaNetHead)(
         input_shape=[ShapeSpec(channels=256)] * 5,  # one per level, P3-P7
         num_classes="${..num_classes}",
