@@ -129,3 +129,17 @@ def test_sem_seg_postprocess_same_size_is_the_crop():
         resized = F.interpolate(x[:, :30, :40][None], size=(30, 40), mode="bilinear", align_corners=False)[0]
         assert torch.equal(sem_seg_postprocess(x, (30, 40), 30, 40), resized)
     assert sem_seg_postprocess(logits, (30, 40), 60, 80).shape == (5, 60, 80)
+
+
+def test_channel_max_indices_equal_argmax_with_ties_nan_and_inf():
+    """The semantic post-processing labels pixels with ``max(dim=0).indices`` (faster than ``argmax(dim=0)`` over
+    a full-size map): on ties both take the first maximal channel (as their docs say), and a NaN wins in both."""
+    g = torch.Generator().manual_seed(0)
+    for dtype in (torch.float32, torch.float16, torch.bfloat16):
+        logits = torch.randint(0, 3, (54, 40, 60), generator=g).to(dtype)  # ~1/3 of the channels tie at the max
+        logits[5, :4, :4] = float("nan")
+        logits[:, 10, :] = 0.0  # a row where every channel ties
+        logits[9, 20, :7] = float("inf")
+        labels = logits.max(dim=0).indices
+        assert torch.equal(labels, logits.argmax(dim=0))
+        assert (labels[10, :] == 0).all() and (labels[:4, :4] == 5).all() and (labels[20, :7] == 9).all()
