@@ -2,7 +2,7 @@
 
 Shapes used below: N ROIs in the batch (all images), K keypoints, S the heatmap side.
 """
-from typing import List, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 from torch import nn
@@ -13,7 +13,7 @@ from detectra.layers import Conv2d, ConvTranspose2d, ShapeSpec, cat, interpolate
 from detectra.structures import Instances, heatmaps_to_keypoints
 from detectra.utils.events import get_event_storage
 
-from .head_registries import ROI_KEYPOINT_HEAD_REGISTRY, build_keypoint_head
+from .head_registries import ROI_KEYPOINT_HEAD_REGISTRY, _PerROIHead, build_keypoint_head
 
 __all__ = [
     "ROI_KEYPOINT_HEAD_REGISTRY",
@@ -102,8 +102,10 @@ def keypoint_rcnn_inference(pred_keypoint_logits: torch.Tensor, pred_instances: 
         instances.pred_keypoint_heatmaps = heatmaps_per_image
 
 
-class BaseKeypointRCNNHead(nn.Module):
-    """Base of the keypoint heads: subclasses define :meth:`layers` (features to heatmap logits).
+class BaseKeypointRCNNHead(_PerROIHead):
+    """Base of the keypoint heads: subclasses define :meth:`layers` (features to heatmap logits Tensor[N, K, S, S]);
+    ``forward(x, instances)`` returns ``{"loss_keypoint": ...}`` in training and sets ``pred_keypoints`` in
+    inference.
 
     Args:
         num_keypoints: K.
@@ -133,25 +135,12 @@ class BaseKeypointRCNNHead(nn.Module):
             ret["loss_normalizer"] = ret["num_keypoints"] * roi.BATCH_SIZE_PER_IMAGE * roi.POSITIVE_FRACTION
         return ret
 
-    def forward(self, x, instances: List[Instances]):
-        """Args:
-            x: pooled ROI features Tensor[N, C_in, S', S'].
-            instances: training: per image, proposals with ``gt_keypoints``; inference: detections.
+    def _losses(self, logits: torch.Tensor, instances: List[Instances]) -> Dict[str, torch.Tensor]:
+        normalizer = None if self.loss_normalizer == "visible" else len(instances) * self.loss_normalizer
+        return {"loss_keypoint": keypoint_rcnn_loss(logits, instances, normalizer=normalizer) * self.loss_weight}
 
-        Returns:
-            training: ``{"loss_keypoint": Tensor}``; inference: ``instances`` with ``pred_keypoints`` set.
-        """
-        x = self.layers(x)
-        if self.training:
-            num_images = len(instances)
-            normalizer = None if self.loss_normalizer == "visible" else num_images * self.loss_normalizer
-            return {"loss_keypoint": keypoint_rcnn_loss(x, instances, normalizer=normalizer) * self.loss_weight}
-        keypoint_rcnn_inference(x, instances)
-        return instances
-
-    def layers(self, x):
-        """Features to heatmap logits Tensor[N, K, S, S]."""
-        raise NotImplementedError
+    def _predict(self, logits: torch.Tensor, instances: List[Instances]) -> None:
+        keypoint_rcnn_inference(logits, instances)
 
 
 @ROI_KEYPOINT_HEAD_REGISTRY.register()

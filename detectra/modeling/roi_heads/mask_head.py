@@ -2,7 +2,7 @@
 
 Shapes used below: N ROIs in the batch (all images), C mask classes (K, or 1 when class-agnostic), M the mask side.
 """
-from typing import List
+from typing import Dict, List
 
 import torch
 from torch import nn
@@ -14,7 +14,7 @@ from detectra.structures import Instances
 from detectra.utils.events import get_event_storage
 
 from ..weight_init import c2_msra_fill
-from .head_registries import ROI_MASK_HEAD_REGISTRY, build_mask_head
+from .head_registries import ROI_MASK_HEAD_REGISTRY, _PerROIHead, build_mask_head
 
 __all__ = [
     "BaseMaskRCNNHead",
@@ -120,9 +120,9 @@ def mask_rcnn_inference(pred_mask_logits: torch.Tensor, pred_instances: List[Ins
 
 
 
-class BaseMaskRCNNHead(nn.Module):
-    """Base of the mask heads: subclasses define :meth:`layers` (features to mask logits); this class turns them
-    into a loss in training and ``pred_masks`` in inference.
+class BaseMaskRCNNHead(_PerROIHead):
+    """Base of the mask heads: subclasses define :meth:`layers` (features to mask logits Tensor[N, C, M, M]);
+    ``forward(x, instances)`` returns ``{"loss_mask": ...}`` in training and sets ``pred_masks`` in inference.
 
     Args:
         loss_weight: multiplier of ``loss_mask``.
@@ -139,24 +139,11 @@ class BaseMaskRCNNHead(nn.Module):
     def from_config(cls, cfg, input_shape):
         return {"vis_period": cfg.VIS_PERIOD}
 
-    def forward(self, x, instances: List[Instances]):
-        """Args:
-            x: pooled ROI features, Tensor[N, C_in, S, S] (or a feature dict when the branch has no pooler).
-            instances: training: per image, the foreground proposals with ground truth; inference: per image,
-                the detections (``pred_boxes``, ``pred_classes``).
+    def _losses(self, logits: torch.Tensor, instances: List[Instances]) -> Dict[str, torch.Tensor]:
+        return {"loss_mask": mask_rcnn_loss(logits, instances, self.vis_period) * self.loss_weight}
 
-        Returns:
-            training: ``{"loss_mask": Tensor}``; inference: ``instances`` with ``pred_masks`` set.
-        """
-        x = self.layers(x)
-        if self.training:
-            return {"loss_mask": mask_rcnn_loss(x, instances, self.vis_period) * self.loss_weight}
-        mask_rcnn_inference(x, instances)
-        return instances
-
-    def layers(self, x):
-        """Features to mask logits Tensor[N, C, M, M]."""
-        raise NotImplementedError
+    def _predict(self, logits: torch.Tensor, instances: List[Instances]) -> None:
+        mask_rcnn_inference(logits, instances)
 
 
 @ROI_MASK_HEAD_REGISTRY.register()
