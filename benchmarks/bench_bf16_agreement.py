@@ -10,12 +10,14 @@ threshold 0 with the top 100 detections. Reported per image and pooled over the 
 
 - ``matched_iou95`` / ``matched_iou50``: the fraction of float32 detections with a same-class bf16 detection at
   IoU >= 0.95 / 0.5 (each float32 detection takes its best-overlapping bf16 one, as
-  ``tests/modeling/test_parity_precision.py`` counts; issue 15's bar is >= 95% at IoU 0.95);
-- ``max_score_diff``: the largest |score difference| of the pairs matched at IoU >= 0.5;
+  ``tests/modeling/test_parity_precision.py`` counts; issue 15's bar is >= 95% at IoU 0.95), also by COCO size bin;
+- ``max_score_diff_iou95`` / ``_iou50``: the largest |score difference| of the pairs matched at that IoU;
+- ``missed_iou95``: the float32 detections without a match at IoU 0.95 (score, size, best IoU);
 - ``mask_iou_matched`` (models with masks): mean and minimum mask IoU of the pairs matched at box IoU >= 0.95;
 - the COCO AP (``COCOEvaluator``) of both runs on the same images;
-- where they diverge (first setting only): the relative L2 difference of the backbone's features and the fraction of
-  float32 proposals with a bf16 proposal at IoU >= 0.95 / 0.5.
+- where they diverge: the relative L2 difference of the backbone's features and the fraction of float32 proposals
+  with a bf16 proposal at IoU >= 0.95 / 0.5; and (unless ``--no-split``) two more runs at the test thresholds, bf16
+  heads on the float32 backbone's features and float32 heads on the bf16 backbone's features.
 
 The bf16 rows need a CPU with AVX-512-bf16 or AMX to mean anything about speed, not about agreement: any CPU
 computes the same bf16 rounding (slowly without them). The machine's flags are in the JSON.
@@ -39,11 +41,12 @@ from detectra.data.detection_utils import read_image
 from detectra.engine import DefaultPredictor
 from detectra.evaluation import COCOEvaluator
 from detectra.structures import Instances
+from detectra.utils.precision import inference_autocast
 
 from _machine import machine_info  # benchmarks/ is the script's folder
 
 IOUS = (0.95, 0.5)
-PRECISIONS = ("float32", "bfloat16")
+SIZES = {"small": (0, 32), "medium": (32, 96), "large": (96, float("inf"))}  # COCO's, on sqrt(area)
 
 
 def _config(run: Path, score_thresh: float | None, detections: int | None, precision: str):
@@ -79,12 +82,21 @@ class _StageTaps:
 
 
 class _Runner:
-    """`DefaultPredictor` for one precision, with its stage taps and the seconds it has run."""
+    """`DefaultPredictor` for one precision, with its stage taps and the seconds it has run.
 
-    def __init__(self, cfg):
+    ``backbone_precision`` runs the backbone alone in another precision than the rest (float32 features for bf16
+    heads, or bf16 features cast to float32 for float32 heads), to tell which stage moves the detections.
+    """
+
+    def __init__(self, cfg, backbone_precision: str | None = None):
         self.predictor = DefaultPredictor(cfg)
-        self.taps = _StageTaps(self.predictor.model)
+        model = self.predictor.model
+        self.taps = _StageTaps(model)
         self.seconds = 0.0
+        if backbone_precision == "float32":
+            model.backbone.forward = _float32_forward(model.backbone.forward)
+        elif backbone_precision == "bfloat16":
+            model.backbone.forward = _bfloat16_forward(model.backbone.forward)
 
     def __call__(self, d: dict) -> tuple[dict, dict]:
         """The predictor's output on the image of dataset dict ``d``, and what the stage taps saw."""
@@ -93,6 +105,23 @@ class _Runner:
         output = self.predictor(image)
         self.seconds += time.perf_counter() - start
         return output, {"features": self.taps.features, "proposals": self.taps.proposals}
+
+
+def _float32_forward(forward):
+    def run(images: torch.Tensor) -> Dict[str, torch.Tensor]:
+        with torch.autocast("cpu", enabled=False):
+            return forward(images.float())
+
+    return run
+
+
+def _bfloat16_forward(forward):
+    def run(images: torch.Tensor) -> Dict[str, torch.Tensor]:
+        with inference_autocast("bfloat16", "cpu"):
+            features = forward(images)
+        return {k: v.float() for k, v in features.items()}
+
+    return run
 
 
 def _best_partner(ref: Instances, other: Instances) -> tuple[torch.Tensor, torch.Tensor]:
@@ -109,10 +138,17 @@ def _agreement(ref: Instances, other: Instances) -> Dict[str, Any]:
     best_iou, partner = _best_partner(ref, other)
     row: Dict[str, Any] = {"detections_fp32": len(ref), "detections_bf16": len(other)}
     for t in IOUS:
-        row[f"matched_iou{round(t * 100)}"] = int((best_iou >= t).sum())
-    pairs = best_iou >= 0.5
-    score_diff = (ref.scores[pairs] - other.scores[partner[pairs]]).abs()
-    row["max_score_diff"] = float(score_diff.max()) if len(score_diff) else 0.0
+        pairs = best_iou >= t
+        row[f"matched_iou{round(t * 100)}"] = int(pairs.sum())
+        score_diff = (ref.scores[pairs] - other.scores[partner[pairs]]).abs()
+        row[f"max_score_diff_iou{round(t * 100)}"] = float(score_diff.max()) if len(score_diff) else 0.0
+    size = ref.pred_boxes.area().sqrt()  # in the original image's pixels
+    missed = (best_iou < 0.95).nonzero().flatten().tolist()
+    row["missed_iou95"] = [{"score": round(float(ref.scores[i]), 4), "size_px": round(float(size[i]), 1),
+                            "best_iou": round(float(best_iou[i]), 4)} for i in missed]  # fmt: skip
+    for name, (low, high) in SIZES.items():
+        in_bin = (size >= low) & (size < high)
+        row[f"{name}_fp32"], row[f"{name}_matched_iou95"] = int(in_bin.sum()), int((in_bin & (best_iou >= 0.95)).sum())
     if ref.has("pred_masks"):
         close = (best_iou >= 0.95).nonzero().flatten()
         a, b = ref.pred_masks[close], other.pred_masks[partner[close]]  # (M, H, W) bool
@@ -142,6 +178,7 @@ def _coco_ap(evaluator: COCOEvaluator, dicts: List[dict]) -> Dict[str, Dict[str,
 
 
 def _pooled(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The per-image rows summed over the images; fractions of all float32 detections."""
     total = sum(r["detections_fp32"] for r in rows)
     out: Dict[str, Any] = {"images": len(rows), "detections_fp32": total}
     for t in IOUS:
@@ -150,53 +187,75 @@ def _pooled(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
         per_image = [r[key] / r["detections_fp32"] for r in rows if r["detections_fp32"]]
         out[f"{key}_worst_image"] = min(per_image, default=1.0)
         out[f"images_{key}_at_least_95pct"] = sum(f >= 0.95 for f in per_image)
-    out["max_score_diff"] = max((r["max_score_diff"] for r in rows), default=0.0)
+        out[f"max_score_diff_iou{round(t * 100)}"] = max(r[f"max_score_diff_iou{round(t * 100)}"] for r in rows)
+    for name in SIZES:
+        n, matched = sum(r[f"{name}_fp32"] for r in rows), sum(r[f"{name}_matched_iou95"] for r in rows)
+        out[f"{name}_matched_iou95"] = {"detections": n, "matched": matched / max(n, 1)}
+    missed = [m for r in rows for m in r["missed_iou95"]]
+    out["missed_iou95"] = {
+        "count": len(missed),
+        "score_at_least_0.5": sum(m["score"] >= 0.5 for m in missed),
+        "best_iou_at_least_0.9": sum(m["best_iou"] >= 0.9 for m in missed),
+        "median_size_px": sorted(m["size_px"] for m in missed)[len(missed) // 2] if missed else None,
+    }
     mask_ious = [x for r in rows for x in r.get("mask_ious", [])]
     if mask_ious:
         out["mask_iou_matched"] = {"mean": sum(mask_ious) / len(mask_ious), "min": min(mask_ious)}
+    stage_keys = [k for k in rows[0] if k.startswith(("features_", "proposals_"))] if rows else []
+    for key in stage_keys:
+        values = [r[key] for r in rows]
+        out[key] = {"mean": sum(values) / len(values), "worst": (max if "features" in key else min)(values)}
     return out
 
 
-def _setting(run: Path, dicts: List[dict], dataset: str, score_thresh, detections, stages: bool) -> Dict[str, Any]:
-    """float32 and bf16 through the predictor with one threshold / detection limit; their agreement and APs."""
+# what runs against the float32 predictor: (TEST.PRECISION, the backbone's own precision or None for the same)
+COMPARISONS = {
+    "bf16": ("bfloat16", None),
+    "bf16_heads_on_fp32_features": ("bfloat16", "float32"),
+    "fp32_heads_on_bf16_features": ("float32", "bfloat16"),
+}
+
+
+def _setting(run: Path, dicts: List[dict], dataset: str, score_thresh, detections, comparison: str) -> Dict[str, Any]:
+    """float32 and ``comparison`` through the predictor with one threshold / detection limit; agreement and APs."""
     cfg = _config(run, score_thresh, detections, "float32")
-    fp32, bf16 = _Runner(cfg), _Runner(_config(run, score_thresh, detections, "bfloat16"))
+    precision, backbone_precision = COMPARISONS[comparison]
+    fp32 = _Runner(cfg)
+    other = _Runner(_config(run, score_thresh, detections, precision), backbone_precision)
     tmp = tempfile.TemporaryDirectory()  # the evaluators write their results files there
-    evaluators = {p: COCOEvaluator(dataset, distributed=False, output_dir=f"{tmp.name}/{p}") for p in PRECISIONS}
+    evaluators = {name: COCOEvaluator(dataset, distributed=False, output_dir=f"{tmp.name}/{i}")
+                  for i, name in enumerate(("fp32", comparison))}  # fmt: skip
     rows = []
     for d in dicts:  # image by image, so that only one image's features and masks are held
-        (ref, ref_stages), (other, other_stages) = fp32(d), bf16(d)
-        evaluators["float32"].process([d], [ref])
-        evaluators["bfloat16"].process([d], [other])
-        row = {"image_id": d["image_id"], **_agreement(ref["instances"], other["instances"])}
-        if stages:
-            row.update(_stage_divergence(ref_stages, other_stages))
-        rows.append(row)
+        (ref, ref_stages), (out, out_stages) = fp32(d), other(d)
+        evaluators["fp32"].process([d], [ref])
+        evaluators[comparison].process([d], [out])
+        row = {"image_id": d["image_id"], **_agreement(ref["instances"], out["instances"])}
+        rows.append({**row, **_stage_divergence(ref_stages, out_stages)})
     ap = {p: _coco_ap(evaluator, dicts) for p, evaluator in evaluators.items()}
     tmp.cleanup()
-    summary = _pooled(rows)
-    if stages:
-        for key in rows[0]:
-            if key.startswith(("features_", "proposals_")):
-                values = [r[key] for r in rows]
-                summary[key] = {"mean": sum(values) / len(values), "worst": (max if "features" in key else min)(values)}
     return {
+        "comparison": comparison,
         "score_thresh": cfg.MODEL.ROI_HEADS.SCORE_THRESH_TEST,
         "detections_per_image": cfg.TEST.DETECTIONS_PER_IMAGE,
-        "seconds": {"float32": fp32.seconds, "bfloat16": bf16.seconds},  # wall clock, with whatever else ran
+        "seconds": {"fp32": fp32.seconds, comparison: other.seconds},  # wall clock, with whatever else ran
         "ap": ap,
-        "overall": summary,
+        "overall": _pooled(rows),
         "per_image": rows,
     }
 
 
 def _print(name: str, s: Dict[str, Any]) -> None:
     o = s["overall"]
-    print(f"{name}: score >= {s['score_thresh']}, top {s['detections_per_image']}, {o['images']} images, "
-          f"{o['detections_fp32']} float32 detections")  # fmt: skip
+    print(f"{name}: {s['comparison']} vs fp32, score >= {s['score_thresh']}, top {s['detections_per_image']}, "
+          f"{o['images']} images, {o['detections_fp32']} float32 detections")  # fmt: skip
     print(f"  matched at IoU 0.95: {o['matched_iou95']:.1%} (worst image {o['matched_iou95_worst_image']:.1%}, "
           f"{o['images_matched_iou95_at_least_95pct']} images >= 95%); IoU 0.5: {o['matched_iou50']:.1%}; "
-          f"max |score diff| {o['max_score_diff']:.4f}")  # fmt: skip
+          f"max |score diff| {o['max_score_diff_iou95']:.4f} (IoU 0.95 pairs), {o['max_score_diff_iou50']:.4f} "
+          f"(IoU 0.5)")  # fmt: skip
+    sizes = ", ".join(f"{n} {o[f'{n}_matched_iou95']['matched']:.1%} of {o[f'{n}_matched_iou95']['detections']}"
+                      for n in SIZES)  # fmt: skip
+    print(f"  by size, matched at IoU 0.95: {sizes}; missed: {o['missed_iou95']}")
     if "mask_iou_matched" in o:
         print(f"  mask IoU of the pairs at box IoU 0.95: mean {o['mask_iou_matched']['mean']:.4f}, "
               f"min {o['mask_iou_matched']['min']:.4f}")  # fmt: skip
@@ -213,6 +272,8 @@ def main() -> None:
     parser.add_argument("--run", default="output/shapes", help="a training output folder")
     parser.add_argument("--out", default="bench_bf16_agreement.json", help="JSON result file")
     parser.add_argument("--num-images", type=int, default=0, help="only the first N test images (0: all)")
+    parser.add_argument("--no-split", action="store_true",
+                        help="skip the runs with only the backbone or only the heads in bf16")  # fmt: skip
     args = parser.parse_args()
 
     run = Path(args.run)
@@ -224,9 +285,12 @@ def main() -> None:
     dicts = dicts[: args.num_images] if args.num_images > 0 else dicts
     result: Dict[str, Any] = {"machine": machine_info(), "run": str(run.resolve()), "dataset": dataset}
     result["settings"] = {
-        "test_thresholds": _setting(run, dicts, dataset, None, None, stages=True),
-        "score_thresh_0_top100": _setting(run, dicts, dataset, 0.0, 100, stages=False),
+        "test_thresholds": _setting(run, dicts, dataset, None, None, "bf16"),
+        "score_thresh_0_top100": _setting(run, dicts, dataset, 0.0, 100, "bf16"),
     }
+    if not args.no_split:
+        for comparison in list(COMPARISONS)[1:]:
+            result["settings"][comparison] = _setting(run, dicts, dataset, None, None, comparison)
     result["load_average_end"] = os.getloadavg()
     for name, s in result["settings"].items():
         _print(name, s)
