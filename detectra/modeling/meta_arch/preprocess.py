@@ -7,7 +7,7 @@ that holds the pixel statistics of the architectures built on them.
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -15,7 +15,7 @@ from torch import nn
 from detectra.layers import move_device_like
 from detectra.structures import ImageList
 
-from ..backbone import Backbone
+from ..backbone import Backbone, build_backbone
 
 __all__ = ["ImageModel", "batch_sem_seg_targets", "normalize_and_batch_images", "pixel_stats", "requested_sizes"]
 
@@ -64,6 +64,7 @@ class ImageModel(nn.Module):
     """Base of the meta-architectures that take Detectron2's input dicts: it holds the per-channel ``pixel_mean``
     / ``pixel_std`` buffers (non-persistent: checkpoints carry no pixel statistics, the config does), tells the
     ``device`` they are on, and normalises and batches the images for ``self.backbone``, which the subclass sets.
+    Its :meth:`from_config` reads what every such architecture takes from a yacs config.
 
     Args:
         pixel_mean, pixel_std: per-channel normalisation of the input images.
@@ -75,9 +76,18 @@ class ImageModel(nn.Module):
         self.register_buffer("pixel_mean", mean, False)
         self.register_buffer("pixel_std", std, False)
 
+    @classmethod
+    def from_config(cls, cfg) -> Dict[str, Any]:
+        """The arguments every image model reads from a yacs config: the ``backbone`` it builds
+        (``cfg.MODEL.BACKBONE``) and ``pixel_mean`` / ``pixel_std``. Subclasses add their heads'."""
+        return {"backbone": build_backbone(cfg), "pixel_mean": cfg.MODEL.PIXEL_MEAN, "pixel_std": cfg.MODEL.PIXEL_STD}
+
     @property
     def device(self) -> torch.device:
         return self.pixel_mean.device
+
+    def _move_to_current_device(self, x: torch.Tensor) -> torch.Tensor:
+        return move_device_like(x, self.pixel_mean)
 
     def preprocess_image(self, batched_inputs: List[Dict[str, torch.Tensor]]) -> ImageList:
         """Normalise, pad and batch the input images."""

@@ -7,11 +7,10 @@ import torch
 from torch import nn
 
 from detectra.config import configurable
-from detectra.layers import move_device_like
-from detectra.structures import Instances
+from detectra.structures import ImageList, Instances
 from detectra.utils.events import get_event_storage
 
-from ..backbone import Backbone, build_backbone
+from ..backbone import Backbone
 from ..postprocessing import detector_postprocess
 from ..proposal_generator import build_proposal_generator
 from ..roi_heads import build_roi_heads
@@ -60,19 +59,30 @@ class GeneralizedRCNN(ImageModel):
 
     @classmethod
     def from_config(cls, cfg):
-        backbone = build_backbone(cfg)
-        return {
-            "backbone": backbone,
-            "proposal_generator": build_proposal_generator(cfg, backbone.output_shape()),
-            "roi_heads": build_roi_heads(cfg, backbone.output_shape()),
-            "input_format": cfg.INPUT.FORMAT,
-            "vis_period": cfg.VIS_PERIOD,
-            "pixel_mean": cfg.MODEL.PIXEL_MEAN,
-            "pixel_std": cfg.MODEL.PIXEL_STD,
-        }
+        ret = super().from_config(cfg)
+        shapes = ret["backbone"].output_shape()
+        ret.update(
+            proposal_generator=build_proposal_generator(cfg, shapes),
+            roi_heads=build_roi_heads(cfg, shapes),
+            input_format=cfg.INPUT.FORMAT,
+            vis_period=cfg.VIS_PERIOD,
+        )
+        return ret
 
-    def _move_to_current_device(self, x: torch.Tensor) -> torch.Tensor:
-        return move_device_like(x, self.pixel_mean)
+    def _proposals(
+        self,
+        batched_inputs: List[Dict[str, torch.Tensor]],
+        images: ImageList,
+        features: Dict[str, torch.Tensor],
+        gt_instances: Optional[List[Instances]],
+    ) -> Tuple[List[Instances], Dict[str, torch.Tensor]]:
+        """The proposal generator's proposals and losses; without a generator, the inputs' precomputed
+        "proposals" and no losses."""
+        if self.proposal_generator is not None:
+            return self.proposal_generator(images, features, gt_instances)
+        if "proposals" not in batched_inputs[0]:
+            raise ValueError("Without a proposal generator, every input needs precomputed 'proposals'.")
+        return [x["proposals"].to(self.device) for x in batched_inputs], {}
 
     def visualize_training(self, batched_inputs: List[Dict], proposals: List[Instances]) -> None:
         """Put, for the first image, its ground-truth boxes (left) beside its top-20 proposals (right) into the
@@ -106,14 +116,7 @@ class GeneralizedRCNN(ImageModel):
             gt_instances = None
 
         features = self.backbone(images.tensor)
-        if self.proposal_generator is not None:
-            proposals, proposal_losses = self.proposal_generator(images, features, gt_instances)
-        else:
-            if "proposals" not in batched_inputs[0]:
-                raise ValueError("Without a proposal generator, every input needs precomputed 'proposals'.")
-            proposals = [x["proposals"].to(self.device) for x in batched_inputs]
-            proposal_losses = {}
-
+        proposals, proposal_losses = self._proposals(batched_inputs, images, features, gt_instances)
         _, detector_losses = self.roi_heads(images, features, proposals, gt_instances)
         if self.vis_period > 0:
             storage = get_event_storage()
@@ -147,12 +150,7 @@ class GeneralizedRCNN(ImageModel):
         features = self.backbone(images.tensor)
 
         if detected_instances is None:
-            if self.proposal_generator is not None:
-                proposals, _ = self.proposal_generator(images, features, None)
-            else:
-                if "proposals" not in batched_inputs[0]:
-                    raise ValueError("Without a proposal generator, every input needs precomputed 'proposals'.")
-                proposals = [x["proposals"].to(self.device) for x in batched_inputs]
+            proposals, _ = self._proposals(batched_inputs, images, features, None)
             results, _ = self.roi_heads(images, features, proposals, None)
         else:
             detected_instances = [x.to(self.device) for x in detected_instances]
@@ -196,16 +194,9 @@ class ProposalNetwork(ImageModel):
 
     @classmethod
     def from_config(cls, cfg):
-        backbone = build_backbone(cfg)
-        return {
-            "backbone": backbone,
-            "proposal_generator": build_proposal_generator(cfg, backbone.output_shape()),
-            "pixel_mean": cfg.MODEL.PIXEL_MEAN,
-            "pixel_std": cfg.MODEL.PIXEL_STD,
-        }
-
-    def _move_to_current_device(self, x: torch.Tensor) -> torch.Tensor:
-        return move_device_like(x, self.pixel_mean)
+        ret = super().from_config(cfg)
+        ret["proposal_generator"] = build_proposal_generator(cfg, ret["backbone"].output_shape())
+        return ret
 
     def forward(self, batched_inputs: List[Dict[str, torch.Tensor]]):
         """Args: as `GeneralizedRCNN.forward`.

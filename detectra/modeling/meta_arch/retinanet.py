@@ -13,7 +13,7 @@ from detectra.structures import Boxes, ImageList, Instances, pairwise_iou
 from detectra.utils.events import get_event_storage
 
 from ..anchor_generator import build_anchor_generator
-from ..backbone import Backbone, build_backbone
+from ..backbone import Backbone
 from ..box_regression import Box2BoxTransform, _dense_box_regression_loss
 from ..matcher import Matcher
 from .build import META_ARCH_REGISTRY
@@ -86,31 +86,29 @@ class RetinaNet(DenseDetector):
 
     @classmethod
     def from_config(cls, cfg):
-        backbone = build_backbone(cfg)
-        backbone_shape = backbone.output_shape()
+        ret = super().from_config(cfg)
+        backbone_shape = ret["backbone"].output_shape()
         r = cfg.MODEL.RETINANET
         feature_shapes = [backbone_shape[f] for f in r.IN_FEATURES]
-        return {
-            "backbone": backbone,
-            "head": RetinaNetHead(cfg, feature_shapes),
-            "anchor_generator": build_anchor_generator(cfg, feature_shapes),
-            "box2box_transform": Box2BoxTransform(weights=r.BBOX_REG_WEIGHTS),
-            "anchor_matcher": Matcher(r.IOU_THRESHOLDS, r.IOU_LABELS, allow_low_quality_matches=True),
-            "pixel_mean": cfg.MODEL.PIXEL_MEAN,
-            "pixel_std": cfg.MODEL.PIXEL_STD,
-            "num_classes": r.NUM_CLASSES,
-            "head_in_features": r.IN_FEATURES,
-            "focal_loss_alpha": r.FOCAL_LOSS_ALPHA,
-            "focal_loss_gamma": r.FOCAL_LOSS_GAMMA,
-            "smooth_l1_beta": r.SMOOTH_L1_LOSS_BETA,
-            "box_reg_loss_type": r.BBOX_REG_LOSS_TYPE,
-            "test_score_thresh": r.SCORE_THRESH_TEST,
-            "test_topk_candidates": r.TOPK_CANDIDATES_TEST,
-            "test_nms_thresh": r.NMS_THRESH_TEST,
-            "max_detections_per_image": cfg.TEST.DETECTIONS_PER_IMAGE,
-            "vis_period": cfg.VIS_PERIOD,
-            "input_format": cfg.INPUT.FORMAT,
-        }
+        ret.update(
+            head=RetinaNetHead(cfg, feature_shapes),
+            anchor_generator=build_anchor_generator(cfg, feature_shapes),
+            box2box_transform=Box2BoxTransform(weights=r.BBOX_REG_WEIGHTS),
+            anchor_matcher=Matcher(r.IOU_THRESHOLDS, r.IOU_LABELS, allow_low_quality_matches=True),
+            num_classes=r.NUM_CLASSES,
+            head_in_features=r.IN_FEATURES,
+            focal_loss_alpha=r.FOCAL_LOSS_ALPHA,
+            focal_loss_gamma=r.FOCAL_LOSS_GAMMA,
+            smooth_l1_beta=r.SMOOTH_L1_LOSS_BETA,
+            box_reg_loss_type=r.BBOX_REG_LOSS_TYPE,
+            test_score_thresh=r.SCORE_THRESH_TEST,
+            test_topk_candidates=r.TOPK_CANDIDATES_TEST,
+            test_nms_thresh=r.NMS_THRESH_TEST,
+            max_detections_per_image=cfg.TEST.DETECTIONS_PER_IMAGE,
+            vis_period=cfg.VIS_PERIOD,
+            input_format=cfg.INPUT.FORMAT,
+        )
+        return ret
 
     def forward_training(self, images, features, predictions, gt_instances) -> Dict[str, torch.Tensor]:
         pred_logits, pred_anchor_deltas = self._transpose_dense_predictions(predictions, [self.num_classes, 4])

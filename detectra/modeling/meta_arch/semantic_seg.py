@@ -10,7 +10,7 @@ from detectra.config import configurable
 from detectra.layers import Conv2d, ShapeSpec, conv3x3_norm_act
 from detectra.utils.registry import Registry
 
-from ..backbone import Backbone, build_backbone
+from ..backbone import Backbone
 from ..postprocessing import sem_seg_postprocess
 from ..weight_init import c2_msra_fill
 from .build import META_ARCH_REGISTRY
@@ -53,13 +53,9 @@ class SemanticSegmentor(ImageModel):
 
     @classmethod
     def from_config(cls, cfg):
-        backbone = build_backbone(cfg)
-        return {
-            "backbone": backbone,
-            "sem_seg_head": build_sem_seg_head(cfg, backbone.output_shape()),
-            "pixel_mean": cfg.MODEL.PIXEL_MEAN,
-            "pixel_std": cfg.MODEL.PIXEL_STD,
-        }
+        ret = super().from_config(cfg)
+        ret["sem_seg_head"] = build_sem_seg_head(cfg, ret["backbone"].output_shape())
+        return ret
 
     def forward(self, batched_inputs: List[Dict[str, torch.Tensor]]):
         """Args:
