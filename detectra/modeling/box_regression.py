@@ -1,13 +1,20 @@
-"""Box <-> delta transforms (R-CNN parametrisation) and the shared dense box-regression loss."""
+"""Box <-> delta transforms (R-CNN parametrisation), the shared dense box-regression loss, and the weights of the
+(classification, box regression) loss pair of RPN and the Fast R-CNN head."""
 import math
-from typing import List, Sequence, Tuple, Union
+from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
 from torch.nn import functional as F
 from detectra.layers import cat, ciou_loss, diou_loss, giou_loss, smooth_l1_loss
 from detectra.structures import Boxes
 
-__all__ = ["Box2BoxTransform", "Box2BoxTransformRotated", "Box2BoxTransformLinear", "_dense_box_regression_loss"]
+__all__ = [
+    "Box2BoxTransform",
+    "Box2BoxTransformRotated",
+    "Box2BoxTransformLinear",
+    "_dense_box_regression_loss",
+    "_loss_weight_dict",
+]
 
 # Clamp exp() of width/height deltas: no box grows more than 1000/16 times its source in one step
 _DEFAULT_SCALE_CLAMP = math.log(1000.0 / 16)
@@ -225,3 +232,11 @@ def _dense_box_regression_loss(
     if box_reg_loss_type == "ciou":
         return ciou_loss(pred_boxes[fg_mask], target, reduction="sum")
     raise ValueError(f"Unknown box regression loss type {box_reg_loss_type!r}; use smooth_l1, giou, diou or ciou.")
+
+
+def _loss_weight_dict(loss_weight: Union[float, Dict[str, float]], loss_names: Sequence[str]) -> Dict[str, float]:
+    """A ``loss_weight`` argument as ``{loss name: weight}``: one number weighs each of ``loss_names`` alike; a dict
+    is kept as it is (a loss it leaves out weighs 1)."""
+    if isinstance(loss_weight, (int, float)):
+        return {name: loss_weight for name in loss_names}
+    return loss_weight

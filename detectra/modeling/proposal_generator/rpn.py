@@ -13,7 +13,7 @@ from detectra.utils.precision import float32_call
 from detectra.utils.registry import Registry
 
 from ..anchor_generator import build_anchor_generator
-from ..box_regression import Box2BoxTransform, _dense_box_regression_loss
+from ..box_regression import Box2BoxTransform, _dense_box_regression_loss, _loss_weight_dict
 from ..matcher import Matcher
 from ..sampling import subsample_labels
 from .build import PROPOSAL_GENERATOR_REGISTRY
@@ -165,9 +165,7 @@ class RPN(nn.Module):
         self.nms_thresh = nms_thresh
         self.min_box_size = float(min_box_size)
         self.anchor_boundary_thresh = anchor_boundary_thresh
-        if isinstance(loss_weight, (int, float)):
-            loss_weight = {"loss_rpn_cls": loss_weight, "loss_rpn_loc": loss_weight}
-        self.loss_weight = loss_weight
+        self.loss_weight = _loss_weight_dict(loss_weight, ("loss_rpn_cls", "loss_rpn_loc"))
         self.box_reg_loss_type = box_reg_loss_type
         self.smooth_l1_beta = smooth_l1_beta
 

@@ -21,7 +21,7 @@ from detectra.structures import Boxes, Instances
 from detectra.utils.events import get_event_storage
 from detectra.utils.precision import float32_call
 
-from ..box_regression import Box2BoxTransform, _dense_box_regression_loss
+from ..box_regression import Box2BoxTransform, _dense_box_regression_loss, _loss_weight_dict
 
 __all__ = ["fast_rcnn_inference", "fast_rcnn_inference_single_image", "FastRCNNOutputLayers"]
 
@@ -203,9 +203,7 @@ class FastRCNNOutputLayers(nn.Module):
         self.test_nms_thresh = test_nms_thresh
         self.test_topk_per_image = test_topk_per_image
         self.box_reg_loss_type = box_reg_loss_type
-        if isinstance(loss_weight, (int, float)):
-            loss_weight = {"loss_cls": loss_weight, "loss_box_reg": loss_weight}
-        self.loss_weight = loss_weight
+        self.loss_weight = _loss_weight_dict(loss_weight, ("loss_cls", "loss_box_reg"))
         self.use_fed_loss = use_fed_loss
         self.use_sigmoid_ce = use_sigmoid_ce
         self.fed_loss_num_classes = fed_loss_num_classes
