@@ -1,5 +1,5 @@
 """Normalization layers: `FrozenBatchNorm2d`, `NaiveSyncBatchNorm`, channels-first `LayerNorm`, and `get_norm`."""
-from typing import Callable, Optional, Union
+from typing import Callable, Optional, Tuple, Union
 
 import torch
 import torch.distributed as dist
@@ -73,39 +73,47 @@ class FrozenBatchNorm2d(nn.Module):
             The converted module (`module` itself, modified in place, unless it is a BN layer).
         """
         bn_types = (nn.modules.batchnorm.BatchNorm2d, nn.modules.batchnorm.SyncBatchNorm)
-        res = module
-        if isinstance(module, bn_types):
-            res = cls(module.num_features, eps=module.eps)
-            if module.affine:
-                res.weight.data = module.weight.data.clone().detach()
-                res.bias.data = module.bias.data.clone().detach()
-            res.running_mean.data = module.running_mean.data
-            res.running_var.data = module.running_var.data
-        else:
-            for name, child in module.named_children():
-                new_child = cls.convert_frozen_batchnorm(child)
-                if new_child is not child:
-                    res.add_module(name, new_child)
+        return _replace_layers(module, bn_types, cls._from_batchnorm)
+
+    @classmethod
+    def _from_batchnorm(cls, module: nn.Module) -> "FrozenBatchNorm2d":
+        res = cls(module.num_features, eps=module.eps)
+        if module.affine:
+            res.weight.data = module.weight.data.clone().detach()
+            res.bias.data = module.bias.data.clone().detach()
+        res.running_mean.data = module.running_mean.data
+        res.running_var.data = module.running_var.data
         return res
 
     @classmethod
     def convert_frozenbatchnorm2d_to_batchnorm2d(cls, module: nn.Module) -> nn.Module:
         """The inverse of `convert_frozen_batchnorm`: FrozenBatchNorm2d -> nn.BatchNorm2d with the same values."""
-        res = module
-        if isinstance(module, FrozenBatchNorm2d):
-            res = nn.BatchNorm2d(module.num_features, module.eps)
-            res.weight.data = module.weight.data.clone().detach()
-            res.bias.data = module.bias.data.clone().detach()
-            res.running_mean.data = module.running_mean.data.clone().detach()
-            res.running_var.data = module.running_var.data.clone().detach()
-            res.eps = module.eps
-            res.num_batches_tracked = torch.tensor(0, dtype=torch.long)
-        else:
-            for name, child in module.named_children():
-                new_child = cls.convert_frozenbatchnorm2d_to_batchnorm2d(child)
-                if new_child is not child:
-                    res.add_module(name, new_child)
-        return res
+        return _replace_layers(module, (FrozenBatchNorm2d,), _to_batchnorm)
+
+
+def _to_batchnorm(module: FrozenBatchNorm2d) -> nn.BatchNorm2d:
+    res = nn.BatchNorm2d(module.num_features, module.eps)
+    res.weight.data = module.weight.data.clone().detach()
+    res.bias.data = module.bias.data.clone().detach()
+    res.running_mean.data = module.running_mean.data.clone().detach()
+    res.running_var.data = module.running_var.data.clone().detach()
+    res.eps = module.eps
+    res.num_batches_tracked = torch.tensor(0, dtype=torch.long)
+    return res
+
+
+def _replace_layers(
+    module: nn.Module, types: Tuple[type, ...], convert: Callable[[nn.Module], nn.Module]
+) -> nn.Module:
+    """``convert(module)`` if `module` is one of `types`; otherwise its descendants of those types are replaced in
+    place by their conversions, and `module` is returned."""
+    if isinstance(module, types):
+        return convert(module)
+    for name, child in module.named_children():
+        new_child = _replace_layers(child, types, convert)
+        if new_child is not child:
+            module.add_module(name, new_child)
+    return module
 
 
 class _AllReduce(Function):
