@@ -18,9 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from detectra.layers import CNNBlockBase, ShapeSpec, get_norm
+from detectra.layers import CNNBlockBase, get_norm
 
-from .backbone import Backbone
+from .cnn_stages import StemStagesBackbone
 
 __all__ = [
     "AnyNet",
@@ -67,25 +67,32 @@ class _Sequence(CNNBlockBase):
     forward = _run_children
 
 
-class ResStem(_Sequence):
+class _ConvStem(_Sequence):
+    """A stem that starts with a stride-2 conv, its norm and activation (``conv`` / ``bn`` / ``af``);
+    ``total_stride`` counts the layers a subclass adds after them."""
+
+    def __init__(
+        self, w_in: int, w_out: int, norm: str, activation_class: ActivationClass, kernel_size: int, total_stride: int
+    ):
+        super().__init__(w_in, w_out, total_stride)
+        self.conv = _conv(w_in, w_out, kernel_size, stride=2)
+        self.bn = get_norm(norm, w_out)
+        self.af = activation_class()
+
+
+class ResStem(_ConvStem):
     """ResNet-style stem: 7x7 conv (stride 2), norm, activation, 3x3 max-pool (stride 2); total stride 4."""
 
     def __init__(self, w_in: int, w_out: int, norm: str, activation_class: ActivationClass):
-        super().__init__(w_in, w_out, 4)
-        self.conv = _conv(w_in, w_out, 7, stride=2)
-        self.bn = get_norm(norm, w_out)
-        self.af = activation_class()
+        super().__init__(w_in, w_out, norm, activation_class, kernel_size=7, total_stride=4)
         self.pool = nn.MaxPool2d(3, stride=2, padding=1)
 
 
-class SimpleStem(_Sequence):
+class SimpleStem(_ConvStem):
     """RegNet's stem: 3x3 conv (stride 2), norm, activation; total stride 2."""
 
     def __init__(self, w_in: int, w_out: int, norm: str, activation_class: ActivationClass):
-        super().__init__(w_in, w_out, 2)
-        self.conv = _conv(w_in, w_out, 3, stride=2)
-        self.bn = get_norm(norm, w_out)
-        self.af = activation_class()
+        super().__init__(w_in, w_out, norm, activation_class, kernel_size=3, total_stride=2)
 
 
 class SE(nn.Module):
@@ -207,7 +214,7 @@ class AnyStage(nn.Module):
     forward = _run_children
 
 
-class AnyNet(Backbone):
+class AnyNet(StemStagesBackbone):
     """A stem followed by stages ``s1``, ``s2``, … with per-stage depth, width, stride, bottleneck and group width.
 
     Args:
@@ -247,9 +254,7 @@ class AnyNet(Backbone):
                 f"got lengths {[len(v) for v in per_stage]}."
             )
         self.stem = stem_class(3, stem_width, norm, activation_class)
-        current_stride = self.stem.stride
-        self._out_feature_strides = {"stem": current_stride}
-        self._out_feature_channels = {"stem": self.stem.out_channels}
+        self._record_stem(self.stem)
         self.stages_and_names: List[Tuple[AnyStage, str]] = []
         w_in = stem_width
         for i, (d, w, s, b, g) in enumerate(zip(depths, widths, strides, bottleneck_ratios, group_widths)):
@@ -258,55 +263,20 @@ class AnyNet(Backbone):
             name = f"s{i + 1}"
             self.add_module(name, stage)
             self.stages_and_names.append((stage, name))
-            blocks = list(stage.children())
-            current_stride = int(current_stride * np.prod([blk.stride for blk in blocks]))
-            self._out_feature_strides[name] = current_stride
-            self._out_feature_channels[name] = blocks[-1].out_channels
+            self._record_stage(name, list(stage.children()))
             w_in = w
         self.apply(_init_weights)
 
-        self._out_features = list(out_features) if out_features is not None else [self.stages_and_names[-1][1]]
         available = ["stem"] + [name for _, name in self.stages_and_names]
-        for f in self._out_features:
-            if f not in available:
-                raise ValueError(f"{type(self).__name__} out_features has {f!r}; available: {', '.join(available)}.")
+        self._set_out_features(out_features if out_features is not None else available[-1:], available)
         self.freeze(freeze_at)
+
+    def _named_stages(self):
+        return ((name, stage) for stage, name in self.stages_and_names)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Args: x: Tensor[N, 3, H, W]. Returns: ``{name: feature}`` for each of ``out_features``."""
-        if x.dim() != 4:
-            raise ValueError(f"{type(self).__name__} takes an input of shape (N, C, H, W); got {tuple(x.shape)}.")
-        if x.device.type == "cpu":
-            x = x.contiguous(memory_format=torch.channels_last)  # faster oneDNN convolutions, as in ResNet
-        outputs = {}
-        x = self.stem(x)
-        if "stem" in self._out_features:
-            outputs["stem"] = x
-        for stage, name in self.stages_and_names:
-            x = stage(x)
-            if name in self._out_features:
-                outputs[name] = x
-        return outputs
-
-    def output_shape(self) -> Dict[str, ShapeSpec]:
-        return {
-            name: ShapeSpec(channels=self._out_feature_channels[name], stride=self._out_feature_strides[name])
-            for name in self._out_features
-        }
-
-    def freeze(self, freeze_at: int = 0) -> "AnyNet":
-        """Freeze the stem (freeze_at >= 1) and the first ``freeze_at - 1`` stages: no gradients, FrozenBN.
-
-        Returns:
-            the model itself.
-        """
-        if freeze_at >= 1:
-            self.stem.freeze()
-        for idx, (stage, _) in enumerate(self.stages_and_names, start=2):
-            if freeze_at >= idx:
-                for block in stage.children():
-                    block.freeze()
-        return self
+        return self._forward_stages(x)[1]
 
 
 def adjust_block_compatibility(

@@ -1,7 +1,6 @@
 """ResNet / ResNeXt backbones with Detectron2's module names (``stem.conv1``, ``res2.0.conv1.norm``, ...)."""
 from typing import Dict, List, Optional, Sequence, Type
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -9,8 +8,8 @@ from torch import nn
 from detectra.layers import CNNBlockBase, Conv2d, DeformConv, ModulatedDeformConv, ShapeSpec, get_norm
 
 from ..weight_init import c2_msra_fill
-from .backbone import Backbone
 from .build import BACKBONE_REGISTRY
+from .cnn_stages import StemStagesBackbone
 
 __all__ = [
     "ResNetBlockBase",
@@ -199,7 +198,7 @@ class BasicStem(CNNBlockBase):
         return F.max_pool2d(x, kernel_size=3, stride=2, padding=1)
 
 
-class ResNet(Backbone):
+class ResNet(StemStagesBackbone):
     """A ResNet: a stem followed by stages ``res2``..``res5`` (and an optional classifier ``linear``).
 
     Args:
@@ -221,9 +220,7 @@ class ResNet(Backbone):
         super().__init__()
         self.stem = stem
         self.num_classes = num_classes
-        current_stride = self.stem.stride
-        self._out_feature_strides = {"stem": current_stride}
-        self._out_feature_channels = {"stem": self.stem.out_channels}
+        self._record_stem(stem)
         self.stage_names, self.stages = [], []
         if out_features is not None:
             # build only the stages that some requested output needs
@@ -237,66 +234,29 @@ class ResNet(Backbone):
             self.add_module(name, stage)
             self.stage_names.append(name)
             self.stages.append(stage)
-            current_stride = int(current_stride * np.prod([b.stride for b in blocks]))
-            self._out_feature_strides[name] = current_stride
-            self._out_feature_channels[name] = blocks[-1].out_channels
+            self._record_stage(name, blocks)
         self.stage_names = tuple(self.stage_names)
+        available = ["stem", *self.stage_names]
         if num_classes is not None:
             self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
             self.linear = nn.Linear(self._out_feature_channels[self.stage_names[-1]], num_classes)
             nn.init.normal_(self.linear.weight, std=0.01)
-            name = "linear"
-        if out_features is None:
-            out_features = [name]
-        self._out_features = list(out_features)
-        children = [x[0] for x in self.named_children()]
-        for f in self._out_features:
-            if f not in children:
-                raise ValueError(f"ResNet out_features has {f!r}; available: {', '.join(children)}.")
+            available.append("linear")
+        self._set_out_features(out_features if out_features is not None else available[-1:], available)
         self.freeze(freeze_at)
+
+    def _named_stages(self):
+        return zip(self.stage_names, self.stages)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Args: x: Tensor[N, C, H, W]. Returns: ``{name: feature}`` for each of ``out_features``."""
-        if x.dim() != 4:
-            raise ValueError(f"ResNet takes an input of shape (N, C, H, W); got {tuple(x.shape)}.")
-        if x.device.type == "cpu":
-            # oneDNN runs NHWC convolutions without reordering around every layer: 10-25% faster on CPU;
-            # the layout then propagates through the network (FPN, heads)
-            x = x.contiguous(memory_format=torch.channels_last)
-        outputs = {}
-        x = self.stem(x)
-        if "stem" in self._out_features:
-            outputs["stem"] = x
-        for name, stage in zip(self.stage_names, self.stages):
-            x = stage(x)
-            if name in self._out_features:
-                outputs[name] = x
+        x, outputs = self._forward_stages(x)
         if self.num_classes is not None:
             x = torch.flatten(self.avgpool(x), 1)
             x = self.linear(x)
             if "linear" in self._out_features:
                 outputs["linear"] = x
         return outputs
-
-    def output_shape(self) -> Dict[str, ShapeSpec]:
-        return {
-            name: ShapeSpec(channels=self._out_feature_channels[name], stride=self._out_feature_strides[name])
-            for name in self._out_features
-        }
-
-    def freeze(self, freeze_at: int = 0) -> "ResNet":
-        """Freeze the stem (freeze_at >= 1) and the first ``freeze_at - 1`` stages: no gradients, FrozenBN.
-
-        Returns:
-            the model itself.
-        """
-        if freeze_at >= 1:
-            self.stem.freeze()
-        for idx, stage in enumerate(self.stages, start=2):
-            if freeze_at >= idx:
-                for block in stage.children():
-                    block.freeze()
-        return self
 
     @staticmethod
     def make_stage(
