@@ -72,7 +72,41 @@ def run_top_block(
     return top_block(pyramid[top_block.in_feature])
 
 
-class FPN(Backbone):
+class PyramidBackbone(Backbone):
+    """Base of the pyramids built over another backbone's features (`FPN`, `SimpleFeaturePyramid`): the input
+    check, the output names / strides / channels and the padding the coarsest level needs."""
+
+    def _input_shapes(self, net: Backbone, in_features: Sequence[str]) -> List[ShapeSpec]:
+        """Shapes of ``net``'s outputs ``in_features``, checked to exist."""
+        name = type(self).__name__
+        if not isinstance(net, Backbone):
+            raise TypeError(f"{name} builds on a Backbone, got {type(net).__name__}.")
+        input_shapes = net.output_shape()
+        missing = [f for f in in_features if f not in input_shapes]
+        if missing:
+            raise ValueError(f"{name}: input features {missing} are not a net output; it has {list(input_shapes)}.")
+        return [input_shapes[f] for f in in_features]
+
+    def _set_pyramid_outputs(
+        self, strides: Sequence[int], top_block: Optional[nn.Module], out_channels: int, square_pad: int
+    ) -> None:
+        """Name the levels ``p<log2 stride>`` (plus the top block's), all with ``out_channels``; the strides must
+        double from each level to the next."""
+        for i, stride in enumerate(strides[1:], 1):
+            if stride != 2 * strides[i - 1]:
+                raise ValueError(f"{type(self).__name__} needs log2-contiguous strides, got {list(strides)}.")
+        self._out_feature_strides = pyramid_strides(strides, top_block)
+        self._out_features = list(self._out_feature_strides.keys())
+        self._out_feature_channels = {k: out_channels for k in self._out_features}
+        self._size_divisibility = strides[-1]
+        self._square_pad = square_pad
+
+    @property
+    def size_divisibility(self) -> int:
+        return self._size_divisibility
+
+
+class FPN(PyramidBackbone):
     """Feature Pyramid Network (Lin et al. 2017) over ``bottom_up``'s features.
 
     Args:
@@ -99,21 +133,14 @@ class FPN(Backbone):
         square_pad: int = 0,
     ):
         super().__init__()
-        if not isinstance(bottom_up, Backbone):
-            raise TypeError("FPN's bottom_up must be a Backbone.")
         if not in_features:
             raise ValueError("FPN needs at least one input feature (MODEL.FPN.IN_FEATURES is empty).")
         if fuse_type not in ("avg", "sum"):
             raise ValueError(f"MODEL.FPN.FUSE_TYPE must be 'sum' or 'avg', got {fuse_type!r}.")
-        input_shapes = bottom_up.output_shape()
-        missing = [f for f in in_features if f not in input_shapes]
-        if missing:
-            raise ValueError(f"FPN in_features {missing} are not backbone outputs {list(input_shapes)}.")
-        strides = [input_shapes[f].stride for f in in_features]
-        in_channels_per_feature = [input_shapes[f].channels for f in in_features]
-        for i, stride in enumerate(strides[1:], 1):
-            if stride != 2 * strides[i - 1]:
-                raise ValueError(f"FPN needs log2-contiguous strides, got {strides} for {list(in_features)}.")
+        input_shapes = self._input_shapes(bottom_up, in_features)
+        strides = [shape.stride for shape in input_shapes]
+        self._set_pyramid_outputs(strides, top_block, out_channels, square_pad)
+        in_channels_per_feature = [shape.channels for shape in input_shapes]
 
         lateral_convs, output_convs = [], []
         use_bias = norm == ""
@@ -143,16 +170,7 @@ class FPN(Backbone):
         self.top_block = top_block
         self.in_features = tuple(in_features)
         self.bottom_up = bottom_up
-        self._out_feature_strides = pyramid_strides(strides, top_block)
-        self._out_features = list(self._out_feature_strides.keys())
-        self._out_feature_channels = {k: out_channels for k in self._out_features}
-        self._size_divisibility = strides[-1]
-        self._square_pad = square_pad
         self._fuse_type = fuse_type
-
-    @property
-    def size_divisibility(self) -> int:
-        return self._size_divisibility
 
     @property
     def padding_constraints(self) -> Dict[str, int]:

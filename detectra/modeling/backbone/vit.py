@@ -11,7 +11,7 @@ from detectra.layers import CNNBlockBase, Conv2d, get_norm
 
 from ..weight_init import c2_msra_fill
 from .backbone import Backbone
-from .fpn import pyramid_strides, run_top_block
+from .fpn import PyramidBackbone, run_top_block
 from .utils import (
     Mlp,
     PatchEmbed,
@@ -295,7 +295,7 @@ class ViT(Backbone):
         return {self._out_features[0]: x.permute(0, 3, 1, 2)}
 
 
-class SimpleFeaturePyramid(Backbone):
+class SimpleFeaturePyramid(PyramidBackbone):
     """A feature pyramid built from the single last map of a plain backbone (ViTDet): each level rescales that map
     (deconvolutions up, max-pool down), then a 1x1 and a 3x3 conv; no top-down path.
 
@@ -320,19 +320,11 @@ class SimpleFeaturePyramid(Backbone):
         square_pad: int = 0,
     ):
         super().__init__()
-        if not isinstance(net, Backbone):
-            raise TypeError(f"SimpleFeaturePyramid's net must be a Backbone, got {type(net).__name__}.")
-        input_shapes = net.output_shape()
-        if in_feature not in input_shapes:
-            raise ValueError(
-                f"SimpleFeaturePyramid in_feature {in_feature!r} is not a net output {list(input_shapes)}."
-            )
+        (input_shape,) = self._input_shapes(net, [in_feature])
         self.scale_factors = tuple(scale_factors)
-        strides = [int(input_shapes[in_feature].stride / scale) for scale in scale_factors]
-        for i, stride in enumerate(strides[1:], 1):
-            if stride != 2 * strides[i - 1]:
-                raise ValueError(f"SimpleFeaturePyramid needs log2-contiguous strides, got {strides}.")
-        dim = input_shapes[in_feature].channels
+        strides = [int(input_shape.stride / scale) for scale in scale_factors]
+        self._set_pyramid_outputs(strides, top_block, out_channels, square_pad)
+        dim = input_shape.channels
         use_bias = norm == ""
 
         self.stages = []
@@ -356,15 +348,6 @@ class SimpleFeaturePyramid(Backbone):
         self.net = net
         self.in_feature = in_feature
         self.top_block = top_block
-        self._out_feature_strides = pyramid_strides(strides, top_block)
-        self._out_features = list(self._out_feature_strides.keys())
-        self._out_feature_channels = {k: out_channels for k in self._out_features}
-        self._size_divisibility = strides[-1]
-        self._square_pad = square_pad
-
-    @property
-    def size_divisibility(self) -> int:
-        return self._size_divisibility
 
     @property
     def padding_constraints(self) -> Dict[str, int]:
