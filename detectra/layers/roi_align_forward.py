@@ -83,9 +83,7 @@ def roi_align_separable_forward(
     ph, pw = output_size
     if rois.shape[0] == 0:
         return input.new_zeros((0, c, ph, pw))
-    weight_dtype = torch.float64 if input.dtype == torch.float64 else torch.float32
-    ay, ax = _axis_weights(rois.to(weight_dtype), (h, w), (ph, pw), spatial_scale, sampling_ratio, aligned)
-    ay, ax = ay.to(input.dtype), ax.to(input.dtype)  # (R, PH, H), (R, PW, W)
+    ay, ax = _axis_weights(rois, (h, w), (ph, pw), spatial_scale, sampling_ratio, aligned, input.dtype)
     with torch.autocast(input.device.type, enabled=False):  # compute in the features' dtype, as documented
         return _forward(input, ay, ax, rois[:, 0].to(torch.int64))
 
@@ -144,9 +142,7 @@ def roi_align_windowed_backward(
     """
     n, c, h, w = input_shape
     ph, pw = grad_out.shape[2:]
-    weight_dtype = torch.float64 if grad_out.dtype == torch.float64 else torch.float32
-    ay, ax = _axis_weights(rois.to(weight_dtype), (h, w), (ph, pw), spatial_scale, sampling_ratio, aligned)
-    ay, ax = ay.to(grad_out.dtype), ax.to(grad_out.dtype)
+    ay, ax = _axis_weights(rois, (h, w), (ph, pw), spatial_scale, sampling_ratio, aligned, grad_out.dtype)
     grad = grad_out.new_zeros((n * h * w, c))  # channels-last rows: one channel vector per pixel
     go = grad_out.permute(0, 2, 3, 1)  # (R, PH, PW, C)
     for sel, b, ys, xs in _window_groups(ay, ax, rois[:, 0].to(torch.int64)):

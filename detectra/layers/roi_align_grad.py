@@ -76,8 +76,10 @@ def _axis_weights(
     spatial_scale: float,
     sampling_ratio: int,
     aligned: bool,
+    dtype: torch.dtype,
 ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """(Ay (R, PH, H), Ax (R, PW, W)) for rois (R, 5) in float32/64."""
+    """(Ay (R, PH, H), Ax (R, PW, W)) in ``dtype`` for rois (R, 5), computed in float32 (float64 for float64)."""
+    rois = rois.to(torch.float64 if dtype == torch.float64 else torch.float32)
     offset = 0.5 if aligned else 0.0
     boxes = rois[:, 1:] * spatial_scale - offset  # (R, 4) x0, y0, x1, y1
     width = boxes[:, 2] - boxes[:, 0]
@@ -93,7 +95,7 @@ def _axis_weights(
         grid_w = torch.ceil(width / pw).clamp(min=0).to(torch.int64)
     ay = roi_align_axis_weights(boxes[:, 1], height, ph, grid_h, h)
     ax = roi_align_axis_weights(boxes[:, 0], width, pw, grid_w, w)
-    return ay, ax
+    return ay.to(dtype), ax.to(dtype)
 
 
 def _torchvision_samples(
@@ -133,6 +135,11 @@ def use_separable_backward(
 
 
 class _ROIAlignSeparableGrad(torch.autograd.Function):
+    """`torchvision.ops.roi_align` (same positional arguments, rois (K, 5)) with the separable CPU backward.
+
+    No gradient flows to ``rois``, as with torchvision's kernel.
+    """
+
     @staticmethod
     def forward(ctx, input, rois, output_size, spatial_scale, sampling_ratio, aligned):
         ctx.save_for_backward(rois)
@@ -149,16 +156,4 @@ class _ROIAlignSeparableGrad(torch.autograd.Function):
         return grad_in, None, None, None, None, None
 
 
-def roi_align_separable_grad(
-    input: torch.Tensor,
-    rois: torch.Tensor,
-    output_size: Tuple[int, int],
-    spatial_scale: float,
-    sampling_ratio: int,
-    aligned: bool,
-) -> torch.Tensor:
-    """`torchvision.ops.roi_align` (same arguments, rois (K, 5)) with the separable CPU backward.
-
-    No gradient flows to ``rois``, as with torchvision's kernel.
-    """
-    return _ROIAlignSeparableGrad.apply(input, rois.detach(), output_size, spatial_scale, sampling_ratio, aligned)
+roi_align_separable_grad = _ROIAlignSeparableGrad.apply
