@@ -7,15 +7,13 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from .backbone import Backbone
 from .utils import (
-    Mlp,
     PatchEmbed,
+    PatchTokenBackbone,
+    PreNormBlock,
+    QKVAttention,
     attention,
     decomposed_rel_pos_bias,
-    drop_path_layer,
-    get_abs_pos,
-    init_transformer_weights,
     run_blocks,
     window_partition,
     window_unpartition,
@@ -39,7 +37,7 @@ def attention_pool(x: torch.Tensor, pool: nn.Module, norm: Optional[nn.Module] =
     return norm(x) if norm is not None else x
 
 
-class MultiScaleAttention(nn.Module):
+class MultiScaleAttention(QKVAttention):
     """Pooling attention: q, k and v are each pooled by a depthwise conv (stride ``stride_q`` / ``stride_kv``) and
     normalized before attending, optionally inside windows and with decomposed relative positions.
 
@@ -75,13 +73,8 @@ class MultiScaleAttention(nn.Module):
         rel_pos_zero_init: bool = True,
         input_size: Optional[Tuple[int, int]] = None,
     ):
-        super().__init__()
-        self.num_heads = num_heads
+        super().__init__(dim, dim_out, num_heads, qkv_bias)
         head_dim = dim_out // num_heads
-        self.scale = head_dim**-0.5
-        self.qkv = nn.Linear(dim, dim_out * 3, bias=qkv_bias)
-        self.proj = nn.Linear(dim_out, dim_out)
-
         padding = [k // 2 for k in pool_kernel]
         for name, stride in (("q", stride_q), ("k", stride_kv), ("v", stride_kv)):
             pool = nn.Conv2d(
@@ -101,11 +94,7 @@ class MultiScaleAttention(nn.Module):
                 raise ValueError(f"MultiScaleAttention with use_rel_pos needs a square input_size, got {input_size}.")
             size = input_size[0]
             rel_dim = 2 * max(size // stride_q, size // stride_kv) - 1
-            self.rel_pos_h = nn.Parameter(torch.zeros(rel_dim, head_dim))
-            self.rel_pos_w = nn.Parameter(torch.zeros(rel_dim, head_dim))
-            if not rel_pos_zero_init:
-                nn.init.trunc_normal_(self.rel_pos_h, std=0.02)
-                nn.init.trunc_normal_(self.rel_pos_w, std=0.02)
+            self._add_rel_pos_tables(rel_dim, rel_dim, rel_pos_zero_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Args: x: Tensor[B, H, W, C]. Returns: Tensor[B, H / stride_q, W / stride_q, dim_out]."""
@@ -144,7 +133,7 @@ class MultiScaleAttention(nn.Module):
         return self.proj(x)
 
 
-class MultiScaleBlock(nn.Module):
+class MultiScaleBlock(PreNormBlock):
     """A pre-norm block of pooling attention and MLP; the shortcut is projected (``proj``) when the dimension
     changes and max-pooled (``pool_skip``) when the query is strided.
 
@@ -180,8 +169,7 @@ class MultiScaleBlock(nn.Module):
         input_size: Optional[Tuple[int, int]] = None,
     ):
         super().__init__()
-        self.norm1 = norm_layer(dim)
-        self.attn = MultiScaleAttention(
+        attn = MultiScaleAttention(
             dim,
             dim_out,
             num_heads=num_heads,
@@ -196,11 +184,7 @@ class MultiScaleBlock(nn.Module):
             rel_pos_zero_init=rel_pos_zero_init,
             input_size=input_size,
         )
-        self.drop_path = drop_path_layer(drop_path)
-        self.norm2 = norm_layer(dim_out)
-        self.mlp = Mlp(
-            in_features=dim_out, hidden_features=int(dim_out * mlp_ratio), out_features=dim_out, act_layer=act_layer
-        )
+        self._add_parts(attn, dim, dim_out, mlp_ratio, drop_path, norm_layer, act_layer)
         if dim != dim_out:
             self.proj = nn.Linear(dim, dim_out)
         if stride_q > 1:
@@ -215,11 +199,10 @@ class MultiScaleBlock(nn.Module):
             x = self.proj(x_norm)  # the projected shortcut starts from the normalized tokens
         if hasattr(self, "pool_skip"):
             x = attention_pool(x, self.pool_skip)
-        x = x + self.drop_path(x_block)
-        return x + self.drop_path(self.mlp(self.norm2(x)))
+        return self._mlp_residual(x + self.drop_path(x_block))
 
 
-class MViT(Backbone):
+class MViT(PatchTokenBackbone):
     """MViTv2 for detection: stages end at ``last_block_indexes``; each next stage halves the grid (query pooling
     in its first block), doubles the dimension and heads, and halves the key / value stride and the window.
     Windowed attention everywhere except the last block of stages 3-5, which attend globally.
@@ -286,17 +269,11 @@ class MViT(Backbone):
         if last_block_indexes[-1] != depth - 1:
             raise ValueError(f"MViT: the last stage must end at the last block (depth - 1 = {depth - 1}), "
                              f"got last_block_indexes {list(last_block_indexes)}.")
-        self.pretrain_use_cls_token = pretrain_use_cls_token
-        self.use_act_checkpoint = use_act_checkpoint
-        self.patch_embed = PatchEmbed(
+        patch_embed = PatchEmbed(
             kernel_size=patch_kernel, stride=patch_stride, padding=patch_padding, in_chans=in_chans, embed_dim=embed_dim
         )
-        if use_abs_pos:
-            num_patches = (pretrain_img_size // patch_stride[0]) * (pretrain_img_size // patch_stride[1])
-            num_positions = num_patches + 1 if pretrain_use_cls_token else num_patches
-            self.pos_embed = nn.Parameter(torch.zeros(1, num_positions, embed_dim))
-        else:
-            self.pos_embed = None
+        num_patches = (pretrain_img_size // patch_stride[0]) * (pretrain_img_size // patch_stride[1])
+        self._add_tokens(patch_embed, num_patches, use_abs_pos, pretrain_use_cls_token, use_act_checkpoint)
 
         rates = torch.linspace(0, drop_path_rate, depth, device="cpu").tolist()  # cpu: builds on "meta" too
         dim_out = embed_dim
@@ -354,16 +331,11 @@ class MViT(Backbone):
             raise ValueError(f"MViT out_features {unknown} are not among scale2 ... scale5.")
         self._out_features = list(out_features)
         self._last_block_indexes = tuple(last_block_indexes)
-
-        if self.pos_embed is not None:
-            nn.init.trunc_normal_(self.pos_embed, std=0.02)
-        self.apply(init_transformer_weights)
+        self._init_weights()
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Args: x: Tensor[B, C, H, W]. Returns: ``{"scale2": Tensor[B, C2, H/4, W/4], ...}``."""
-        x = self.patch_embed(x)
-        if self.pos_embed is not None:
-            x = x + get_abs_pos(self.pos_embed, self.pretrain_use_cls_token, (x.shape[1], x.shape[2]))
+        x = self._embed(x)
         outputs = {}
         start = 0
         for stage, end in enumerate(self._last_block_indexes, start=2):

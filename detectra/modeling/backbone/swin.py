@@ -9,7 +9,7 @@ import torch.utils.checkpoint
 from torch import nn
 
 from .backbone import Backbone
-from .utils import Mlp, attention, drop_path_layer, init_transformer_weights
+from .utils import Mlp, PreNormBlock, attention, init_transformer_weights
 
 __all__ = [
     "Mlp",
@@ -127,7 +127,7 @@ class WindowAttention(nn.Module):
         return self.proj_drop(self.proj(out))
 
 
-class SwinTransformerBlock(nn.Module):
+class SwinTransformerBlock(PreNormBlock):
     """A pre-norm block of (shifted) window attention and MLP on a token sequence of an H x W grid.
 
     The grid size is set by the enclosing `BasicLayer` in ``self.H`` / ``self.W`` before each call.
@@ -169,8 +169,7 @@ class SwinTransformerBlock(nn.Module):
         self.window_size = window_size
         self.shift_size = shift_size
         self.mlp_ratio = mlp_ratio
-        self.norm1 = norm_layer(dim)
-        self.attn = WindowAttention(
+        attn = WindowAttention(
             dim,
             window_size=(window_size, window_size),
             num_heads=num_heads,
@@ -179,9 +178,7 @@ class SwinTransformerBlock(nn.Module):
             attn_drop=attn_drop,
             proj_drop=drop,
         )
-        self.drop_path = drop_path_layer(drop_path)
-        self.norm2 = norm_layer(dim)
-        self.mlp = Mlp(in_features=dim, hidden_features=int(dim * mlp_ratio), act_layer=act_layer, drop=drop)
+        self._add_parts(attn, dim, dim, mlp_ratio, drop_path, norm_layer, act_layer, drop=drop)
         self.H: Optional[int] = None
         self.W: Optional[int] = None
 
@@ -216,8 +213,7 @@ class SwinTransformerBlock(nn.Module):
             x = torch.roll(x, shifts=(self.shift_size, self.shift_size), dims=(1, 2))
         if pad_r > 0 or pad_b > 0:
             x = x[:, :h, :w, :].contiguous()
-        x = shortcut + self.drop_path(x.view(b, h * w, c))
-        return x + self.drop_path(self.mlp(self.norm2(x)))
+        return self._mlp_residual(shortcut + self.drop_path(x.view(b, h * w, c)))
 
 
 class PatchMerging(nn.Module):

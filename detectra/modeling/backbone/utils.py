@@ -4,13 +4,15 @@ embedding, and the attention, MLP and drop-path layers built from them.
 Tokens travel as channels-last grids, Tensor[B, H, W, C], between these functions.
 """
 import math
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 import torch.utils.checkpoint
 from torch import nn
 from torchvision.ops import StochasticDepth
+
+from .backbone import Backbone
 
 __all__ = [
     "window_partition",
@@ -227,6 +229,96 @@ class Mlp(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+
+class QKVAttention(nn.Module):
+    """What the ViT and MViT attentions share: the joint ``qkv`` projection, the output ``proj``, the logit scale
+    and the optional decomposed relative-position tables ``rel_pos_h`` / ``rel_pos_w``.
+
+    Args:
+        dim: input token dimension.
+        dim_out: output token dimension (heads * head dimension).
+        num_heads: attention heads.
+        qkv_bias: whether the qkv projection has a bias.
+    """
+
+    def __init__(self, dim: int, dim_out: int, num_heads: int, qkv_bias: bool):
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = (dim_out // num_heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim_out * 3, bias=qkv_bias)
+        self.proj = nn.Linear(dim_out, dim_out)
+
+    def _add_rel_pos_tables(self, rows_h: int, rows_w: int, zero_init: bool) -> None:
+        """One embedding per relative offset and axis (``rows`` = 2 * size - 1), of the head dimension."""
+        head_dim = self.proj.in_features // self.num_heads
+        self.rel_pos_h = nn.Parameter(torch.zeros(rows_h, head_dim))
+        self.rel_pos_w = nn.Parameter(torch.zeros(rows_w, head_dim))
+        if not zero_init:
+            nn.init.trunc_normal_(self.rel_pos_h, std=0.02)
+            nn.init.trunc_normal_(self.rel_pos_w, std=0.02)
+
+
+class PreNormBlock(nn.Module):
+    """What the transformer blocks share: ``norm1`` before the attention ``attn``, ``norm2`` before the MLP
+    ``mlp``, stochastic depth ``drop_path`` on both residual branches."""
+
+    def _add_parts(
+        self,
+        attn: nn.Module,
+        dim: int,
+        dim_out: int,
+        mlp_ratio: float,
+        drop_path: float,
+        norm_layer: Callable[[int], nn.Module],
+        act_layer: type,
+        drop: float = 0.0,
+    ) -> None:
+        """Register the parts (in Detectron2's order); the MLP works on ``dim_out`` tokens."""
+        self.norm1 = norm_layer(dim)
+        self.attn = attn
+        self.drop_path = drop_path_layer(drop_path)
+        self.norm2 = norm_layer(dim_out)
+        self.mlp = Mlp(in_features=dim_out, hidden_features=int(dim_out * mlp_ratio), act_layer=act_layer, drop=drop)
+
+    def _mlp_residual(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+
+class PatchTokenBackbone(Backbone):
+    """What ViT and MViT share: the patch embedding ``patch_embed``, the optional absolute position embedding
+    ``pos_embed`` (sized for the pre-training grid, resized to the input), their initialisation, and activation
+    checkpointing of the blocks."""
+
+    def _add_tokens(
+        self,
+        patch_embed: PatchEmbed,
+        num_patches: int,
+        use_abs_pos: bool,
+        pretrain_use_cls_token: bool,
+        use_act_checkpoint: bool,
+    ) -> None:
+        """Register the patch and position embeddings (before the blocks, as Detectron2 does)."""
+        self.pretrain_use_cls_token = pretrain_use_cls_token
+        self.use_act_checkpoint = use_act_checkpoint
+        self.patch_embed = patch_embed
+        if use_abs_pos:
+            num_positions = num_patches + 1 if pretrain_use_cls_token else num_patches
+            self.pos_embed = nn.Parameter(torch.zeros(1, num_positions, patch_embed.proj.out_channels))
+        else:
+            self.pos_embed = None
+
+    def _init_weights(self) -> None:
+        if self.pos_embed is not None:
+            nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        self.apply(init_transformer_weights)
+
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Args: x: Tensor[B, C, H, W]. Returns: tokens Tensor[B, H', W', embed_dim] with positions added."""
+        x = self.patch_embed(x)
+        if self.pos_embed is not None:
+            x = x + get_abs_pos(self.pos_embed, self.pretrain_use_cls_token, (x.shape[1], x.shape[2]))
+        return x
 
 
 def drop_path_layer(rate: float) -> nn.Module:

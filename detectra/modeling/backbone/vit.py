@@ -13,13 +13,12 @@ from ..weight_init import c2_msra_fill
 from .backbone import Backbone
 from .fpn import PyramidBackbone, run_top_block
 from .utils import (
-    Mlp,
     PatchEmbed,
+    PatchTokenBackbone,
+    PreNormBlock,
+    QKVAttention,
     attention,
     decomposed_rel_pos_bias,
-    drop_path_layer,
-    get_abs_pos,
-    init_transformer_weights,
     run_blocks,
     window_partition,
     window_unpartition,
@@ -28,7 +27,7 @@ from .utils import (
 __all__ = ["ViT", "SimpleFeaturePyramid", "get_vit_lr_decay_rate"]
 
 
-class Attention(nn.Module):
+class Attention(QKVAttention):
     """Multi-head self-attention over a token grid, optionally with decomposed relative-position biases.
 
     Args:
@@ -49,21 +48,12 @@ class Attention(nn.Module):
         rel_pos_zero_init: bool = True,
         input_size: Optional[Tuple[int, int]] = None,
     ):
-        super().__init__()
-        self.num_heads = num_heads
-        head_dim = dim // num_heads
-        self.scale = head_dim**-0.5
-        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
-        self.proj = nn.Linear(dim, dim)
+        super().__init__(dim, dim, num_heads, qkv_bias)
         self.use_rel_pos = use_rel_pos
         if use_rel_pos:
             if input_size is None:
                 raise ValueError("Attention with use_rel_pos=True needs input_size to size its position tables.")
-            self.rel_pos_h = nn.Parameter(torch.zeros(2 * input_size[0] - 1, head_dim))
-            self.rel_pos_w = nn.Parameter(torch.zeros(2 * input_size[1] - 1, head_dim))
-            if not rel_pos_zero_init:
-                nn.init.trunc_normal_(self.rel_pos_h, std=0.02)
-                nn.init.trunc_normal_(self.rel_pos_w, std=0.02)
+            self._add_rel_pos_tables(2 * input_size[0] - 1, 2 * input_size[1] - 1, rel_pos_zero_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Args: x: Tensor[B, H, W, C]. Returns: Tensor[B, H, W, C]."""
@@ -123,7 +113,7 @@ class ResBottleneckBlock(CNNBlockBase):
         return x + out
 
 
-class Block(nn.Module):
+class Block(PreNormBlock):
     """A pre-norm transformer block with window (``window_size > 0``) or global attention, and an optional
     residual conv block after it.
 
@@ -157,8 +147,7 @@ class Block(nn.Module):
         input_size: Optional[Tuple[int, int]] = None,
     ):
         super().__init__()
-        self.norm1 = norm_layer(dim)
-        self.attn = Attention(
+        attn = Attention(
             dim,
             num_heads=num_heads,
             qkv_bias=qkv_bias,
@@ -166,9 +155,7 @@ class Block(nn.Module):
             rel_pos_zero_init=rel_pos_zero_init,
             input_size=input_size if window_size == 0 else (window_size, window_size),
         )
-        self.drop_path = drop_path_layer(drop_path)
-        self.norm2 = norm_layer(dim)
-        self.mlp = Mlp(in_features=dim, hidden_features=int(dim * mlp_ratio), act_layer=act_layer)
+        self._add_parts(attn, dim, dim, mlp_ratio, drop_path, norm_layer, act_layer)
         self.window_size = window_size
         self.use_residual_block = use_residual_block
         if use_residual_block:
@@ -185,14 +172,13 @@ class Block(nn.Module):
             x = window_unpartition(self.attn(x), self.window_size, pad_hw, hw)
         else:
             x = self.attn(x)
-        x = shortcut + self.drop_path(x)
-        x = x + self.drop_path(self.mlp(self.norm2(x)))
+        x = self._mlp_residual(shortcut + self.drop_path(x))
         if self.use_residual_block:
             x = self.residual(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
         return x
 
 
-class ViT(Backbone):
+class ViT(PatchTokenBackbone):
     """Plain ViT (Dosovitskiy et al.) adapted to detection: window attention in most blocks, global attention in a
     few, position embeddings resized to the input, one stride-``patch_size`` output feature.
 
@@ -245,20 +231,14 @@ class ViT(Backbone):
         out_feature: str = "last_feat",
     ):
         super().__init__()
-        self.pretrain_use_cls_token = pretrain_use_cls_token
-        self.use_act_checkpoint = use_act_checkpoint
-        self.patch_embed = PatchEmbed(
+        patch_embed = PatchEmbed(
             kernel_size=(patch_size, patch_size),
             stride=(patch_size, patch_size),
             in_chans=in_chans,
             embed_dim=embed_dim,
         )
-        if use_abs_pos:
-            num_patches = (pretrain_img_size // patch_size) ** 2
-            num_positions = num_patches + 1 if pretrain_use_cls_token else num_patches
-            self.pos_embed = nn.Parameter(torch.zeros(1, num_positions, embed_dim))
-        else:
-            self.pos_embed = None
+        num_patches = (pretrain_img_size // patch_size) ** 2
+        self._add_tokens(patch_embed, num_patches, use_abs_pos, pretrain_use_cls_token, use_act_checkpoint)
 
         rates = torch.linspace(0, drop_path_rate, depth, device="cpu").tolist()  # cpu: builds on "meta" too
         self.blocks = nn.ModuleList(
@@ -281,17 +261,11 @@ class ViT(Backbone):
         self._out_feature_channels = {out_feature: embed_dim}
         self._out_feature_strides = {out_feature: patch_size}
         self._out_features = [out_feature]
-
-        if self.pos_embed is not None:
-            nn.init.trunc_normal_(self.pos_embed, std=0.02)
-        self.apply(init_transformer_weights)
+        self._init_weights()
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Args: x: Tensor[B, C, H, W]. Returns: ``{out_feature: Tensor[B, embed_dim, H / patch, W / patch]}``."""
-        x = self.patch_embed(x)
-        if self.pos_embed is not None:
-            x = x + get_abs_pos(self.pos_embed, self.pretrain_use_cls_token, (x.shape[1], x.shape[2]))
-        x = run_blocks(self.blocks, x, self.use_act_checkpoint)
+        x = run_blocks(self.blocks, self._embed(x), self.use_act_checkpoint)
         return {self._out_features[0]: x.permute(0, 3, 1, 2)}
 
 
