@@ -37,31 +37,58 @@ def _conv_add_shortcut_relu(
     return conv(out, add=shortcut(x), relu=True, into_add=True)
 
 
+def _projection_shortcut(in_channels: int, out_channels: int, stride: int, norm: str) -> Optional[Conv2d]:
+    """A block's shortcut: a strided 1x1 conv + norm where the block changes the channel count, else None (identity)."""
+    if in_channels == out_channels:
+        return None
+    return Conv2d(in_channels, out_channels, 1, stride=stride, bias=False, norm=get_norm(norm, out_channels))
+
+
+def _msra_fill(*layers: Optional[nn.Module]) -> None:
+    for layer in layers:
+        if layer is not None:
+            c2_msra_fill(layer)
+
+
 class BasicBlock(CNNBlockBase):
     """Two 3x3 convs with a residual connection (ResNet-18/34)."""
 
     def __init__(self, in_channels: int, out_channels: int, *, stride: int = 1, norm: str = "BN"):
         super().__init__(in_channels, out_channels, stride)
-        if in_channels != out_channels:
-            self.shortcut = Conv2d(
-                in_channels, out_channels, 1, stride=stride, bias=False, norm=get_norm(norm, out_channels)
-            )
-        else:
-            self.shortcut = None
+        self.shortcut = _projection_shortcut(in_channels, out_channels, stride, norm)
         self.conv1 = Conv2d(
             in_channels, out_channels, 3, stride=stride, padding=1, bias=False, norm=get_norm(norm, out_channels)
         )
         self.conv2 = Conv2d(out_channels, out_channels, 3, padding=1, bias=False, norm=get_norm(norm, out_channels))
-        for layer in [self.conv1, self.conv2, self.shortcut]:
-            if layer is not None:
-                c2_msra_fill(layer)
+        _msra_fill(self.conv1, self.conv2, self.shortcut)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv1(x, relu=True)
         return _conv_add_shortcut_relu(self.conv2, out, x, self.shortcut)
 
 
-class BottleneckBlock(CNNBlockBase):
+class _BottleneckBase(CNNBlockBase):
+    """The ends that both bottleneck kinds share: the shortcut, the 1x1 reduce ``conv1`` and the 1x1 expand
+    ``conv3``; a subclass adds its 3x3 ``conv2`` between them."""
+
+    def _add_reduce(
+        self, in_channels: int, out_channels: int, bottleneck_channels: int, stride: int, norm: str, stride_in_1x1: bool
+    ) -> int:
+        """Add ``shortcut`` and ``conv1``. Returns: the stride left for the 3x3 conv."""
+        self.shortcut = _projection_shortcut(in_channels, out_channels, stride, norm)
+        stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
+        self.conv1 = Conv2d(
+            in_channels, bottleneck_channels, 1, stride=stride_1x1, bias=False, norm=get_norm(norm, bottleneck_channels)
+        )
+        return stride_3x3
+
+    def _add_expand(self, bottleneck_channels: int, out_channels: int, norm: str) -> None:
+        """Add ``conv3``, then initialise the convs."""
+        self.conv3 = Conv2d(bottleneck_channels, out_channels, 1, bias=False, norm=get_norm(norm, out_channels))
+        _msra_fill(self.conv1, self.conv2, self.conv3, self.shortcut)
+
+
+class BottleneckBlock(_BottleneckBase):
     """1x1 -> 3x3 (grouped, dilated) -> 1x1 convs with a residual connection (ResNet-50+ and ResNeXt).
 
     Args:
@@ -81,16 +108,7 @@ class BottleneckBlock(CNNBlockBase):
         dilation: int = 1,
     ):
         super().__init__(in_channels, out_channels, stride)
-        if in_channels != out_channels:
-            self.shortcut = Conv2d(
-                in_channels, out_channels, 1, stride=stride, bias=False, norm=get_norm(norm, out_channels)
-            )
-        else:
-            self.shortcut = None
-        stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
-        self.conv1 = Conv2d(
-            in_channels, bottleneck_channels, 1, stride=stride_1x1, bias=False, norm=get_norm(norm, bottleneck_channels)
-        )
+        stride_3x3 = self._add_reduce(in_channels, out_channels, bottleneck_channels, stride, norm, stride_in_1x1)
         self.conv2 = Conv2d(
             bottleneck_channels,
             bottleneck_channels,
@@ -102,10 +120,7 @@ class BottleneckBlock(CNNBlockBase):
             dilation=dilation,
             norm=get_norm(norm, bottleneck_channels),
         )
-        self.conv3 = Conv2d(bottleneck_channels, out_channels, 1, bias=False, norm=get_norm(norm, out_channels))
-        for layer in [self.conv1, self.conv2, self.conv3, self.shortcut]:
-            if layer is not None:
-                c2_msra_fill(layer)
+        self._add_expand(bottleneck_channels, out_channels, norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv1(x, relu=True)
@@ -113,7 +128,7 @@ class BottleneckBlock(CNNBlockBase):
         return _conv_add_shortcut_relu(self.conv3, out, x, self.shortcut)
 
 
-class DeformBottleneckBlock(CNNBlockBase):
+class DeformBottleneckBlock(_BottleneckBase):
     """`BottleneckBlock` whose 3x3 conv is deformable (DCNv1, or DCNv2 when ``deform_modulated``)."""
 
     def __init__(
@@ -132,16 +147,7 @@ class DeformBottleneckBlock(CNNBlockBase):
     ):
         super().__init__(in_channels, out_channels, stride)
         self.deform_modulated = deform_modulated
-        if in_channels != out_channels:
-            self.shortcut = Conv2d(
-                in_channels, out_channels, 1, stride=stride, bias=False, norm=get_norm(norm, out_channels)
-            )
-        else:
-            self.shortcut = None
-        stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
-        self.conv1 = Conv2d(
-            in_channels, bottleneck_channels, 1, stride=stride_1x1, bias=False, norm=get_norm(norm, bottleneck_channels)
-        )
+        stride_3x3 = self._add_reduce(in_channels, out_channels, bottleneck_channels, stride, norm, stride_in_1x1)
         offset_channels = 27 if deform_modulated else 18
         self.conv2_offset = Conv2d(
             bottleneck_channels,
@@ -164,10 +170,7 @@ class DeformBottleneckBlock(CNNBlockBase):
             deformable_groups=deform_num_groups,
             norm=get_norm(norm, bottleneck_channels),
         )
-        self.conv3 = Conv2d(bottleneck_channels, out_channels, 1, bias=False, norm=get_norm(norm, out_channels))
-        for layer in [self.conv1, self.conv2, self.conv3, self.shortcut]:
-            if layer is not None:
-                c2_msra_fill(layer)
+        self._add_expand(bottleneck_channels, out_channels, norm)
         # a zero offset makes the block start as a plain bottleneck
         nn.init.constant_(self.conv2_offset.weight, 0)
         nn.init.constant_(self.conv2_offset.bias, 0)
