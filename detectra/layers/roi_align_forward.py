@@ -147,12 +147,10 @@ def roi_align_windowed_backward(
     go = grad_out.permute(0, 2, 3, 1)  # (R, PH, PW, C)
     for sel, b, ys, xs in _window_groups(ay, ax, rois[:, 0].to(torch.int64)):
         r, sw = ys.shape[0], xs.shape[1]
-        ay_w = ay[sel].gather(2, ys[:, None, :].expand(-1, ph, -1))  # (r, PH, Sh)
-        ax_w = ax[sel].gather(2, xs[:, None, :].expand(-1, pw, -1))  # (r, PW, Sw)
+        ay_w, ax_w, index = _window(ay[sel], ax[sel], ys, xs, w)
         t = torch.matmul(ax_w.transpose(1, 2).unsqueeze(1), go[sel])  # (r, PH, Sw, C): columns spread
         g = torch.bmm(ay_w.transpose(1, 2), t.reshape(r, ph, sw * c))  # (r, Sh, Sw * C): rows spread
-        index = (b * h * w + ys[:, :, None] * w + xs[:, None, :]).reshape(-1)
-        grad.index_add_(0, index, g.reshape(-1, c))
+        grad.index_add_(0, b * h * w + index, g.reshape(-1, c))
     return grad.view(n, h, w, c).permute(0, 3, 1, 2)
 
 
@@ -186,14 +184,31 @@ def _pool_windows(
     """
     h, w, c = feature.shape
     r, sh, sw = ys.shape[0], ys.shape[1], xs.shape[1]
+    ay_w, ax_w, index = _window(ay, ax, ys, xs, w)
     flat = feature.reshape(h * w, c)  # no copy for a channels-last map
-    index = (ys[:, :, None] * w + xs[:, None, :]).reshape(-1)
     windows = flat.index_select(0, index).view(r, sh, sw * c)  # whole channel vectors copied
-    ay_w = ay.gather(2, ys[:, None, :].expand(-1, ay.shape[1], -1))  # (r, PH, Sh)
-    ax_w = ax.gather(2, xs[:, None, :].expand(-1, ax.shape[1], -1))  # (r, PW, Sw)
     t = torch.bmm(ay_w, windows).view(r, -1, sw, c)  # (r, PH, Sw, C)
     out = torch.matmul(ax_w.unsqueeze(1), t)  # (r, PH, PW, C)
     return out.permute(0, 3, 1, 2)
+
+
+def _window(
+    ay: torch.Tensor, ax: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, width: int
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The part of each RoI's weights inside its window, and the window's pixels as flat map indices.
+
+    Args:
+        ay (Tensor[r, PH, H]), ax (Tensor[r, PW, W]): the axis weights.
+        ys (Tensor[r, Sh]), xs (Tensor[r, Sw]): each RoI's window rows / columns.
+        width: the map's width W.
+
+    Returns:
+        ay_w (Tensor[r, PH, Sh]), ax_w (Tensor[r, PW, Sw]), index (Tensor[r * Sh * Sw]) = y * W + x, row-major.
+    """
+    ay_w = ay.gather(2, ys[:, None, :].expand(-1, ay.shape[1], -1))
+    ax_w = ax.gather(2, xs[:, None, :].expand(-1, ax.shape[1], -1))
+    index = (ys[:, :, None] * width + xs[:, None, :]).reshape(-1)
+    return ay_w, ax_w, index
 
 
 def _pool_chw(feature: torch.Tensor, ay: torch.Tensor, ax: torch.Tensor, rows_first: bool) -> torch.Tensor:
