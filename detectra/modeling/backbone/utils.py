@@ -1,5 +1,6 @@
-"""Pieces shared by the transformer backbones (ViT, MViT): windowing, relative / absolute position terms, patch
-embedding, and the attention, MLP and drop-path layers built from them.
+"""Pieces shared by the transformer backbones (ViT, MViT, Swin): windowing, relative / absolute position terms, patch
+embedding, the attention, MLP and drop-path layers built from them, and the bases the models' classes share
+(`QKVAttention`, `PreNormBlock`, `PatchTokenBackbone`).
 
 Tokens travel as channels-last grids, Tensor[B, H, W, C], between these functions.
 """
