@@ -98,6 +98,17 @@ class DenseDetector(ImageModel):
         setattr(self, name, new)
         return new
 
+    def _foreground_and_normalizer(
+        self, gt_labels: torch.Tensor, initial_normalizer: float
+    ) -> Tuple[torch.Tensor, float]:
+        """The foreground mask of the stacked anchor labels Tensor[N, R] (class, K = background, -1 = ignore) and
+        the divisor of the losses: an EMA of the foreground count (``loss_normalizer``), started at
+        ``initial_normalizer``. Logs ``num_pos_anchors`` per image."""
+        pos_mask = (gt_labels >= 0) & (gt_labels != self.num_classes)
+        num_pos_anchors = pos_mask.sum().item()
+        get_event_storage().put_scalar("num_pos_anchors", num_pos_anchors / len(gt_labels))
+        return pos_mask, self._ema_update("loss_normalizer", max(num_pos_anchors, 1), initial_normalizer)
+
     def _decode_per_level_predictions(
         self,
         anchors: Boxes,

@@ -12,7 +12,6 @@ from torch.nn import functional as F
 
 from detectra.layers import ShapeSpec, sigmoid_focal_loss_jit
 from detectra.structures import Boxes, ImageList, Instances, pairwise_point_box_distance
-from detectra.utils.events import get_event_storage
 
 from ..anchor_generator import DefaultAnchorGenerator
 from ..backbone import Backbone
@@ -159,12 +158,8 @@ class FCOS(DenseDetector):
         Returns:
             ``{"loss_fcos_cls", "loss_fcos_loc", "loss_fcos_ctr"}``.
         """
-        num_images = len(gt_labels)
         gt_labels = torch.stack(gt_labels)  # (N, R)
-        pos_mask = (gt_labels >= 0) & (gt_labels != self.num_classes)
-        num_pos = pos_mask.sum().item()
-        get_event_storage().put_scalar("num_pos_anchors", num_pos / num_images)
-        normalizer = self._ema_update("loss_normalizer", max(num_pos, 1), 300)
+        pos_mask, normalizer = self._foreground_and_normalizer(gt_labels, 300)
 
         targets = F.one_hot(gt_labels, num_classes=self.num_classes + 1)[:, :, :-1]  # background: all zeros
         loss_cls = sigmoid_focal_loss_jit(

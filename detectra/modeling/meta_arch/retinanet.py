@@ -10,7 +10,6 @@ from torch.nn import functional as F
 from detectra.config import configurable
 from detectra.layers import ShapeSpec, batched_nms_topk, cat, get_norm, sigmoid_focal_loss_jit
 from detectra.structures import Boxes, ImageList, Instances, pairwise_iou
-from detectra.utils.events import get_event_storage
 
 from ..anchor_generator import build_anchor_generator
 from ..backbone import Backbone
@@ -137,13 +136,9 @@ class RetinaNet(DenseDetector):
         Returns:
             ``{"loss_cls", "loss_box_reg"}``.
         """
-        num_images = len(gt_labels)
         gt_labels = torch.stack(gt_labels)  # (N, R)
         valid_mask = gt_labels >= 0
-        pos_mask = (gt_labels >= 0) & (gt_labels != self.num_classes)
-        num_pos_anchors = pos_mask.sum().item()
-        get_event_storage().put_scalar("num_pos_anchors", num_pos_anchors / num_images)
-        normalizer = self._ema_update("loss_normalizer", max(num_pos_anchors, 1), 100)
+        pos_mask, normalizer = self._foreground_and_normalizer(gt_labels, 100)
 
         # one-hot over K + 1 then drop the background column: background anchors get all-zero targets
         gt_labels_target = F.one_hot(gt_labels[valid_mask], num_classes=self.num_classes + 1)[:, :-1]
