@@ -352,6 +352,7 @@ def test_detectra_train_command_takes_a_lazyconfig(lazy_cli_run, lazy_shapes, tm
     """`detectra train --config-file my.py key=value ...` runs the same LazyConfig loop, then writes the same plots
     and annotated predictions as the YAML twin's run (the test set from dataloader.test, as DATASETS.TEST)."""
     from detectra.cli import main
+    from detectra.cli._outputs import nothing_detected
 
     out = lazy_cli_run
     assert (out / "last_checkpoint").read_text().strip() == "model_final.pth"
@@ -369,6 +370,8 @@ def test_detectra_train_command_takes_a_lazyconfig(lazy_cli_run, lazy_shapes, tm
                  "inference/coco_instances_results.json", "inference/coco_eval_bbox_precision.npz"):  # fmt: skip
         assert name in written, name
     assert len([n for n in written if n.startswith("predictions/")]) == 2
+    for run in (out, yaml_out):  # a run that detects nothing says so, and why its AP is NaN
+        assert ("The model detected nothing" in (run / "log.txt").read_text()) == nothing_detected(str(run))
 
 
 def test_run_folder_of_a_lazyconfig_run(lazy_cli_run, lazy_shapes, tmp_path, capsys):
