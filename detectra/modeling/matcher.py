@@ -1,4 +1,5 @@
-"""`Matcher`: assign each prediction (anchor, proposal) to its best ground truth, labelled by IoU bands."""
+"""`Matcher`: assign each prediction (anchor, proposal) to its best ground truth, labelled by IoU bands; and the
+class each prediction takes from its match."""
 from typing import List, Tuple
 
 import torch
@@ -71,3 +72,24 @@ class Matcher:
         highest_quality_foreach_gt, _ = match_quality_matrix.max(dim=1)  # (M,)
         _, pred_inds_with_highest_quality = nonzero_tuple(match_quality_matrix == highest_quality_foreach_gt[:, None])
         match_labels[pred_inds_with_highest_quality] = 1
+
+
+def _classes_of_matches(
+    gt_classes: torch.Tensor, matched_idxs: torch.Tensor, match_labels: torch.Tensor, bg_label: int
+) -> torch.Tensor:
+    """Per prediction, the class of the ground truth a `Matcher` matched it to: ``bg_label`` where the match is
+    negative (label 0), -1 where it is ignored (label -1); ``bg_label`` everywhere without ground truth.
+
+    Args:
+        gt_classes: Tensor[M], the ground truth's classes.
+        matched_idxs, match_labels: Tensor[R] each, the `Matcher`'s output.
+
+    Returns:
+        int64 Tensor[R].
+    """
+    if gt_classes.numel() == 0:
+        return torch.full_like(matched_idxs, bg_label)
+    classes = gt_classes[matched_idxs]
+    classes[match_labels == 0] = bg_label
+    classes[match_labels == -1] = -1
+    return classes

@@ -14,7 +14,7 @@ from detectra.structures import Boxes, ImageList, Instances, pairwise_iou
 from ..anchor_generator import build_anchor_generator
 from ..backbone import Backbone
 from ..box_regression import Box2BoxTransform, _dense_box_regression_loss
-from ..matcher import Matcher
+from ..matcher import Matcher, _classes_of_matches
 from .build import META_ARCH_REGISTRY
 from .dense_detector import DenseDetector
 
@@ -174,13 +174,11 @@ class RetinaNet(DenseDetector):
             del match_quality_matrix
             if len(gt_per_image) > 0:
                 matched_gt_boxes_i = gt_per_image.gt_boxes.tensor[matched_idxs]
-                gt_labels_i = gt_per_image.gt_classes[matched_idxs]
-                gt_labels_i[anchor_labels == 0] = self.num_classes
-                gt_labels_i[anchor_labels == -1] = -1
             else:
                 matched_gt_boxes_i = torch.zeros_like(anchors.tensor)
-                gt_labels_i = torch.zeros_like(matched_idxs) + self.num_classes
-            gt_labels.append(gt_labels_i)
+            gt_labels.append(
+                _classes_of_matches(gt_per_image.gt_classes, matched_idxs, anchor_labels, self.num_classes)
+            )
             matched_gt_boxes.append(matched_gt_boxes_i)
         return gt_labels, matched_gt_boxes
 

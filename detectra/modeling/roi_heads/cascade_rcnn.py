@@ -12,7 +12,7 @@ from detectra.structures import Boxes, Instances, pairwise_iou
 from detectra.utils.events import get_event_storage
 
 from ..box_regression import Box2BoxTransform
-from ..matcher import Matcher
+from ..matcher import Matcher, _classes_of_matches
 from ..poolers import ROIPooler
 from .box_head import build_box_head
 from .fast_rcnn import FastRCNNOutputLayers, fast_rcnn_inference
@@ -188,13 +188,12 @@ class CascadeROIHeads(StandardROIHeads):
             match_quality_matrix = pairwise_iou(targets_per_image.gt_boxes, proposals_per_image.proposal_boxes)
             matched_idxs, proposal_labels = self.proposal_matchers[stage](match_quality_matrix)  # (R,), (R,)
             if len(targets_per_image) > 0:
-                gt_classes = targets_per_image.gt_classes[matched_idxs]
-                gt_classes[proposal_labels == 0] = self.num_classes  # background
                 gt_boxes = targets_per_image.gt_boxes[matched_idxs]
             else:
-                gt_classes = torch.zeros_like(matched_idxs) + self.num_classes
                 gt_boxes = Boxes(targets_per_image.gt_boxes.tensor.new_zeros((len(proposals_per_image), 4)))
-            proposals_per_image.gt_classes = gt_classes
+            proposals_per_image.gt_classes = _classes_of_matches(
+                targets_per_image.gt_classes, matched_idxs, proposal_labels, self.num_classes
+            )
             proposals_per_image.gt_boxes = gt_boxes
             num_fg_samples.append((proposal_labels == 1).sum().item())
             num_bg_samples.append(proposal_labels.numel() - num_fg_samples[-1])

@@ -19,7 +19,7 @@ from detectra.utils.events import get_event_storage
 from detectra.utils.registry import Registry
 
 from ..backbone.resnet import BottleneckBlock, ResNet
-from ..matcher import Matcher
+from ..matcher import Matcher, _classes_of_matches
 from ..poolers import ROIPooler
 from ..proposal_generator.proposal_utils import add_ground_truth_to_proposals
 from ..sampling import subsample_labels
@@ -136,13 +136,7 @@ class ROIHeads(nn.Module):
         self, matched_idxs: torch.Tensor, matched_labels: torch.Tensor, gt_classes: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Returns: indices of the sampled proposals, and their class labels (K = background, -1 = ignore)."""
-        has_gt = gt_classes.numel() > 0
-        if has_gt:
-            gt_classes = gt_classes[matched_idxs]
-            gt_classes[matched_labels == 0] = self.num_classes
-            gt_classes[matched_labels == -1] = -1
-        else:
-            gt_classes = torch.zeros_like(matched_idxs) + self.num_classes
+        gt_classes = _classes_of_matches(gt_classes, matched_idxs, matched_labels, self.num_classes)
         sampled_fg_idxs, sampled_bg_idxs = subsample_labels(
             gt_classes, self.batch_size_per_image, self.positive_fraction, self.num_classes
         )
