@@ -245,6 +245,47 @@ def _setting(run: Path, dicts: List[dict], dataset: str, score_thresh, detection
     }
 
 
+def _explain_misses(run: Path, dicts: List[dict], rows: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Is each miss a change of NMS winner? Reruns the images with misses with the class-wise NMS off.
+
+    For every float32 detection without a bf16 match at IoU 0.95 (test thresholds): is the bf16 detection nearest to
+    it (same class) one of float32's own candidates before NMS (IoU >= 0.95), and by how much float32 scored that
+    candidate below its winner.
+    """
+    missed_ids = {r["image_id"] for r in rows if r["missed_iou95"]}
+    runners = {}
+    for precision in ("float32", "bfloat16"):
+        runners[precision] = _Runner(_config(run, None, None, precision))
+        no_nms = _config(run, None, 1000, precision)
+        no_nms.MODEL.ROI_HEADS.NMS_THRESH_TEST = 1.0
+        runners[precision + "_no_nms"] = _Runner(no_nms)
+    gaps, other = [], 0
+    for d in (d for d in dicts if d["image_id"] in missed_ids):
+        ref, out, candidates = (runners[k](d)[0]["instances"] for k in ("float32", "bfloat16", "float32_no_nms"))
+        best_iou, partner = _best_partner(ref, out)
+        for i in (best_iou < 0.95).nonzero().flatten().tolist():
+            if len(out) == 0:
+                other += 1
+                continue
+            j = partner[i]
+            same = candidates[candidates.pred_classes == ref.pred_classes[i]]
+            iou = box_iou(out.pred_boxes.tensor[j : j + 1], same.pred_boxes.tensor)[0]  # (C,)
+            if len(iou) and iou.max() >= 0.95:
+                gaps.append(float(ref.scores[i] - same.scores[iou.argmax()]))
+            else:
+                other += 1
+    gaps.sort()
+    return {
+        "misses": len(gaps) + other,
+        "bf16_winner_is_a_float32_candidate": len(gaps),
+        "float32_score_gap_to_that_candidate": {
+            "median": gaps[len(gaps) // 2] if gaps else None,
+            "at_most_0.01": sum(g <= 0.01 for g in gaps),
+            "at_most_0.05": sum(g <= 0.05 for g in gaps),
+        },
+    }
+
+
 def _print(name: str, s: Dict[str, Any]) -> None:
     o = s["overall"]
     print(f"{name}: {s['comparison']} vs fp32, score >= {s['score_thresh']}, top {s['detections_per_image']}, "
@@ -274,6 +315,8 @@ def main() -> None:
     parser.add_argument("--num-images", type=int, default=0, help="only the first N test images (0: all)")
     parser.add_argument("--no-split", action="store_true",
                         help="skip the runs with only the backbone or only the heads in bf16")  # fmt: skip
+    parser.add_argument("--explain-misses", action="store_true",
+                        help="rerun the images with misses, NMS off: is each miss another NMS winner?")  # fmt: skip
     args = parser.parse_args()
 
     run = Path(args.run)
@@ -288,6 +331,10 @@ def main() -> None:
         "test_thresholds": _setting(run, dicts, dataset, None, None, "bf16"),
         "score_thresh_0_top100": _setting(run, dicts, dataset, 0.0, 100, "bf16"),
     }
+    if args.explain_misses:
+        rows = result["settings"]["test_thresholds"]["per_image"]
+        explained = result["settings"]["test_thresholds"]["nms_winner_changes"] = _explain_misses(run, dicts, rows)
+        print("misses at the test thresholds, explained:", explained)
     if not args.no_split:
         for comparison in list(COMPARISONS)[1:]:
             result["settings"][comparison] = _setting(run, dicts, dataset, None, None, comparison)
