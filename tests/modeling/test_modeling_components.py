@@ -28,6 +28,7 @@ from detectra.modeling import (
     subsample_labels,
 )
 from detectra.modeling.backbone import BasicStem, ResNet
+from detectra.modeling.matcher import _classes_of_matches
 from detectra.modeling.poolers import assign_boxes_to_levels
 from detectra.modeling.proposal_generator import find_top_rpn_proposals
 from detectra.modeling.roi_heads import ROI_MASK_HEAD_REGISTRY, fast_rcnn_inference
@@ -87,6 +88,17 @@ def test_matcher_bands_and_low_quality_matches():
     assert m.tolist() == [0] * 5 and labels.tolist() == [0] * 5
     with pytest.raises(ValueError, match="len\\(thresholds\\) \\+ 1"):
         Matcher([0.3, 0.7], [0, 1])
+
+
+def test_classes_of_matches_marks_background_ignored_and_empty_ground_truth():
+    gt_classes = torch.tensor([2, 0])
+    matches, labels = Matcher([0.3, 0.7], [0, -1, 1])(torch.tensor([[0.1, 0.5, 0.8, 0.0], [0.2, 0.1, 0.75, 0.25]]))
+    # prediction 0: background (K = 3), 1: ignored, 2: gt 0's class, 3: background although matched to gt 1
+    assert _classes_of_matches(gt_classes, matches, labels, bg_label=3).tolist() == [3, -1, 2, 3]
+    assert gt_classes.tolist() == [2, 0]  # the ground truth is not written to
+    matches, labels = Matcher([0.5], [0, 1])(torch.zeros(0, 4))
+    empty = _classes_of_matches(torch.zeros(0, dtype=torch.int64), matches, labels, bg_label=3)
+    assert empty.tolist() == [3] * 4 and empty.dtype == torch.int64
 
 
 def test_subsample_labels_respects_fraction_and_availability():
