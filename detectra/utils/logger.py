@@ -66,7 +66,22 @@ class _ColorfulFormatter(logging.Formatter):
 
 
 class _TqdmStreamHandler(logging.StreamHandler):
-    """Print records with ``tqdm.write`` so an active progress bar is redrawn below them, not garbled."""
+    """Print records with ``tqdm.write`` so an active progress bar is redrawn below them, not garbled.
+
+    It writes to whatever ``sys.stdout`` is when a record comes, not the one it was made with: `setup_logger` is
+    cached, and a redirect (``contextlib.redirect_stdout``, pytest's capture) may have closed that one since.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # always the current sys.stdout
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -119,7 +134,7 @@ def setup_logger(
         "[%(asctime)s] %(name)s %(levelname)s: %(message)s", datefmt="%m/%d %H:%M:%S"
     )
     if configure_stdout and distributed_rank == 0:
-        handler = _TqdmStreamHandler(stream=sys.stdout)
+        handler = _TqdmStreamHandler()
         handler.setLevel(logging.DEBUG)
         handler.addFilter(_ConsoleFilter())
         if color and _is_terminal(sys.stdout):

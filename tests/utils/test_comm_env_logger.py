@@ -1,5 +1,7 @@
+import io
 import logging
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -83,6 +85,22 @@ def test_setup_logger_console_is_plain_off_terminal(capsys):
     logger.warning("careful")
     out = capsys.readouterr().out
     assert "careful" in out and "WARNING" in out and "\x1b[" not in out
+
+
+def test_console_handler_follows_sys_stdout_after_a_redirect_is_closed(monkeypatch):
+    # setup_logger is cached: its console handler must not keep writing to a stream a redirect has closed since.
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", first)
+    logger = setup_logger(name="detectra_test_redirect")
+    logger.warning("to the first")
+    first.close()
+    monkeypatch.setattr(sys, "stdout", second)
+    errors = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", errors)  # where logging reports a failed emit
+    assert setup_logger(name="detectra_test_redirect") is logger
+    logger.warning("to the second")
+    assert "to the second" in second.getvalue() and "to the first" not in second.getvalue()
+    assert errors.getvalue() == ""
 
 
 def test_rate_limited_logging():
