@@ -152,8 +152,8 @@ def _agreement(ref: Instances, other: Instances) -> Dict[str, Any]:
     if ref.has("pred_masks"):
         close = (best_iou >= 0.95).nonzero().flatten()
         a, b = ref.pred_masks[close], other.pred_masks[partner[close]]  # (M, H, W) bool
-        inter, union = (a & b).flatten(1).sum(1), (a | b).flatten(1).sum(1).clamp(min=1)
-        row["mask_ious"] = (inter / union).tolist()
+        inter, union = (a & b).flatten(1).sum(1), (a | b).flatten(1).sum(1)
+        row["mask_ious"] = torch.where(union > 0, inter / union.clamp(min=1), 1.0).tolist()  # two empty masks agree
     return row
 
 
