@@ -163,7 +163,7 @@ def _measure(name: str, precision: str, args) -> List[dict]:
         rows.append(row)
         print(f"{name:12s} {library:12s} {precision:9s} train {row['train_img_s']:7.2f} img/s   "
               f"inference {row['infer_img_s']:7.2f} img/s", flush=True)  # fmt: skip
-        del model, opt
+        model = opt = None  # free this model before the next one is built (the closures above refer to the names)
         if device == "cuda":
             torch.cuda.empty_cache()
     return rows

@@ -23,7 +23,7 @@ import statistics
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict
 
 import torch
 import torchvision
