@@ -21,7 +21,7 @@ from detectra.utils import comm
 
 from ._table import pairs_table, small_table
 from .coco_eval_api import COCOevalMaxDets, evaluate_predictions_on_coco, has_fast_impl, quiet  # noqa: F401
-from .evaluator import DatasetEvaluator
+from .evaluator import DatasetEvaluator, tasks_from_config_argument
 from .proposal_recall import evaluate_box_proposals
 
 __all__ = ["COCOEvaluator", "instances_to_coco_json", "prediction_record"]
@@ -58,7 +58,10 @@ class COCOEvaluator(DatasetEvaluator):
             dataset_name: a dataset registered in DatasetCatalog / MetadataCatalog. Its metadata's `json_file`
                 is the ground truth; when it has none, the dataset dicts are converted to a COCO json in
                 `output_dir` (cached there).
-            tasks: subset of ("bbox", "segm", "keypoints"); inferred from the predictions when None.
+            tasks: subset of ("bbox", "segm", "keypoints"); inferred from the predictions when None. A config
+                (Detectron2's older `COCOEvaluator(name, cfg, distributed, output_dir)` form) is accepted with a
+                deprecation warning: tasks are then inferred, and `kpt_oks_sigmas` defaults to its
+                `TEST.KEYPOINT_OKS_SIGMAS`.
             distributed: gather predictions from all ranks and evaluate on the main one.
             output_dir: where to write results and predictions (optional).
             max_dets_per_image: the largest detection limit (COCO's default 100); the limits are [1, 10, this].
@@ -67,6 +70,9 @@ class COCOEvaluator(DatasetEvaluator):
             allow_cached_coco: reuse a json converted earlier into `output_dir`.
         """
         self._logger = logging.getLogger(__name__)
+        tasks, cfg = tasks_from_config_argument(tasks, type(self).__name__)
+        if cfg is not None and not kpt_oks_sigmas:
+            kpt_oks_sigmas = cfg.TEST.KEYPOINT_OKS_SIGMAS
         self._distributed = distributed
         self._output_dir = output_dir
         if use_fast_impl and not has_fast_impl():

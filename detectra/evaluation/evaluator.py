@@ -39,6 +39,26 @@ class DatasetEvaluator:
         """Return `{task: {metric: value}}` (the format `print_csv_format` expects), or None."""
 
 
+def tasks_from_config_argument(tasks: Any, evaluator: str) -> tuple[Any, Any]:
+    """Splits an evaluator's `tasks` argument into (tasks, cfg) for Detectron2's older call form.
+
+    Before Detectron2 0.3, COCO / LVIS evaluators took the config where `tasks` now stands
+    (`COCOEvaluator(name, cfg, True, output_dir)`); Detectron2 0.6 still accepts it with a warning, and so do we.
+
+    Returns:
+        `(None, cfg)` when `tasks` is a config (tasks are then inferred from the predictions), else `(tasks, None)`.
+    """
+    from detectra.config import CfgNode
+
+    if not isinstance(tasks, CfgNode):
+        return tasks, None
+    logging.getLogger(__name__).warning(
+        f"{evaluator} was given a config as its second argument, a deprecated form: pass tasks (or nothing, "
+        f"to infer them from the predictions) and the other options as explicit arguments instead."
+    )
+    return None, tasks
+
+
 class DatasetEvaluators(DatasetEvaluator):
     """Runs several evaluators as one; their result dicts are merged (task names must not collide)."""
 

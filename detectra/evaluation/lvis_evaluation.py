@@ -30,7 +30,7 @@ from detectra.utils import comm
 from ._table import small_table
 from .coco_eval_api import quiet
 from .coco_evaluation import prediction_record
-from .evaluator import DatasetEvaluator
+from .evaluator import DatasetEvaluator, tasks_from_config_argument
 from .proposal_recall import evaluate_box_proposals
 
 __all__ = ["LVISEvaluator", "evaluate_lvis", "load_lvis_api"]
@@ -140,11 +140,13 @@ class LVISEvaluator(DatasetEvaluator):
         """
         Args:
             dataset_name: registered dataset whose metadata has `json_file` (an LVIS-format json).
-            tasks: subset of ("bbox", "segm"); inferred from the predictions when None.
+            tasks: subset of ("bbox", "segm"); inferred from the predictions when None (also when it is a
+                config: Detectron2's older form, accepted with a deprecation warning).
             distributed: gather predictions from all ranks.
             output_dir: where to write `lvis_instances_results.json` and `instances_predictions.pth`.
             max_dets_per_image: detections kept per image (LVIS: 300).
         """
+        tasks, _ = tasks_from_config_argument(tasks, type(self).__name__)
         self._distributed = distributed
         self._output_dir = output_dir
         self._tasks = tuple(tasks) if tasks is not None else None

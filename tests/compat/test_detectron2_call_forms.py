@@ -1,0 +1,59 @@
+"""Call forms found in Detectron2 users' scripts (tutorials, older releases) that Detectron2 0.6 still accepts."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+
+from detectra.config import get_cfg
+from detectra.data import DatasetCatalog, MetadataCatalog
+from detectra.structures import Boxes, Instances
+
+
+@pytest.fixture
+def boxes_dataset(tmp_path: Path):
+    """A registered 2-image COCO json with boxes only (category id 5, 'thing'); removed after the test."""
+    images = [{"id": i, "width": 100, "height": 80, "file_name": f"{i}.jpg"} for i in (1, 2)]
+    boxes = {1: [10, 10, 30, 20], 2: [40, 20, 50, 40]}
+    anns = [
+        {"id": i, "image_id": i, "category_id": 5, "bbox": b, "area": b[2] * b[3], "iscrowd": 0}
+        for i, b in boxes.items()
+    ]
+    json_file = tmp_path / "gt.json"
+    json_file.write_text(
+        json.dumps({"images": images, "annotations": anns, "categories": [{"id": 5, "name": "thing"}]})
+    )
+    name = "_compat_call_forms"
+    DatasetCatalog.register(name, lambda: [])
+    MetadataCatalog.get(name).set(
+        json_file=str(json_file), thing_classes=["thing"], thing_dataset_id_to_contiguous_id={5: 0}
+    )
+    yield name, boxes
+    DatasetCatalog.remove(name)
+    MetadataCatalog.remove(name)
+
+
+def test_coco_evaluator_takes_a_config_as_its_second_argument(boxes_dataset, tmp_path, caplog):
+    # Detectron2 < 0.3 form, still in many trainers' build_evaluator: COCOEvaluator(name, cfg, True, output_dir).
+    from detectra.evaluation import COCOEvaluator
+
+    name, boxes = boxes_dataset
+    cfg = get_cfg()
+    cfg.TEST.KEYPOINT_OKS_SIGMAS = [0.5] * 17
+    with caplog.at_level(logging.WARNING):
+        evaluator = COCOEvaluator(name, cfg, False, str(tmp_path / "eval"))
+    assert "deprecated" in caplog.text
+    assert evaluator._tasks is None  # inferred from the predictions, as Detectron2 does
+    assert list(evaluator._kpt_oks_sigmas) == [0.5] * 17
+    evaluator.reset()
+    for image_id, (x, y, w, h) in boxes.items():
+        inst = Instances((80, 100), pred_boxes=Boxes(torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32)))
+        inst.scores = torch.tensor([0.9])
+        inst.pred_classes = torch.tensor([0])
+        evaluator.process([{"image_id": image_id}], [{"instances": inst}])
+    results = evaluator.evaluate()
+    assert list(results) == ["bbox"] and results["bbox"]["AP"] == pytest.approx(100.0)
