@@ -28,6 +28,25 @@ _BOX_MESSAGES = {
     "box_outside_image": "extends outside the {size[0]}x{size[1]} image",
 }
 
+_BOX_FIX = "a COCO bbox is [x, y, width, height] in pixels of the image: correct it or remove the annotation"
+# What to do about each kind, printed after the problem so that the report says the fix, not only the fault.
+_FIXES = {
+    "missing_image": "check --images (the folder file_name is relative to), or correct the image's 'file_name', "
+                     "or remove the image from 'images'",
+    "size_mismatch": "correct the image's 'width' / 'height' in the json",
+    "unknown_category": "add the id to the json's 'categories', or correct the annotation's 'category_id'",
+    "missing_box": _BOX_FIX, "bad_box": _BOX_FIX, "nonfinite_box": _BOX_FIX, "empty_box": _BOX_FIX,
+    "box_entirely_outside": _BOX_FIX, "box_outside_image": _BOX_FIX,
+    "bad_polygon": "a polygon is [x1, y1, x2, y2, ...] with at least 3 points: correct it or remove it",
+    "bad_keypoints": "write keypoints as [x1, y1, v1, x2, y2, v2, ...]",
+    "duplicate_image_id": "give every image its own 'id'",
+    "duplicate_annotation_id": "give every annotation its own 'id'",
+    "unknown_image": "correct the annotation's 'image_id', or add the image to 'images'",
+    "unreadable_json": "the file is cut short or not JSON: export or download it again",
+    "not_coco": "pass a COCO instances json (with 'images', 'annotations', 'categories'), or the --*-voc, "
+                "--*-via or --yolo-data option of its format",
+}
+
 
 @dataclass
 class Problem:
@@ -43,7 +62,8 @@ class Problem:
         where = [f"image {self.image_id}"] if self.image_id is not None else []
         if self.annotation is not None:
             where.append(f"annotation {self.annotation}")
-        return f"[{self.kind}] {', '.join(where) + ': ' if where else ''}{self.message}"
+        fix = f". Fix: {_FIXES[self.kind]}." if self.kind in _FIXES else ""
+        return f"[{self.kind}] {', '.join(where) + ': ' if where else ''}{self.message}{fix}"
 
 
 class DatasetProblems(list):
@@ -104,7 +124,8 @@ def _check_annotation(ann: dict, ann_ref: Any, image_id: Any, size: Optional[tup
 
     cid = ann.get("category_id")
     if valid_ids is not None and cid not in valid_ids:
-        add("unknown_category", f"category_id {cid} is not in the json's categories {sorted(valid_ids)[:20]}")
+        add("unknown_category", f"category_id {cid} is not in the json's categories {sorted(valid_ids)[:20]} "
+            "(the loader refuses it)")
     elif num_classes is not None and not (isinstance(cid, int) and 0 <= cid < num_classes):
         add("unknown_category", f"category_id {cid} is outside the {num_classes} thing_classes")
     bbox = ann.get("bbox")

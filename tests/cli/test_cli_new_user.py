@@ -1,0 +1,56 @@
+"""A new user's path through the `detectra` command: what it prints when their data or their run is broken
+(each problem with its file, its record and the fix; an interrupted training and how to continue it)."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from detectra.cli import main
+
+
+@pytest.fixture
+def broken_copy(tiny_shapes, tmp_path):
+    """A copy of the tiny train split with one missing image, one box outside its image, one unknown category id,
+    plus the same json cut in half."""
+    images = tmp_path / "images"
+    shutil.copytree(tiny_shapes["train_images"], images)
+    data = json.loads(tiny_shapes["train_json"].read_text())
+    first, second, third = data["images"][:3]
+    (images / first["file_name"]).unlink()
+    by_image = {a["image_id"]: a for a in data["annotations"]}
+    by_image[second["id"]]["bbox"] = [second["width"] + 10, 5, 20, 20]
+    by_image[third["id"]]["category_id"] = 77
+    bad, cut = tmp_path / "bad.json", tmp_path / "cut.json"
+    bad.write_text(json.dumps(data))
+    cut.write_text(json.dumps(data)[: len(json.dumps(data)) // 2])
+    ids = {"missing": first["id"], "outside": by_image[second["id"]]["id"], "category": by_image[third["id"]]["id"]}
+    return {"images": images, "bad": bad, "cut": cut, "ids": ids, "missing_file": first["file_name"]}
+
+
+def _line(out: str, tag: str) -> str:
+    lines = [line for line in out.splitlines() if line.strip().startswith(f"[{tag}]")]
+    assert len(lines) == 1, out
+    return lines[0]
+
+
+def test_validate_data_names_file_record_and_fix(broken_copy, capsys):
+    assert main(["validate-data", "--json", str(broken_copy["bad"]), "--images", str(broken_copy["images"])]) == 1
+    out = capsys.readouterr().out
+    assert f"{broken_copy['bad']}: 3 problem(s)" in out
+    ids = broken_copy["ids"]
+    missing = _line(out, "missing_image")
+    assert f"image {ids['missing']}:" in missing and broken_copy["missing_file"] in missing
+    assert "Fix: check --images" in missing
+    outside = _line(out, "box_entirely_outside")
+    assert f"annotation {ids['outside']}:" in outside and "Fix: a COCO bbox is [x, y, width, height]" in outside
+    category = _line(out, "unknown_category")
+    assert f"annotation {ids['category']}: category_id 77" in category and "the loader refuses it" in category
+    assert "Fix: add the id to the json's 'categories'" in category
+
+
+def test_validate_data_truncated_json_says_what_to_do(broken_copy, capsys):
+    assert main(["validate-data", "--json", str(broken_copy["cut"]), "--images", str(broken_copy["images"])]) == 1
+    line = _line(capsys.readouterr().out, "unreadable_json")
+    assert "JSONDecodeError" in line and "Fix: the file is cut short or not JSON" in line
