@@ -91,8 +91,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return int(importlib.import_module(COMMANDS[name][0]).run(args) or 0)
     except SystemExit as e:  # argparse: --help (0) and usage errors (2), already printed
         return e.code if isinstance(e.code, int) else 1
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:  # a command may say where it stopped and how to go on
+        print(f"{prog}: interrupted{' ' + str(e) if str(e) else ''}", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001  (the one place that turns errors into a message + exit status)
         if debug:

@@ -8,7 +8,7 @@ from typing import Any
 from detectra.checkpoint import DetectionCheckpointer
 from detectra.cli._common import CLIError
 
-__all__ = ["check_output_dir", "load_weights_checked"]
+__all__ = ["check_output_dir", "interrupted_message", "load_weights_checked", "stale_metrics_only"]
 
 
 def _check_writable(output_dir: str) -> None:
@@ -49,10 +49,34 @@ def check_output_dir(output_dir: str, *, resume: bool, overwrite: bool, eval_onl
         held = "a finished run (model_final.pth)"
     elif os.path.isfile(os.path.join(output_dir, "last_checkpoint")):
         held = "an unfinished run (last_checkpoint)"
+    elif stale_metrics_only(output_dir):
+        raise CLIError(f"'{output_dir}' holds a run that stopped before its first checkpoint (metrics.json, no "
+                       "last_checkpoint): nothing to resume, and a new run would mix its metrics with it; pass "
+                       "--overwrite to start again there, or choose another --output-dir.")  # fmt: skip
     else:
         return
     raise CLIError(f"'{output_dir}' already holds {held}; pass --resume to continue it, --overwrite to replace it, "
                    "or choose another --output-dir.")  # fmt: skip
+
+
+def stale_metrics_only(output_dir: str) -> bool:
+    """The folder holds the metrics of a run that stopped before writing any checkpoint: nothing to resume from."""
+    return os.path.isfile(os.path.join(output_dir, "metrics.json")) and \
+        not os.path.isfile(os.path.join(output_dir, "last_checkpoint"))
+
+
+def interrupted_message(output_dir: str, iteration: int, period: Any = None) -> str:
+    """What an interrupted training tells its user: where it stopped and how to continue (or that it cannot)."""
+    where = f"at iteration {iteration}"
+    try:
+        with open(os.path.join(output_dir, "last_checkpoint")) as f:
+            last = f.read().strip()
+    except OSError:
+        every = f" (one every SOLVER.CHECKPOINT_PERIOD = {period} iterations)" if period else ""
+        return (f"{where}, before its first checkpoint{every}: nothing to resume from; rerun with --overwrite to "
+                "start again, with a smaller SOLVER.CHECKPOINT_PERIOD to keep progress")  # fmt: skip
+    return (f"{where}; the last checkpoint is {os.path.join(output_dir, last)}: rerun the same command with --resume "
+            "to continue from it")  # fmt: skip
 
 
 def load_weights_checked(model: Any, weights: str, config_source: str) -> None:

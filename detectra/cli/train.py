@@ -32,7 +32,7 @@ from detectra.cli._common import (
     weights_or_die,
 )
 from detectra.cli._lazy_run import lazy_dataset_names, lazy_test_predictor, with_evaluator_output
-from detectra.cli._run_dir import check_output_dir, load_weights_checked
+from detectra.cli._run_dir import check_output_dir, interrupted_message, load_weights_checked, stale_metrics_only
 from detectra.cli.parsers import TRAIN_EPILOG as EPILOG
 from detectra.cli._outputs import annotated_name, build_evaluator, draw_predictions
 from detectra.cli.export import check_resize_matches, exported_or_none
@@ -176,7 +176,9 @@ def _main_worker(args: argparse.Namespace) -> Any:
     else:
         trainer = Trainer(cfg)  # loads the model, the data and (below) the weights: every check happens here
         classes = _store_classes(trainer, cfg)
-        begin_run(trainer, cfg, resume=args.resume, overwrite=getattr(args, "overwrite", False))
+        # --resume in a folder whose run stopped before its first checkpoint starts over: its old metrics go
+        overwrite = getattr(args, "overwrite", False) or (args.resume and stale_metrics_only(_output_dir(cfg)))
+        begin_run(trainer, cfg, resume=args.resume, overwrite=overwrite)
         if comm.is_main_process():  # what `--run` needs: the classes' names, where the datasets are
             save_registered_datasets(args, _output_dir(cfg), also=(*_datasets(cfg, "train"), *_datasets(cfg, "test")))
             write_classes_file(_output_dir(cfg), classes)
@@ -186,6 +188,9 @@ def _main_worker(args: argparse.Namespace) -> Any:
             if lazy:
                 raise
             raise CLIError(divergence_message(cfg, e)) from e
+        except KeyboardInterrupt:
+            period = None if lazy else cfg.SOLVER.CHECKPOINT_PERIOD
+            raise KeyboardInterrupt(interrupted_message(_output_dir(cfg), trainer.iter, period)) from None
         results = trainer.last_eval_results
         if results is None and not lazy and len(cfg.DATASETS.TEST):
             results = Trainer.test(cfg, trainer.model)

@@ -54,3 +54,61 @@ def test_validate_data_truncated_json_says_what_to_do(broken_copy, capsys):
     assert main(["validate-data", "--json", str(broken_copy["cut"]), "--images", str(broken_copy["images"])]) == 1
     line = _line(capsys.readouterr().out, "unreadable_json")
     assert "JSONDecodeError" in line and "Fix: the file is cut short or not JSON" in line
+
+
+CONFIG = "shapes/faster_rcnn_R_18_FPN"
+
+
+def _interrupt_at(monkeypatch, step: int) -> None:
+    """Ctrl-C during training's ``step``-th iteration (counting from 1), as the terminal would deliver it."""
+    from detectra.engine.trainer import Trainer
+
+    calls = {"n": 0}
+    run_step = Trainer.run_step
+
+    def interrupted_step(self):
+        calls["n"] += 1
+        if calls["n"] == step:
+            raise KeyboardInterrupt
+        return run_step(self)
+
+    monkeypatch.setattr(Trainer, "run_step", interrupted_step)
+
+
+def _train(tiny, out, *extra):
+    from cli_testlib import TINY_OPTS, shortcut_args
+
+    return main(["train", "--config-file", CONFIG, "--output-dir", str(out), *shortcut_args(tiny), "--num-vis", "0",
+                 "--no-plots", *extra, *TINY_OPTS, "SOLVER.MAX_ITER", "4"])  # fmt: skip
+
+
+def test_interrupted_training_says_how_to_resume(tiny_shapes, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run"
+    _interrupt_at(monkeypatch, 4)
+    assert _train(tiny_shapes, out, "SOLVER.CHECKPOINT_PERIOD", "2") == 130
+    err = capsys.readouterr().err
+    assert f"detectra train: interrupted at iteration 3; the last checkpoint is {out / 'model_0000001.pth'}: " \
+           "rerun the same command with --resume" in err
+    monkeypatch.undo()
+    assert _train(tiny_shapes, out, "--resume", "SOLVER.CHECKPOINT_PERIOD", "2") == 0
+    assert (out / "last_checkpoint").read_text() == "model_final.pth"
+    assert "Starting training from iteration 2" in (out / "log.txt").read_text()
+
+
+def test_interrupted_before_first_checkpoint_is_not_mixed_with_the_next_run(tiny_shapes, tmp_path, monkeypatch,
+                                                                              capsys):  # fmt: skip
+    out = tmp_path / "run"
+    _interrupt_at(monkeypatch, 3)
+    assert _train(tiny_shapes, out, "SOLVER.CHECKPOINT_PERIOD", "100") == 130
+    err = capsys.readouterr().err
+    assert "interrupted at iteration 2, before its first checkpoint (one every SOLVER.CHECKPOINT_PERIOD = 100 " \
+           "iterations): nothing to resume from; rerun with --overwrite" in err
+    assert (out / "metrics.json").is_file() and not (out / "last_checkpoint").exists()
+    monkeypatch.undo()
+    # the same command again would append a second run's metrics to the first one's: refused, naming the fix
+    assert _train(tiny_shapes, out, "SOLVER.CHECKPOINT_PERIOD", "100") == 1
+    assert "stopped before its first checkpoint" in capsys.readouterr().err
+    # --resume has nothing to continue from: it starts over, without the interrupted run's metrics
+    assert _train(tiny_shapes, out, "--resume", "SOLVER.CHECKPOINT_PERIOD", "100") == 0
+    iterations = [json.loads(line)["iteration"] for line in (out / "metrics.json").read_text().splitlines()]
+    assert iterations == sorted(iterations) and len(iterations) == len(set(iterations)), iterations
