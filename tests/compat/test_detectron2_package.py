@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import venv
 from pathlib import Path
 
@@ -109,3 +110,36 @@ def test_fresh_venv_client_runs_through_import_detectron2(tmp_path):
     assert set(seen["classes"]) <= {0, 1, 2}
     assert seen["drawn_shape"] == [120, 160, 3]
     assert seen["thing_classes"] == ["circle", "square", "triangle"]
+
+
+_LOGGING_SCRIPT = r"""
+import logging, sys
+import detectron2
+logging.getLogger("detectron2").info("before setup: dropped, as with Detectron2")
+logging.getLogger("detectron2").warning("before setup: warning")
+from detectron2.utils.logger import setup_logger
+setup_logger(sys.argv[1])
+logging.getLogger("detectron2").info("user info")
+logging.getLogger("detectron2.my_tool").warning("user warning")
+logging.getLogger("detectron2").debug("debug line")
+setup_logger(name="detectron2")  # configured by the script: printed once, by its own handler
+logging.getLogger("detectron2").info("own handler")
+"""
+
+
+def test_detectron2_logger_prints_through_detectra_setup_logger(tmp_path):
+    # Detectron2's tools log to logging.getLogger("detectron2") after setup_logger() / default_setup.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(COMPAT)])}
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOGGING_SCRIPT, str(tmp_path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    printed = [line.split("] ", 1)[-1] for line in proc.stdout.splitlines()]
+    assert printed == [
+        "detectron2 INFO: user info",
+        "detectron2.my_tool WARNING: user warning",
+        "detectron2 DEBUG: debug line",
+        "detectron2 INFO: own handler",
+    ]
+    assert proc.stderr.strip() == "before setup: warning"
+    assert "detectron2 INFO: user info" in (tmp_path / "log.txt").read_text()

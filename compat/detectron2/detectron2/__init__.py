@@ -9,6 +9,10 @@ import by importing ``detectra.<path>`` and registering that same module object 
   there is no list of modules to keep in step.
 
 ``detectron2.__version__`` is this distribution's version, ``0.6+detectra.<detectra version>``.
+
+Records that scripts log to the ``detectron2`` logger (``logging.getLogger("detectron2")``, as Detectron2's tools do)
+reach the handlers ``setup_logger()`` / ``default_setup`` put on the ``detectra`` logger, unless the script configured
+``detectron2`` itself (``setup_logger(name="detectron2")``).
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.metadata
 import importlib.util
+import logging
 import pkgutil
 import sys
 import types
@@ -87,6 +92,34 @@ def _install_finder() -> None:
         sys.meta_path.insert(0, _AliasFinder())
 
 
+class _ToDetectraLogger(logging.Handler):
+    """On the ``detectron2`` logger: hands its records to the ``detectra`` logger's handlers.
+
+    Detectron2's `setup_logger()` configured the logger named ``detectron2``; detectra's configures ``detectra``, so
+    without this a script's ``logging.getLogger("detectron2").info(...)`` would print nothing. Before any
+    `setup_logger()`, records go to the root logger as they would without this handler.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if any(h is not self for h in logging.getLogger(_ALIAS).handlers):
+            return  # the script set up "detectron2" itself: its own handlers print the record
+        target = logging.getLogger(_TARGET)
+        if not target.handlers:
+            target = logging.getLogger()
+        if target.isEnabledFor(record.levelno):
+            target.callHandlers(record)
+
+
+def _install_logging() -> None:
+    # DEBUG and no propagation, as Detectron2's setup_logger leaves the logger: the handler decides by the level of
+    # the logger it forwards to.
+    logger = logging.getLogger(_ALIAS)
+    if not any(type(h).__name__ == _ToDetectraLogger.__name__ for h in logger.handlers):
+        logger.addHandler(_ToDetectraLogger())
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+
+
 def __getattr__(name: str) -> Any:
     # `import detectron2; detectron2.model_zoo.get(...)` works without importing the submodule first.
     if not name.startswith("_") and importlib.util.find_spec(f"{_TARGET}.{name}") is not None:
@@ -102,3 +135,4 @@ def __dir__() -> list[str]:
 
 
 _install_finder()
+_install_logging()
