@@ -260,6 +260,7 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
     add("model_final.pth", "trained weights")
     add("metrics.json", "training metrics, one json line per logged iteration")
     add("classes.json", "class names and the training json's category ids (also in the checkpoints)")
+    add("datasets.json", "the datasets' jsons and image folders, for eval / predict / export --run")
     if any(f.startswith("events.out.tfevents") for f in os.listdir(out)):
         items.append(("events.out.tfevents.*", f"TensorBoard logs: tensorboard --logdir {out}"))
     add("log.txt", "the full log")

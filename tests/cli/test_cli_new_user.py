@@ -92,6 +92,8 @@ def test_interrupted_training_says_how_to_resume(tiny_shapes, tmp_path, monkeypa
     monkeypatch.undo()
     assert _train(tiny_shapes, out, "--resume", "SOLVER.CHECKPOINT_PERIOD", "2") == 0
     assert (out / "last_checkpoint").read_text() == "model_final.pth"
+    summary = capsys.readouterr().out.split("Everything is in")[1]
+    assert "datasets.json" in summary and "model_final.pth" in summary  # every file --run reads is listed
     assert "Starting training from iteration 2" in (out / "log.txt").read_text()
 
 
