@@ -17,6 +17,7 @@ from torch import nn
 from detectra.checkpoint.rng import get_rng_states, set_rng_states
 from detectra.utils import comm
 from detectra.utils.events import EventStorage, get_event_storage
+from detectra.utils.logger import VERBOSE_ONLY
 
 __all__ = ["AMPTrainer", "HookBase", "SimpleTrainer", "TrainerBase"]
 
@@ -145,7 +146,8 @@ class TrainerBase:
                     # After a full run iter == max_iter, so after_train can tell the loop completed.
                     self.iter += 1
             except Exception:
-                logger.exception("Exception during training:")
+                # the traceback goes to log.txt; the `detectra` command prints the error itself, in one line
+                logger.exception("Exception during training:", extra=VERBOSE_ONLY)
                 raise
             finally:
                 self.after_train()

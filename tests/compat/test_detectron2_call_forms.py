@@ -57,3 +57,16 @@ def test_coco_evaluator_takes_a_config_as_its_second_argument(boxes_dataset, tmp
         evaluator.process([{"image_id": image_id}], [{"instances": inst}])
     results = evaluator.evaluate()
     assert list(results) == ["bbox"] and results["bbox"]["AP"] == pytest.approx(100.0)
+
+
+def test_registering_a_dataset_twice_raises_what_detectron2_users_catch():
+    # Notebooks make a registration cell rerunnable with `except AssertionError`, Detectron2's error type here.
+    DatasetCatalog.register("_compat_twice", lambda: [])
+    try:
+        with pytest.raises(AssertionError, match="already registered"):
+            DatasetCatalog.register("_compat_twice", lambda: [{"file_name": "x.jpg"}])
+        with pytest.raises(KeyError):  # detectra's own type, kept
+            DatasetCatalog.register("_compat_twice", lambda: [])
+        assert DatasetCatalog.get("_compat_twice") == []  # the first registration stays
+    finally:
+        DatasetCatalog.remove("_compat_twice")
