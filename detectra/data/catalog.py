@@ -24,6 +24,11 @@ def _unknown_name_message(kind: str, name: str, registered: list[str]) -> str:
     )
 
 
+class AlreadyRegisteredError(KeyError, AssertionError):
+    """A dataset name registered twice. Also an `AssertionError`, the type Detectron2 raises here, which notebooks
+    catch (`except AssertionError: pass`) to make a registration cell safe to rerun."""
+
+
 class _Catalog(UserDict):
     """A global registry keyed by dataset name; ``str`` lists the names after the subclass's ``_title``."""
 
@@ -57,7 +62,9 @@ class _DatasetCatalog(_Catalog):
         if not callable(func):
             raise TypeError(f"DatasetCatalog.register('{name}', ...) needs a callable, got {type(func).__name__}.")
         if name in self:
-            raise KeyError(f"Dataset '{name}' is already registered; DatasetCatalog.remove('{name}') first.")
+            raise AlreadyRegisteredError(
+                f"Dataset '{name}' is already registered; DatasetCatalog.remove('{name}') first."
+            )
         self[name] = func
 
     def get(self, name: str) -> list[dict]:  # type: ignore[override]
