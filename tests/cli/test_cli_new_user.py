@@ -114,3 +114,23 @@ def test_interrupted_before_first_checkpoint_is_not_mixed_with_the_next_run(tiny
     assert _train(tiny_shapes, out, "--resume", "SOLVER.CHECKPOINT_PERIOD", "100") == 0
     iterations = [json.loads(line)["iteration"] for line in (out / "metrics.json").read_text().splitlines()]
     assert iterations == sorted(iterations) and len(iterations) == len(set(iterations)), iterations
+
+
+def test_missing_image_during_training_is_one_line_on_the_console(tiny_shapes, tmp_path, capsys):
+    """The loader reads images lazily, so a missing one fails in the first step: one line on the console, the
+    traceback in log.txt only."""
+    data = json.loads(tiny_shapes["train_json"].read_text())
+    for image in data["images"]:
+        image["file_name"] = "gone_" + image["file_name"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    out = tmp_path / "run"
+    code = main(["train", "--config-file", CONFIG, "--output-dir", str(out), "--train-json", str(bad),
+                 "--train-images", str(tiny_shapes["train_images"]), "SOLVER.MAX_ITER", "2",
+                 "DATALOADER.NUM_WORKERS", "0"])  # fmt: skip
+    assert code == 1
+    captured = capsys.readouterr()
+    console = captured.out + captured.err
+    assert "detectra train: error: Image file not found:" in console and "gone_" in console
+    assert "Traceback" not in console
+    assert "Exception during training:\nTraceback" in (out / "log.txt").read_text()
