@@ -134,3 +134,20 @@ def test_missing_image_during_training_is_one_line_on_the_console(tiny_shapes, t
     assert "detectra train: error: Image file not found:" in console and "gone_" in console
     assert "Traceback" not in console
     assert "Exception during training:\nTraceback" in (out / "log.txt").read_text()
+
+
+def test_sparse_category_ids_warn_once_per_json(tmp_path, caplog):
+    """A run loads its datasets several times (training, evaluation, plots, pictures): the id mapping of a json
+    whose category ids are not 1..K (COCO's 1-90) is announced once, not at every load."""
+    from detectra.data.datasets.coco import load_coco_json
+
+    data = {"images": [{"id": 1, "file_name": "a.jpg", "width": 8, "height": 8}],
+            "annotations": [{"id": 1, "image_id": 1, "bbox": [1, 1, 4, 4], "category_id": 18, "iscrowd": 0}],
+            "categories": [{"id": 18, "name": "dog"}, {"id": 90, "name": "toothbrush"}]}  # fmt: skip
+    json_file = tmp_path / "sparse.json"
+    json_file.write_text(json.dumps(data))
+    with caplog.at_level("WARNING", logger="detectra.data.datasets.coco"):
+        for _ in range(3):
+            dicts = load_coco_json(str(json_file), str(tmp_path), "mine_sparse")
+    assert dicts[0]["annotations"][0]["category_id"] == 0
+    assert sum("are not in [1, #categories]" in r.getMessage() for r in caplog.records) == 1

@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_REMAPPED_JSONS: set = set()  # jsons whose id mapping was already announced: a run loads its datasets several times
 
 
 def read_coco_json(json_file: str) -> dict[str, Any]:
@@ -106,7 +107,9 @@ def load_coco_json(
         cat_ids = sorted(coco_api.getCatIds())
         cats = coco_api.loadCats(cat_ids)
         meta.thing_classes = [c["name"] for c in sorted(cats, key=lambda x: x["id"])]
-        if not (cat_ids and min(cat_ids) == 1 and max(cat_ids) == len(cat_ids)) and "coco" not in dataset_name:
+        if not (cat_ids and min(cat_ids) == 1 and max(cat_ids) == len(cat_ids)) and "coco" not in dataset_name \
+                and json_file not in _REMAPPED_JSONS:
+            _REMAPPED_JSONS.add(json_file)
             logger.warning(
                 "Category ids in '%s' are not in [1, #categories]; they are mapped to contiguous ids 0..K-1.",
                 json_file,
