@@ -23,6 +23,9 @@ __all__ = ["ModelCatalog", "ModelCatalogHandler", "resolve_url", "get_cache_dir"
 logger = logging.getLogger(__name__)
 
 D2_PREFIX = "https://dl.fbaipublicfiles.com/detectron2/"
+# What `sed s/detectron2/detectra/g` (the README's way to port a script) makes of `detectron2://X` and of
+# Detectron2's model-zoo URLs: nothing is published under these names, so they are read as Detectron2's.
+_RENAMED_D2_PREFIXES = ("detectra://", "https://dl.fbaipublicfiles.com/detectra/")
 
 
 class ModelCatalog:
@@ -99,13 +102,17 @@ PathManager.register_handler(ModelCatalogHandler())
 
 def resolve_url(path: str) -> str:
     """Expand ``detectron2://``, ``catalog://`` and ``torchvision://`` names to https URLs; other strings are
-    returned unchanged."""
+    returned unchanged. ``detectra://X`` and ``https://dl.fbaipublicfiles.com/detectra/X`` (a ported script's
+    renamed Detectron2 names) are Detectron2's ``X``."""
     if path.startswith("torchvision://"):
         from detectra.checkpoint.torchvision_loading import torchvision_weights_url
 
         return torchvision_weights_url(path)
     if path.startswith("detectron2://"):
         return D2_PREFIX + path[len("detectron2://") :]
+    for prefix in _RENAMED_D2_PREFIXES:
+        if path.startswith(prefix):
+            return D2_PREFIX + path[len(prefix) :]
     if path.startswith("catalog://"):
         return ModelCatalog.get(path[len("catalog://") :])
     return path

@@ -160,7 +160,9 @@ class HTTPURLHandler(PathHandler):
         return ["http://", "https://", "ftp://"]
 
     def _url(self, path: str) -> str:
-        return path
+        from detectra.checkpoint.catalog import resolve_url
+
+        return resolve_url(path)
 
     def _get_local_path(self, path: str, force: bool = False, **kwargs: Any) -> str:
         from detectra.checkpoint import catalog
@@ -198,17 +200,13 @@ class HTTPURLHandler(PathHandler):
 
 
 class Detectron2Handler(HTTPURLHandler):
-    """``detectron2://X``: Detectron2's published files, ``https://dl.fbaipublicfiles.com/detectron2/X``."""
+    """``detectron2://X``: Detectron2's published files, ``https://dl.fbaipublicfiles.com/detectron2/X``; also
+    ``detectra://X``, what renaming ``detectron2`` to ``detectra`` in a script makes of it."""
 
     PREFIX = "detectron2://"
 
     def _get_supported_prefixes(self) -> list[str]:
-        return [self.PREFIX]
-
-    def _url(self, path: str) -> str:
-        from detectra.checkpoint.catalog import resolve_url
-
-        return resolve_url(path)
+        return [self.PREFIX, "detectra://"]
 
 
 class PathManagerBase:

@@ -70,3 +70,24 @@ def test_registering_a_dataset_twice_raises_what_detectron2_users_catch():
         assert DatasetCatalog.get("_compat_twice") == []  # the first registration stays
     finally:
         DatasetCatalog.remove("_compat_twice")
+
+
+def test_weights_names_renamed_by_sed_are_detectron2s(tmp_path, monkeypatch):
+    # `sed s/detectron2/detectra/g` turns `detectron2://X` and Detectron2's model-zoo URLs into names nothing is
+    # published under; they must still find Detectron2's files (here: already in the download cache, no network).
+    from detectra.checkpoint.catalog import get_local_path, resolve_url
+    from detectra.utils.file_io import PathManager
+
+    monkeypatch.setenv("DETECTRA_CACHE", str(tmp_path))
+    rel = "ImageNetPretrained/MSRA/R-50.pkl"
+    url = "https://dl.fbaipublicfiles.com/detectron2/" + rel
+    cached = tmp_path / "detectron2" / "ImageNetPretrained" / "MSRA" / "R-50.pkl"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"weights")
+    for renamed in ("detectra://" + rel, "https://dl.fbaipublicfiles.com/detectra/" + rel):
+        assert resolve_url(renamed) == url
+        assert get_local_path(renamed) == str(cached)
+        assert PathManager.get_local_path(renamed) == str(cached)
+        with PathManager.open(renamed, "rb") as f:
+            assert f.read() == b"weights"
+    assert resolve_url("https://example.com/detectra/x.pth") == "https://example.com/detectra/x.pth"
