@@ -115,10 +115,12 @@ def test_fresh_venv_client_runs_through_import_detectron2(tmp_path):
 _LOGGING_SCRIPT = r"""
 import logging, sys
 import detectron2
+assert not logging.getLogger("detectron2").isEnabledFor(logging.INFO)  # Detectron2-style trainers then call setup_logger
 logging.getLogger("detectron2").info("before setup: dropped, as with Detectron2")
 logging.getLogger("detectron2").warning("before setup: warning")
 from detectron2.utils.logger import setup_logger
 setup_logger(sys.argv[1])
+assert logging.getLogger("detectron2.my_tool").isEnabledFor(logging.INFO)
 logging.getLogger("detectron2").info("user info")
 logging.getLogger("detectron2.my_tool").warning("user warning")
 logging.getLogger("detectron2").debug("debug line")

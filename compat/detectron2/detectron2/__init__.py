@@ -10,9 +10,8 @@ import by importing ``detectra.<path>`` and registering that same module object 
 
 ``detectron2.__version__`` is this distribution's version, ``0.6+detectra.<detectra version>``.
 
-Records that scripts log to the ``detectron2`` logger (``logging.getLogger("detectron2")``, as Detectron2's tools do)
-reach the handlers ``setup_logger()`` / ``default_setup`` put on the ``detectra`` logger, unless the script configured
-``detectron2`` itself (``setup_logger(name="detectron2")``).
+The ``detectron2`` logger (``logging.getLogger("detectron2")``, where Detectron2's tools log) is a child of the
+``detectra`` logger: it prints through the handlers ``setup_logger()`` / ``default_setup`` put there.
 """
 from __future__ import annotations
 
@@ -92,32 +91,13 @@ def _install_finder() -> None:
         sys.meta_path.insert(0, _AliasFinder())
 
 
-class _ToDetectraLogger(logging.Handler):
-    """On the ``detectron2`` logger: hands its records to the ``detectra`` logger's handlers.
-
-    Detectron2's `setup_logger()` configured the logger named ``detectron2``; detectra's configures ``detectra``, so
-    without this a script's ``logging.getLogger("detectron2").info(...)`` would print nothing. Before any
-    `setup_logger()`, records go to the root logger as they would without this handler.
-    """
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if any(h is not self for h in logging.getLogger(_ALIAS).handlers):
-            return  # the script set up "detectron2" itself: its own handlers print the record
-        target = logging.getLogger(_TARGET)
-        if not target.handlers:
-            target = logging.getLogger()
-        if target.isEnabledFor(record.levelno):
-            target.callHandlers(record)
-
-
 def _install_logging() -> None:
-    # DEBUG and no propagation, as Detectron2's setup_logger leaves the logger: the handler decides by the level of
-    # the logger it forwards to.
-    logger = logging.getLogger(_ALIAS)
-    if not any(type(h).__name__ == _ToDetectraLogger.__name__ for h in logger.handlers):
-        logger.addHandler(_ToDetectraLogger())
-        logger.setLevel(logging.DEBUG)
-        logger.propagate = False
+    # Detectron2's setup_logger() configured the logger named "detectron2"; detectra's configures "detectra". As a
+    # child of "detectra", "detectron2" takes its level and handlers: a script's logging.getLogger("detectron2")
+    # prints once setup_logger() ran, and `isEnabledFor(INFO)` (which Detectron2-style trainers check to decide
+    # whether to call setup_logger) answers as it would with Detectron2. A script calling
+    # setup_logger(name="detectron2") gets its own handlers, which stop the propagation as in Detectron2.
+    logging.getLogger(_ALIAS).parent = logging.getLogger(_TARGET)
 
 
 def __getattr__(name: str) -> Any:
