@@ -196,7 +196,8 @@ def _num_categories(json_file: str) -> list[dict]:
         with open(json_file) as f:
             data = json.load(f)
     except json.JSONDecodeError as e:
-        raise CLIError(f"'{json_file}' is not valid json: {e}") from None
+        raise CLIError(f"'{json_file}' is not valid json ({e}): the file is cut short or is not JSON; export or "
+                       "download it again.") from None
     cats = data.get("categories") if isinstance(data, dict) else None
     if not cats:
         raise CLIError(f"'{json_file}' has no 'categories' list; it is not a COCO instances json.")
@@ -207,7 +208,7 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
     """Register --train-json/--train-images and --val-json/--val-images (or a VOC folder, YOLO data.yaml or VIA
     json) as NAME_train / NAME_val, point DATASETS.TRAIN / TEST at them and set the number of classes."""
     prefix = getattr(args, "dataset_name", None) or "custom"
-    registered, num_classes = [], None
+    registered, num_classes, train_names = [], None, None
     args._format_entries = {}
     for split, key in (("train", "TRAIN"), ("val", "TEST")):
         json_file = getattr(args, f"{split}_json", "")
@@ -233,9 +234,15 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
         if not os.path.isdir(image_root):
             raise CLIError(f"--{split}-images '{image_root}' is not a folder.")
         cats = _num_categories(json_file)
+        names = [c.get("name") for c in sorted(cats, key=lambda c: c.get("id", 0))]
         if num_classes is not None and len(cats) != num_classes:
-            raise CLIError(f"the train and val jsons have different categories ({num_classes} vs {len(cats)}).")
-        num_classes = len(cats)
+            raise CLIError(f"the train and val datasets have different classes: {num_classes} in the training data, "
+                           f"{len(cats)} in --val-json '{json_file}'. Use jsons with the same 'categories'.")
+        if train_names is not None and names != train_names:
+            # the evaluation maps the val json's ids onto the model's classes by rank: they must be the same list
+            raise CLIError(f"the train and val jsons have different categories: {train_names[:8]} in --train-json, "
+                           f"{names[:8]} in --val-json '{json_file}' (by id). Use jsons with the same 'categories'.")
+        num_classes, train_names = len(cats), names
         name = f"{prefix}_{split}"
         _unregister(name)
         register_coco_instances(name, {}, os.path.abspath(json_file), os.path.abspath(image_root))

@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+from cli_testlib import TINY_OPTS, shortcut_args
 
 from detectra.cli import main
 
@@ -76,8 +77,6 @@ def _interrupt_at(monkeypatch, step: int) -> None:
 
 
 def _train(tiny, out, *extra):
-    from cli_testlib import TINY_OPTS, shortcut_args
-
     return main(["train", "--config-file", CONFIG, "--output-dir", str(out), *shortcut_args(tiny), "--num-vis", "0",
                  "--no-plots", *extra, *TINY_OPTS, "SOLVER.MAX_ITER", "4"])  # fmt: skip
 
@@ -151,3 +150,33 @@ def test_sparse_category_ids_warn_once_per_json(tmp_path, caplog):
             dicts = load_coco_json(str(json_file), str(tmp_path), "mine_sparse")
     assert dicts[0]["annotations"][0]["category_id"] == 0
     assert sum("are not in [1, #categories]" in r.getMessage() for r in caplog.records) == 1
+
+
+@pytest.mark.parametrize("change, message", [
+    ("rename", "the train and val jsons have different categories: ['circle', 'square', 'triangle', 'star'] in "
+               "--train-json, ['square', 'circle', 'triangle', 'star'] in --val-json"),
+    ("drop", "the train and val datasets have different classes: 4 in the training data, 3 in --val-json"),
+    ("truncate", "is not valid json (Unterminated string"),
+])  # fmt: skip
+def test_val_json_that_does_not_fit_the_train_json_is_refused(change, message, tiny_shapes, tmp_path, capsys):
+    """Evaluation maps the val json's category ids onto the model's classes by rank: the same number of classes
+    with other names would be scored against the wrong classes, silently."""
+    data = json.loads(tiny_shapes["val_json"].read_text())
+    names = [c["name"] for c in sorted(data["categories"], key=lambda c: c["id"])]
+    assert names == ["circle", "square", "triangle", "star"]
+    if change == "rename":
+        data["categories"][0]["name"], data["categories"][1]["name"] = names[1], names[0]
+    elif change == "drop":
+        data["categories"] = data["categories"][:3]
+    text = json.dumps(data)
+    val = tmp_path / "val.json"
+    val.write_text(text[:50] if change == "truncate" else text)
+    code = main(["train", "--config-file", CONFIG, "--output-dir", str(tmp_path / "run"),
+                 "--train-json", str(tiny_shapes["train_json"]), "--train-images", str(tiny_shapes["train_images"]),
+                 "--val-json", str(val), "--val-images", str(tiny_shapes["val_images"]), "--num-vis", "0",
+                 "--no-plots", *TINY_OPTS])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert "export or download it again" in err if change == "truncate" else "Use jsons with the same" in err
+    assert not (tmp_path / "run").exists()
