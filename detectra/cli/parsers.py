@@ -71,7 +71,9 @@ class ArgumentParser(argparse.ArgumentParser):
         # Options written after the first KEY VALUE override land in `opts` (argparse.REMAINDER): parse them.
         head: list[str] = []
         while getattr(ns, "opts", None):
-            flags = [i for i, t in enumerate(ns.opts) if t.startswith("--") and len(t) > 2]
+            # a short flag (-o) counts only when it is one of this parser's: "-1" is a config value
+            flags = [i for i, t in enumerate(ns.opts)
+                     if (t.startswith("--") and len(t) > 2) or t in self._option_string_actions]  # fmt: skip
             if not flags:
                 break
             head += ns.opts[: flags[0]]
@@ -231,7 +233,7 @@ def benchmark_parser(prog: str) -> argparse.ArgumentParser:
 def eval_parser(prog: str) -> argparse.ArgumentParser:
     """The options of ``detectra eval``."""
     parser = ArgumentParser(prog=prog, description="Evaluate trained weights on the config's test datasets.")
-    parser.add_argument("--output-dir", default="", metavar="DIR",
+    parser.add_argument("--output-dir", "-o", default="", metavar="DIR",
                         help="where to write the results (default: RUN/eval with --run, else OUTPUT_DIR)")  # fmt: skip
     parser.add_argument("--num-vis", type=int, default=8, metavar="N", help="annotated predictions on N images")
     parser.add_argument("--threshold", type=float, default=0.5, metavar="S",
@@ -340,7 +342,7 @@ def train_parser(prog: str) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=prog, parents=[default_argument_parser()], add_help=False, epilog=TRAIN_EPILOG,
                             description="Train a model from a config, evaluate it, and write plots and annotated "
                                         "predictions. --config-file also takes model-zoo names.")  # fmt: skip
-    parser.add_argument("--output-dir", default="", metavar="DIR", help="OUTPUT_DIR (default: the config's)")
+    parser.add_argument("--output-dir", "-o", default="", metavar="DIR", help="OUTPUT_DIR (default: the config's)")
     parser.add_argument("--num-vis", type=int, default=8, metavar="N",
                         help="annotated predictions on the first N test images (default 8; 0 = none)")  # fmt: skip
     parser.add_argument("--threshold", type=float, default=0.5, metavar="S",

@@ -180,3 +180,18 @@ def test_val_json_that_does_not_fit_the_train_json_is_refused(change, message, t
     assert message in err, err
     assert "export or download it again" in err if change == "truncate" else "Use jsons with the same" in err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("command, dest", [("train", "output_dir"), ("eval", "output_dir"), ("predict", "output"),
+                                           ("visualize-data", "output")])  # fmt: skip
+def test_dash_o_is_the_output_folder_of_every_command(command, dest):
+    """The README: options are spelled the same in every sub-command, `--output-dir` (`-o`), also after the
+    trailing KEY VALUE overrides; a negative config value is not taken for a flag."""
+    from detectra.cli import PARSERS
+
+    inputs = ["img.jpg"] if command == "predict" else []
+    args = PARSERS[command](f"detectra {command}").parse_args(
+        ["--config-file", CONFIG, *inputs, "MODEL.RETINANET.NUM_CONVS", "-1", "-o", "out/dir"])
+    assert getattr(args, dest) == "out/dir"
+    if command != "predict":  # predict sorts its trailing words into inputs and overrides itself
+        assert args.opts == ["MODEL.RETINANET.NUM_CONVS", "-1"]
