@@ -204,6 +204,17 @@ def _num_categories(json_file: str) -> list[dict]:
     return cats
 
 
+def _run_class_names(run: str) -> Optional[list]:
+    """The class names a ``--run`` folder was trained on (its classes.json), or None when it has none."""
+    if not run:
+        return None
+    try:
+        with open(os.path.join(run, "classes.json")) as f:
+            return list(json.load(f)["thing_classes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
     """Register --train-json/--train-images and --val-json/--val-images (or a VOC folder, YOLO data.yaml or VIA
     json) as NAME_train / NAME_val, point DATASETS.TRAIN / TEST at them and set the number of classes."""
@@ -242,6 +253,11 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
             # the evaluation maps the val json's ids onto the model's classes by rank: they must be the same list
             raise CLIError(f"the train and val jsons have different categories: {train_names[:8]} in --train-json, "
                            f"{names[:8]} in --val-json '{json_file}' (by id). Use jsons with the same 'categories'.")
+        run_names = _run_class_names(getattr(args, "run", ""))
+        if run_names is not None and names != run_names:
+            raise CLIError(f"--{split}-json '{json_file}' has the categories {names[:8]}, but the run '{args.run}' was "
+                           f"trained on {run_names[:8]} (its classes.json): evaluate it on a json with the same "
+                           "categories.")  # fmt: skip
         num_classes, train_names = len(cats), names
         name = f"{prefix}_{split}"
         _unregister(name)

@@ -195,3 +195,19 @@ def test_dash_o_is_the_output_folder_of_every_command(command, dest):
     assert getattr(args, dest) == "out/dir"
     if command != "predict":  # predict sorts its trailing words into inputs and overrides itself
         assert args.opts == ["MODEL.RETINANET.NUM_CONVS", "-1"]
+
+
+def test_eval_run_on_a_json_with_other_categories_names_both(tiny_shapes, tmp_path, capsys):
+    """`eval --run DIR --val-json other.json`: a json with other classes than the run's is refused by name (not by
+    the weight shapes that would not fit)."""
+    run = tmp_path / "run"
+    (run).mkdir()
+    (run / "config.yaml").write_text("MODEL:\n  ROI_HEADS:\n    NUM_CLASSES: 2\n")
+    (run / "model_final.pth").write_bytes(b"")
+    (run / "classes.json").write_text(json.dumps({"thing_classes": ["raccoon", "dog"], "thing_dataset_ids": [1, 2]}))
+    code = main(["eval", "--run", str(run), "--val-json", str(tiny_shapes["val_json"]),
+                 "--val-images", str(tiny_shapes["val_images"]), "-o", str(tmp_path / "eval")])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"--val-json '{tiny_shapes['val_json']}' has the categories ['circle', 'square', 'triangle', 'star'], " \
+           f"but the run '{run}' was trained on ['raccoon', 'dog'] (its classes.json)" in err, err
