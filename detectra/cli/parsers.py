@@ -96,7 +96,7 @@ def add_config_args(parser: argparse.ArgumentParser, *, opts: bool = True) -> No
                              "datasets (instead of --config-file / MODEL.WEIGHTS)")  # fmt: skip
     if opts:
         parser.add_argument("opts", nargs=argparse.REMAINDER, default=[],
-                            help="config overrides as KEY VALUE pairs, e.g. SOLVER.MAX_ITER 100")  # fmt: skip
+                            help="config overrides as KEY VALUE pairs, e.g. INPUT.MIN_SIZE_TEST 600")  # fmt: skip
 
 
 def add_dataset_args(parser: argparse.ArgumentParser, *, train: bool = True, dataset_help: str = "") -> None:
