@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 import torch
-import torchvision
 from PIL import Image
 from torchvision.transforms import v2
 
@@ -37,6 +36,8 @@ from detectra.data import transforms as T
 from detectra.data.build import filter_images_with_only_crowd_annotations
 from detectra.data.datasets import load_coco_json
 from detectra.data.datasets.shapes import generate_shapes
+
+from _machine import machine_info  # benchmarks/ is the script's folder
 
 BATCH = 2
 PREFETCH_FACTOR = 2  # DataLoader's default, used by both sides
@@ -131,9 +132,8 @@ def main() -> None:
             row["detectra_vs_torchvision"] = round(rates["detectra"] / rates["torchvision"], 2)
             print(json.dumps(row), flush=True)
             results.append(row)
-    meta = {"torch": torch.__version__, "torchvision": torchvision.__version__, "cpus": os.cpu_count(),
-            "platform": platform.platform(), "batch_size": BATCH, "images_timed": args.images * args.rounds,
-            "load_average": os.getloadavg()}  # fmt: skip
+    meta = {"machine": machine_info(), "platform": platform.platform(), "batch_size": BATCH,
+            "images_timed": args.images * args.rounds}  # fmt: skip
     with open(args.out, "w") as f:
         json.dump({"meta": meta, "results": results}, f, indent=2)
 

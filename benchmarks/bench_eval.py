@@ -22,6 +22,8 @@ from pycocotools.coco import COCO
 
 from detectra.evaluation.coco_eval_api import evaluate_predictions_on_coco, has_fast_impl
 
+from _machine import machine_info  # benchmarks/ is the script's folder
+
 _DEFAULT_GT = Path(__file__).resolve().parents[2] / "shared/datasets/tiny_coco/annotations/instances_val2017.json"
 
 
@@ -87,7 +89,7 @@ def main() -> None:
         "AP_faster_coco_eval": float(fast.stats[0]),
         "max_abs_stats_diff": max_diff,
         "python": platform.python_version(),
-        "machine": platform.machine(),
+        "machine": machine_info(),
     }
     print(json.dumps(result, indent=2))
     if args.json:

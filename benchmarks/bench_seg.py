@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import platform
 import statistics
 import time
 from contextlib import nullcontext
@@ -26,12 +25,13 @@ from pathlib import Path
 from typing import Callable, Dict
 
 import torch
-import torchvision
 from torchvision.models.detection import maskrcnn_resnet50_fpn
 
 from detectra import model_zoo
 from detectra.checkpoint import DetectionCheckpointer
 from detectra.modeling import build_model
+
+from _machine import machine_info  # benchmarks/ is the script's folder
 
 INFER_HW = (800, 1067)
 
@@ -131,14 +131,7 @@ def main() -> None:
                         help="the shared/ folder holding fixtures/d2parity (weights for detectra's models)")
     args = parser.parse_args()
 
-    result = {
-        "input_hw": INFER_HW,
-        "torch": torch.__version__,
-        "torchvision": torchvision.__version__,
-        "threads": torch.get_num_threads(),
-        "machine": platform.platform(),
-        "modes": {},
-    }
+    result = {"input_hw": INFER_HW, "machine": machine_info(), "modes": {}}
     for mode in ["float32"] + ([] if args.no_bf16 else ["bf16_autocast"]):
         timings = _time(_steps(autocast=mode != "float32", shared=Path(args.shared)), args.reps)
         result["modes"][mode] = timings
