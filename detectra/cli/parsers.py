@@ -150,40 +150,33 @@ def default_argument_parser(epilog: str | None = None) -> argparse.ArgumentParse
         epilog=epilog
         or f"""
 Examples:
-
-Run on single machine:
+  train on the 8 GPUs of this machine:
     $ {sys.argv[0]} --num-gpus 8 --config-file cfg.yaml
-
-Change some config options:
-    $ {sys.argv[0]} --config-file cfg.yaml MODEL.WEIGHTS /path/to/weight.pth SOLVER.BASE_LR 0.001
-
-Run on multiple machines:
-    (machine0)$ {sys.argv[0]} --machine-rank 0 --num-machines 2 --dist-url <URL> [--other-flags]
-    (machine1)$ {sys.argv[0]} --machine-rank 1 --num-machines 2 --dist-url <URL> [--other-flags]
+  override config values after the flags:
+    $ {sys.argv[0]} --config-file cfg.yaml MODEL.WEIGHTS /path/to/weights.pth SOLVER.BASE_LR 0.001
+  train on two machines (run one command on each):
+    $ {sys.argv[0]} --machine-rank 0 --num-machines 2 --dist-url <URL> [other flags]
+    $ {sys.argv[0]} --machine-rank 1 --num-machines 2 --dist-url <URL> [other flags]
 """,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config-file", default="", metavar="FILE", help="path to config file")
+    parser.add_argument("--config-file", default="", metavar="FILE", help="the YAML or LazyConfig (.py) config")
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="Whether to attempt to resume from the checkpoint directory. "
-        "See documentation of `DefaultTrainer.resume_or_load()` for what it means.",
+        help="continue from the last checkpoint in OUTPUT_DIR (weights, optimizer, scheduler, iteration) if there "
+        "is one; without it, start from MODEL.WEIGHTS",
     )
-    parser.add_argument("--eval-only", action="store_true", help="perform evaluation only")
-    parser.add_argument("--num-gpus", type=int, default=1, help="number of gpus *per machine*")
-    parser.add_argument("--num-machines", type=int, default=1, help="total number of machines")
-    parser.add_argument(
-        "--machine-rank", type=int, default=0, help="the rank of this machine (unique per machine)"
-    )
-    # PyTorch still may leave orphan processes in multi-gpu training: a port derived from the user id
-    # keeps two users of one machine apart.
+    parser.add_argument("--eval-only", action="store_true", help="load the weights and evaluate; no training")
+    parser.add_argument("--num-gpus", type=int, default=1, help="processes (GPUs) to start on this machine")
+    parser.add_argument("--num-machines", type=int, default=1, help="machines taking part in the run")
+    parser.add_argument("--machine-rank", type=int, default=0, help="this machine's index, 0 .. num-machines - 1")
+    # Two users training on one machine get different default ports: the port is derived from the user id.
     port = 2**15 + 2**14 + hash(os.getuid() if sys.platform != "win32" else 1) % 2**14
     parser.add_argument(
         "--dist-url",
         default=f"tcp://127.0.0.1:{port}",
-        help="initialization URL for pytorch distributed backend ('auto': pick a free port). "
-        "See https://pytorch.org/docs/stable/distributed.html for details.",
+        help="where the processes meet to set up torch.distributed, e.g. tcp://host:port ('auto': a free local port)",
     )
     parser.add_argument(
         "opts",
