@@ -17,6 +17,7 @@ from detectra.checkpoint.safe_io import atomic_write
 from detectra.data.annotation_checks import bbox_format_problem, rle_problem
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.structures.boxes import BoxMode
+from detectra.utils.logger import log_first_n
 
 __all__ = [
     "load_coco_json",
@@ -28,7 +29,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-_REMAPPED_JSONS: set = set()  # jsons whose id mapping was already announced: a run loads its datasets several times
 
 
 def read_coco_json(json_file: str) -> dict[str, Any]:
@@ -107,12 +107,13 @@ def load_coco_json(
         cat_ids = sorted(coco_api.getCatIds())
         cats = coco_api.loadCats(cat_ids)
         meta.thing_classes = [c["name"] for c in sorted(cats, key=lambda x: x["id"])]
-        if not (cat_ids and min(cat_ids) == 1 and max(cat_ids) == len(cat_ids)) and "coco" not in dataset_name \
-                and json_file not in _REMAPPED_JSONS:
-            _REMAPPED_JSONS.add(json_file)
-            logger.warning(
-                "Category ids in '%s' are not in [1, #categories]; they are mapped to contiguous ids 0..K-1.",
-                json_file,
+        if not (cat_ids and min(cat_ids) == 1 and max(cat_ids) == len(cat_ids)) and "coco" not in dataset_name:
+            # once per json: a run loads its datasets several times (training, evaluation, plots, pictures)
+            log_first_n(
+                logging.WARNING,
+                f"Category ids in '{json_file}' are not in [1, #categories]; they are mapped to contiguous ids 0..K-1.",
+                name=__name__,
+                key="message",
             )
         id_map = {v: i for i, v in enumerate(cat_ids)}
         meta.thing_dataset_id_to_contiguous_id = id_map

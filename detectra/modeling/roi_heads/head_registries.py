@@ -7,7 +7,6 @@ files (``mask_head.py``, ``keypoint_head.py``) that re-export these names, as in
 from typing import Dict, List, Union
 
 import torch
-
 from torch import nn
 
 from detectra.layers import ShapeSpec
