@@ -82,6 +82,19 @@ def test_periodic_writer_writes_every_period_and_at_the_end(tmp_path):
     assert writer._file_handle.closed
 
 
+def test_final_evaluation_is_the_last_metrics_line_at_max_iter(tmp_path):
+    # Detectron2's layout: periodic lines at 19, 39, the last iteration 49, then the after-train evaluation on a
+    # line of its own with iteration == max_iter (so plotting tools see it after the last training line).
+    trainer = _trainer()
+    writer = JSONWriter(tmp_path / "metrics.json")
+    trainer.register_hooks([hooks.EvalHook(0, lambda: {"metric": 100}), hooks.PeriodicWriter([writer], period=20)])
+    trainer.train(0, 50)
+    lines = _lines(tmp_path / "metrics.json")
+    assert [x["iteration"] for x in lines] == [19, 39, 49, 50]
+    assert lines[-1] == {"iteration": 50, "metric": 100.0}
+    assert all("metric" not in x for x in lines[:-1])
+
+
 def test_periodic_checkpointer_files(tmp_path):
     trainer = _trainer()
     ckpt = Checkpointer(trainer.model, str(tmp_path), trainer=trainer)
