@@ -30,9 +30,11 @@ def scripting_with_instances(model: nn.Module, fields: Dict[str, type]) -> torch
         with freeze_training_mode(model):
             return torch.jit.script(model)
     except Exception as e:  # torch raises a zoo of frontend errors for unscriptable Python
+        # The frontend's messages often start with a blank line; quote the first line that says something.
+        said = next((line.strip() for line in str(e).splitlines() if line.strip()), type(e).__name__)
         raise NotImplementedError(
             _SCRIPTING_GONE.format(name=f"scripting_with_instances({type(model).__name__})")
-            + f" (torch.jit.script said: {str(e).splitlines()[0]})"
+            + f" (torch.jit.script said: {said})"
         ) from e
 
 
