@@ -12,9 +12,11 @@ import difflib
 import importlib
 import os
 import sys
+import time
 from typing import Optional, Sequence
 
 from detectra.cli._errors import describe_error
+from detectra.cli._timing import process_start
 from detectra.cli.parsers import PARSERS
 from detectra.utils.logger import set_console_verbose
 
@@ -64,6 +66,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
+    # the summary of train / eval counts its time from the start of the command: of this process when it is one
+    started = process_start() if argv is None else time.perf_counter()
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("DETECTRA_DEBUG", "") not in ("", "0")
     argv = [a for a in argv if a != "--debug"]
@@ -87,7 +91,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     prog = f"detectra {name}"
     try:
         args = PARSERS[name](prog).parse_args(rest)
-        args.debug = debug
+        args.debug, args._command_start = debug, started
         return int(importlib.import_module(COMMANDS[name][0]).run(args) or 0)
     except SystemExit as e:  # argparse: --help (0) and usage errors (2), already printed
         return e.code if isinstance(e.code, int) else 1

@@ -35,6 +35,12 @@ def _per_dataset(results: dict, datasets: Iterable[str]) -> dict[str, dict]:
     return dict(results)
 
 
+# Metrics are printed with 3 decimals everywhere (table, summary line), as Detectron2's tables: an AP of 0.04 is
+# not shown as 0.0.
+def _metric(value: float) -> str:
+    return f"{value:.3f}"
+
+
 def format_results(results: dict, datasets: Iterable[str]) -> str:
     """A plain-text table per dataset and task: the summary metrics, then the per-class AP."""
     lines = []
@@ -46,10 +52,10 @@ def format_results(results: dict, datasets: Iterable[str]) -> str:
             per_class = {k.split("-", 1)[1]: v for k, v in metrics.items() if k.startswith("AP-")}
             lines.append(f"{dataset} / {task}")
             lines.append("  " + " ".join(f"{k:>7}" for k in main))
-            lines.append("  " + " ".join(f"{v:7.2f}" for v in main.values()))
+            lines.append("  " + " ".join(f"{_metric(v):>7}" for v in main.values()))
             if per_class:
                 width = max(len(k) for k in per_class)
-                lines += [f"    AP {k:<{width}} {v:6.2f}" for k, v in per_class.items()]
+                lines += [f"    AP {k:<{width}} {_metric(v):>7}" for k, v in per_class.items()]
             lines.append("")
     return "\n".join(lines) if lines else "(no evaluation results)\n"
 
@@ -68,7 +74,7 @@ def write_results(results: dict, datasets: Iterable[str], output_dir: str) -> tu
 
 
 def headline(results: dict, datasets: Iterable[str]) -> str:
-    """'box AP 62.1' (and mask AP ...) of the first dataset, for the final summary."""
+    """'box AP 62.123' (and mask AP ...) of the first dataset, for the final summary."""
     per_dataset = _per_dataset(results, datasets)
     if not per_dataset:
         return ""
@@ -79,7 +85,7 @@ def headline(results: dict, datasets: Iterable[str]) -> str:
     for task, metrics in tasks.items():
         value = metrics.get(keys.get(task, "AP")) if isinstance(metrics, dict) else None
         if isinstance(value, (int, float)):
-            parts.append(f"{names.get(task, task)} {value:.1f}")
+            parts.append(f"{names.get(task, task)} {_metric(value)}")
     return ", ".join(parts)
 
 

@@ -33,6 +33,7 @@ from detectra.cli._common import (
 )
 from detectra.cli._lazy_run import lazy_dataset_names, lazy_test_predictor, with_evaluator_output
 from detectra.cli._run_dir import check_output_dir, interrupted_message, load_weights_checked, stale_metrics_only
+from detectra.cli._timing import RunClock
 from detectra.cli.parsers import TRAIN_EPILOG as EPILOG
 from detectra.cli._outputs import annotated_name, build_evaluator, draw_predictions
 from detectra.cli.export import check_resize_matches, exported_or_none
@@ -51,15 +52,17 @@ from detectra.utils.logger import set_console_verbose
 from detectra.utils.plots import plot_training
 from detectra.utils.visualizer import Visualizer
 
-__all__ = ["EPILOG", "build_parser", "divergence_message", "epochs_to_iterations", "finish", "run", "setup"]
+__all__ = ["EPILOG", "build_parser", "divergence_message", "epochs_to_iterations", "finish", "plots_description",
+           "run", "setup"]
 
 logger = logging.getLogger("detectra.cli")
 
 
-def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
+def _trainer_class(lazy: bool, loggers: tuple[str, ...] = (), clock: RunClock | None = None):
     """`LazyTrainer` (a ``.py`` config) or `DefaultTrainer` (a yacs config), with the experiment loggers asked
     for and, for a yacs config, the evaluator of each test dataset's type; either way the evaluators write their
-    detections into OUTPUT_DIR/inference, where the plots read them."""
+    detections into OUTPUT_DIR/inference, where the plots read them. Every evaluation's time adds to
+    ``clock.evaluation``."""
     class Trainer(LazyTrainer if lazy else DefaultTrainer):
         def build_writers(self):
             # the trackers go first: TensorBoard's writer drops the images it exported
@@ -73,7 +76,12 @@ def _trainer_class(lazy: bool, loggers: tuple[str, ...] = ()):
         def test(cls, cfg: Any, model: Any) -> Any:
             if lazy:  # the detections and PR arrays go to OUTPUT_DIR/inference, as build_evaluator's do
                 cfg = with_evaluator_output(cfg, os.path.join(cfg.train.output_dir, "inference"))
-            return super().test(cfg, model)
+            started = time.perf_counter()
+            try:
+                return super().test(cfg, model)
+            finally:
+                if clock is not None:
+                    clock.evaluation += time.perf_counter() - started
 
     return Trainer
 
@@ -163,10 +171,10 @@ def epochs_to_iterations(cfg: Any, epochs: float) -> int:
 def _main_worker(args: argparse.Namespace) -> Any:
     """Train (or with --eval-only evaluate) the config of ``args`` in this process, then `finish`. A yacs and a
     LazyConfig run take the same steps on the same `Trainer`; only where the datasets are named differs."""
-    start = time.perf_counter()
+    clock = RunClock(getattr(args, "_command_start", None) or time.perf_counter())
     cfg = setup(args)
     lazy = _is_lazy(cfg)
-    Trainer = _trainer_class(lazy, tuple(getattr(args, "logger", ()) or ()))
+    Trainer = _trainer_class(lazy, tuple(getattr(args, "logger", ()) or ()), clock)
     if args.eval_only:
         if lazy:
             start_output_dir(cfg, save_config=False)
@@ -182,8 +190,10 @@ def _main_worker(args: argparse.Namespace) -> Any:
         if comm.is_main_process():  # what `--run` needs: the classes' names, where the datasets are
             save_registered_datasets(args, _output_dir(cfg), also=(*_datasets(cfg, "train"), *_datasets(cfg, "test")))
             write_classes_file(_output_dir(cfg), classes)
+        evaluated, started = clock.evaluation, time.perf_counter()
         try:
             trainer.train()
+            clock.training = time.perf_counter() - started - (clock.evaluation - evaluated)
         except FloatingPointError as e:
             if lazy:
                 raise
@@ -195,7 +205,7 @@ def _main_worker(args: argparse.Namespace) -> Any:
         if results is None and not lazy and len(cfg.DATASETS.TEST):
             results = Trainer.test(cfg, trainer.model)
     if comm.is_main_process():
-        finish(cfg, results or {}, args, time.perf_counter() - start)
+        finish(cfg, results or {}, args, clock)
     return results
 
 
@@ -244,9 +254,14 @@ def divergence_message(cfg: Any, error: BaseException) -> str:
     return f"training diverged: {first.rstrip('.!')}. Likely causes: {listed}."
 
 
-def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) -> list[tuple[str, str]]:
+def finish(
+    cfg: Any, results: dict, args: argparse.Namespace, clock: RunClock | None = None
+) -> list[tuple[str, str]]:
     """After training or evaluation: the evaluation table, plots, annotated predictions, and a summary of
-    every file written. Returns the summary's (path, description) pairs."""
+    every file written, after the command's wall time (``clock``: from its start, split into its phases).
+    Returns the summary's (path, description) pairs."""
+    clock = clock or RunClock(time.perf_counter())
+    finishing = time.perf_counter()
     out = _output_dir(cfg)
     lazy = _is_lazy(cfg)
     items: list[tuple[str, str]] = []
@@ -296,11 +311,18 @@ def finish(cfg: Any, results: dict, args: argparse.Namespace, seconds: float) ->
         if pairs and not args.no_plots:
             written.append(plot_gt_vs_pred_grid(pairs[:4], os.path.join(out, "plots", "val_gt_vs_pred.jpg")))
     if not args.no_plots and written:
-        items.append(("plots/", ", ".join(p.name for p in written)))
-    minutes, secs = divmod(int(round(seconds)), 60)
-    print(f"\nFinished in {minutes}m{secs:02d}s." + (f" {headline} on {test_sets[0]}." if headline else ""))
+        items.append(("plots/", plots_description(written)))
+    if not args.no_plots or args.num_vis > 0:
+        clock.finishing = time.perf_counter() - finishing
+    print("\n" + clock.finished_line() + (f" {headline} on {test_sets[0]}." if headline else ""))
     print_kv(f"Everything is in {os.path.abspath(out)}/:", items)
     return items
+
+
+def plots_description(written: list) -> str:
+    """The summary's line for plots/: how many files were written, and their names (each file once)."""
+    names = list(dict.fromkeys(os.path.basename(p) for p in written))
+    return f"{len(names)} plot{'s' if len(names) != 1 else ''}: {', '.join(names)}"
 
 
 def _datasets(cfg: Any, split: str) -> list[str]:

@@ -263,5 +263,4 @@ def plot_training(output_dir: str | Path, plot_dir: str | Path | None = None) ->
         prefix = "" if npz.parent == output_dir else "_".join(npz.parent.relative_to(output_dir).parts) + "_"
         written.append(plot_pr_curves(npz, plot_dir / f"{prefix}pr_curves_{task}.png"))
         written.append(plot_pr_curves(npz, plot_dir / f"{prefix}pr_curves_{task}_50-95.png", iou=None))
-    logger.info(f"Wrote {len(written)} plots to {plot_dir}")
     return written
