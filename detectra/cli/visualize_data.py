@@ -20,12 +20,13 @@ from detectra.cli._common import (
     output_dir_or_die,
     setup_quiet_logging,
 )
+from detectra.cli._outputs import annotated_name
 from detectra.cli.parsers import visualize_data_parser as build_parser
 from detectra.data import DatasetCatalog, MetadataCatalog, build_detection_train_loader
 from detectra.data import detection_utils as utils
 from detectra.utils.visualizer import Visualizer
 
-__all__ = ["build_parser", "run"]
+__all__ = ["build_parser", "run", "written_line"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         args.config_file = "shapes/faster_rcnn_R_18_FPN"  # input size / format / augmentations of a sane default
     cfg = load_config(args)
     os.makedirs(output_dir_or_die(args), exist_ok=True)
-    written = 0
+    names: list[str] = []  # the files written, in the input's format (JPEG in, JPEG out)
     if args.source == "annotation":
         chosen = None if getattr(args, "_registered", []) else args.dataset_name  # else it named the shortcut's
         name = chosen or (cfg.DATASETS.TRAIN[0] if len(cfg.DATASETS.TRAIN) else "")
@@ -46,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
         for d in DatasetCatalog.get(name)[: args.num]:
             img = utils.read_image(d["file_name"], format="RGB")
             vis = Visualizer(img, metadata).draw_dataset_dict(d)
-            vis.save(os.path.join(args.output, os.path.splitext(os.path.basename(d["file_name"]))[0] + ".png"))
-            written += 1
+            names.append(annotated_name(d["file_name"]))
+            vis.save(os.path.join(args.output, names[-1]))
     else:
         check_datasets(cfg, ("TRAIN",))
         cfg.defrost()
@@ -70,12 +71,17 @@ def run(args: argparse.Namespace) -> int:
                     )
                 else:
                     vis = vis.get_output()
-                stem = os.path.splitext(os.path.basename(d["file_name"]))[0]
-                vis.save(os.path.join(args.output, f"{written:04d}_{stem}.png"))
-                written += 1
-                if written >= args.num:
+                names.append(f"{len(names):04d}_{annotated_name(d['file_name'])}")
+                vis.save(os.path.join(args.output, names[-1]))
+                if len(names) >= args.num:
                     break
-            if written >= args.num:
+            if len(names) >= args.num:
                 break
-    print(f"{written} images written to {os.path.abspath(args.output)}/")
+    print(written_line(names, args.output))
     return 0
+
+
+def written_line(names: list[str], folder: str, shown: int = 4) -> str:
+    """'3 images written to /abs/folder/: a.jpg, b.jpg, c.jpg' (the first ``shown`` names, then '...')."""
+    listed = ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
+    return f"{len(names)} images written to {os.path.abspath(folder)}/" + (f": {listed}" if names else "")

@@ -57,9 +57,12 @@ class Problem:
     file: str
     image_id: Any = None
     annotation: Any = None  # annotation id, or "#k" (index within the image) when there is no id
+    image_file: Optional[str] = None  # the image's file_name, for problems whose message does not name it
 
     def __str__(self) -> str:
         where = [f"image {self.image_id}"] if self.image_id is not None else []
+        if where and self.image_file:
+            where[0] += f" '{self.image_file}'"
         if self.annotation is not None:
             where.append(f"annotation {self.annotation}")
         fix = f". Fix: {_FIXES[self.kind]}." if self.kind in _FIXES else ""
@@ -67,7 +70,11 @@ class Problem:
 
 
 class DatasetProblems(list):
-    """A list of ``Problem``; ``str()`` gives a printable report grouped by file."""
+    """A list of ``Problem``; ``str()`` gives a printable report grouped by file. ``num_images`` and
+    ``num_annotations`` say how much was checked (0 when the file could not be read)."""
+
+    num_images: int = 0
+    num_annotations: int = 0
 
     def report(self) -> str:
         if not self:
@@ -117,10 +124,11 @@ def _check_image(record: dict, file: str, problems: list, decode: bool) -> Optio
     return w, h
 
 
-def _check_annotation(ann: dict, ann_ref: Any, image_id: Any, size: Optional[tuple[int, int]], file: str,
+def _check_annotation(ann: dict, ann_ref: Any, image: dict, size: Optional[tuple[int, int]], file: str,
                       num_classes: Optional[int], valid_ids: Optional[set], problems: list) -> None:  # fmt: skip
+    """The problems of annotation ``ann`` of ``image`` (its "id" and "file_name", named in each problem)."""
     def add(kind: str, msg: str) -> None:
-        problems.append(Problem(kind, msg, file, image_id, ann_ref))
+        problems.append(Problem(kind, msg, file, image["id"], ann_ref, image["file_name"]))
 
     cid = ann.get("category_id")
     if valid_ids is not None and cid not in valid_ids:
@@ -175,14 +183,17 @@ def validate_dataset_dicts(dicts: Sequence[dict], file: str = "<dataset dicts>",
         size = _check_image(record, file, problems, decode) if check_images else None
         if size is None and record.get("width") and record.get("height"):
             size = (int(record["width"]), int(record["height"]))
+        image = {"id": image_id, "file_name": record.get("file_name")}
         for k, ann in enumerate(record.get("annotations", [])):
-            _check_annotation(ann, ann.get("id", f"#{k}"), image_id, size, file, num_classes, None, problems)
+            _check_annotation(ann, ann.get("id", f"#{k}"), image, size, file, num_classes, None, problems)
         sem = record.get("sem_seg_file_name")
         if sem and not os.path.isfile(sem):
             problems.append(Problem("missing_label", f"sem_seg file '{sem}' does not exist", file, image_id))
         if require_masks:
             annos = record.get("annotations", [])
             problems += _missing_masks(((image_id, a.get("id", f"#{k}"), a) for k, a in enumerate(annos)), file)
+    problems.num_images = len(dicts)
+    problems.num_annotations = sum(len(record.get("annotations", [])) for record in dicts)
     return problems
 
 
@@ -232,12 +243,14 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
         size = _check_image(record, json_file, problems, decode) if check_images else None
         if size is None and img.get("width") and img.get("height"):
             size = (int(img["width"]), int(img["height"]))
+        image = {"id": image_id, "file_name": img.get("file_name")}
         for ann in anns_per_image.get(image_id, []):
             ann = {**ann, "bbox_mode": BoxMode.XYWH_ABS}
-            _check_annotation(ann, ann.get("id"), image_id, size, json_file, None, valid_ids, problems)
+            _check_annotation(ann, ann.get("id"), image, size, json_file, None, valid_ids, problems)
+    annos = [a for a in data.get("annotations") or [] if isinstance(a, dict)]
     if require_masks:
-        annos = [a for a in data.get("annotations") or [] if isinstance(a, dict)]
         problems += _missing_masks(((a.get("image_id"), a.get("id"), a) for a in annos), json_file)
+    problems.num_images, problems.num_annotations = len(data["images"]), len(annos)
     return problems
 
 

@@ -42,7 +42,9 @@ class VisImage:
         return np.asarray(self.canvas).copy()
 
     def save(self, filepath: str | Path) -> None:
-        """Write the drawing; the format follows the extension (.png, .jpg, ...)."""
+        """Write the drawing; the format follows the extension (.png, .jpg, ...), JPEG at quality 95."""
         path = Path(filepath)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.canvas.save(path)
+        # PIL's default JPEG quality (75) smears the thin outlines and small label text
+        options = {"quality": 95} if path.suffix.lower() in (".jpg", ".jpeg") else {}
+        self.canvas.save(path, **options)

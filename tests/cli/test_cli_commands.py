@@ -1,8 +1,12 @@
 """Happy paths of every sub-command on one tiny training run (generated shapes, a few iterations)."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import re
+import time
 
 import pytest
 from cli_testlib import TINY_OPTS, shortcut_args
@@ -13,13 +17,38 @@ CONFIG = "shapes/faster_rcnn_R_18_FPN"
 
 
 @pytest.fixture(scope="module")
-def run_dir(tiny_shapes, tmp_path_factory):
-    """A finished `detectra train` run: 3 iterations, evaluated, plotted, predictions drawn."""
+def train_run(tiny_shapes, tmp_path_factory):
+    """A finished `detectra train` run (3 iterations, evaluated, plotted, predictions drawn): its output folder,
+    what it printed, and its wall time in seconds."""
     out = tmp_path_factory.mktemp("run")
-    code = main(["train", "--config-file", CONFIG, "--output-dir", str(out), "--num-vis", "2",
-                 *shortcut_args(tiny_shapes), *TINY_OPTS])  # fmt: skip
-    assert code == 0
-    return out
+    console = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(console):
+        code = main(["train", "--config-file", CONFIG, "--output-dir", str(out), "--num-vis", "2",
+                     *shortcut_args(tiny_shapes), *TINY_OPTS])  # fmt: skip
+    seconds = time.perf_counter() - started
+    assert code == 0, console.getvalue()
+    return out, console.getvalue(), seconds
+
+
+@pytest.fixture(scope="module")
+def run_dir(train_run):
+    return train_run[0]
+
+
+def test_train_summary_counts_the_plots_it_lists_and_the_whole_time(train_run):
+    """The summary's plots/ line counts the files it names (all of plots/), no other plot count is printed, and
+    "Finished in" covers the whole command (start-up, plots and pictures included)."""
+    out, console, seconds = train_run
+    summary = console.split("Everything is in")[1]
+    line = next(x for x in summary.splitlines() if x.strip().startswith("plots/"))
+    count, names = re.fullmatch(r"\s*plots/\s+(\d+) plots: (.*)", line).groups()
+    assert sorted(names.split(", ")) == sorted(os.listdir(out / "plots")) and int(count) == len(names.split(", "))
+    assert "Wrote" not in console
+    finished = re.search(r"Finished in (\d+)m(\d\d)s \(start-up \d+m\d\ds, training \d+m\d\ds, evaluation "
+                         r"\d+m\d\ds, plots and pictures \d+m\d\ds\)\. box AP \d+\.\d{3} on custom_val\.", console)
+    assert finished, console
+    assert int(finished[1]) * 60 + int(finished[2]) >= seconds - 1.5  # all but printing the summary itself
 
 
 def test_train_writes_everything(run_dir, capsys):
@@ -89,7 +118,7 @@ def test_visualize_data(tiny_shapes, tmp_path, source):
     args = ["visualize-data", "--config-file", CONFIG, "--source", source, "-o", str(out), "--num", "3",
             *shortcut_args(tiny_shapes), *TINY_OPTS]  # fmt: skip
     assert main(args) == 0
-    assert len(list(out.glob("*.png"))) == 3
+    assert len(list(out.glob("*.jpg"))) == 3 and not list(out.glob("*.png"))  # JPEG in, JPEG out
 
 
 def test_validate_data_clean_and_broken(tiny_shapes, tmp_path, capsys):

@@ -94,7 +94,7 @@ def test_validate_reports_every_problem_per_file_and_record(tmp_path):
     }
     report = str(problems)
     assert report.startswith("7 problem(s) in 1 file(s)") and str(path) in report
-    assert "image 1, annotation 4" in report and "missing.jpg" in report
+    assert "image 1 '1.jpg', annotation 4" in report and "missing.jpg" in report
 
 
 def test_validate_registered_and_clean_dataset(shared_dir):

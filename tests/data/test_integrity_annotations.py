@@ -172,7 +172,7 @@ def test_validate_data_command_tags_every_kind(tmp_path, capsys):
     assert main(["validate-data", "--json", str(path), "--images", str(tmp_path / "img")]) == 1
     out = capsys.readouterr().out
     for tag, ref in (("bad_box", 2), ("missing_box", 3), ("bad_rle", 4), ("empty_box", 5)):
-        assert f"[{tag}] image 1, annotation {ref}:" in out, out
+        assert f"[{tag}] image 1 '1.png', annotation {ref}:" in out, out
     assert str(path) in out
 
 
