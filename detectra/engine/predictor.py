@@ -29,6 +29,26 @@ def _check_format(input_format: str) -> str:
     return input_format
 
 
+def _check_image(image: Any) -> None:
+    """Refuse, with the fix, an image the model cannot take: it needs (H, W, 3) BGR pixels."""
+    expected = "Predictors take an (H, W, 3) BGR numpy image (as read by OpenCV)"
+    if not isinstance(image, np.ndarray):
+        fix = " (a torch tensor: image.numpy())" if isinstance(image, torch.Tensor) else ""
+        raise TypeError(f"{expected}; got a {type(image).__module__}.{type(image).__qualname__}{fix}.")
+    shape = tuple(image.shape)
+    fix = ""
+    if image.ndim == 2 or (image.ndim == 3 and shape[2] == 1):
+        fix = " A grayscale image: repeat it, np.repeat(image.reshape(*image.shape[:2], 1), 3, axis=2)."
+    elif image.ndim == 3 and shape[2] == 4:
+        fix = " An image with alpha: drop it, image[:, :, :3]."
+    elif image.ndim == 3 and shape[0] in (1, 3) and shape[2] != 3:
+        fix = " A channels-first (C, H, W) array: image.transpose(1, 2, 0)."
+    if image.ndim != 3 or shape[2] != 3:
+        raise ValueError(f"{expected}; got shape {shape}.{fix}")
+    if image.size == 0:
+        raise ValueError(f"{expected}; got an empty image, shape {shape}.")
+
+
 class _ModelRunner:
     """What both predictors share: model built from cfg, weights loaded, test-time resize."""
 
@@ -54,9 +74,7 @@ class _ModelRunner:
 
     def _prepare(self, original_image: np.ndarray) -> dict[str, Any]:
         """BGR (H, W, C) uint8 -> the model's input dict, resized, in cfg.INPUT.FORMAT, on the model's device."""
-        if not isinstance(original_image, np.ndarray) or original_image.ndim != 3:
-            shape = getattr(original_image, "shape", None)
-            raise ValueError(f"Predictors take an (H, W, 3) BGR numpy image (as read by OpenCV); got shape {shape}.")
+        _check_image(original_image)
         if self.input_format == "RGB":
             original_image = original_image[:, :, ::-1]
         height, width = original_image.shape[:2]

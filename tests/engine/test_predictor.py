@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -138,3 +140,22 @@ def _empty_dir(tmp_path):
     d = tmp_path / "empty"
     d.mkdir()
     return d
+
+
+@pytest.mark.parametrize(
+    "image,error,fix",
+    [
+        (np.zeros((48, 72, 4), np.uint8), ValueError, r"image\[:, :, :3\]"),  # RGBA: used to fail inside the model
+        (np.zeros((48, 72, 1), np.uint8), ValueError, r"np\.repeat"),  # one channel: used to run, broadcast
+        (np.zeros((48, 72), np.uint8), ValueError, r"np\.repeat"),
+        (np.zeros((3, 48, 72), np.uint8), ValueError, r"transpose\(1, 2, 0\)"),  # CHW: used to fail in PIL
+        (np.zeros((0, 72, 3), np.uint8), ValueError, "empty image"),  # used to divide by zero in the resize
+        (torch.zeros(48, 72, 3, dtype=torch.uint8), TypeError, r"image\.numpy\(\)"),
+    ],
+    ids=["rgba", "one_channel", "gray_2d", "chw", "empty", "tensor"],
+)
+def test_predictor_refuses_images_it_cannot_take_with_the_fix(image, error, fix):
+    predictor = DefaultPredictor(_tiny_cfg())
+    with pytest.raises(error, match=r"\(H, W, 3\) BGR numpy image") as info:
+        predictor(image)
+    assert re.search(fix, str(info.value)), str(info.value)
