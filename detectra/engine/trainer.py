@@ -23,6 +23,7 @@ from detectra.checkpoint import DetectionCheckpointer
 from detectra.engine import hooks
 from detectra.engine.progress import TrainingProgress
 from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
+from detectra.layers import FrozenBatchNorm2d
 from detectra.utils import comm
 from detectra.utils.events import CommonMetricPrinter, EventWriter, JSONWriter, TensorboardXWriter
 from detectra.utils.logger import setup_logger
@@ -120,6 +121,32 @@ class TrainSettings:
     best_mode: str = "max"
     val_period: int = 0
     early_stop_patience: int = 0
+
+
+def _is_identity(norm: FrozenBatchNorm2d) -> bool:
+    """Whether the frozen norm computes ``x`` (the initial statistics, or a checkpoint holding the same)."""
+    scale = norm.weight * (norm.running_var + norm.eps).rsqrt()
+    shift = norm.bias - norm.running_mean * scale
+    return bool(torch.allclose(scale, torch.ones_like(scale), atol=1e-3) and shift.abs().max() <= 1e-3)
+
+
+def untrained_frozen_norms_hint(model: nn.Module) -> str | None:
+    """Why a from-scratch model with frozen norms diverges, or None when its frozen norms were loaded (or it has
+    none).
+
+    A `FrozenBatchNorm2d` that still holds its initial statistics (mean 0, variance 1, scale 1, shift 0) normalises
+    nothing and can never learn to, so a deep backbone's activations grow until the loss overflows.
+    """
+    frozen = [m for m in model.modules() if isinstance(m, FrozenBatchNorm2d)]
+    if not frozen or not all(_is_identity(m) for m in frozen):
+        return None
+    return (
+        f"The model's {len(frozen)} FrozenBatchNorm2d layers hold their initial statistics: no pretrained weights "
+        "were loaded into them, so they normalise nothing and the activations explode. Train the norms "
+        "(yacs: MODEL.RESNETS.NORM BN, MODEL.FPN.NORM BN, MODEL.BACKBONE.FREEZE_AT 0; LazyConfig: "
+        'model.backbone.bottom_up.stem.norm = model.backbone.bottom_up.stages.norm = "BN", '
+        "model.backbone.bottom_up.freeze_at = 0), or load pretrained weights (MODEL.WEIGHTS / train.init_checkpoint)."
+    )
 
 
 def ensure_logging() -> None:
@@ -254,8 +281,19 @@ class Trainer(TrainerBase):
         return TrainingProgress(s.max_iter, ims_per_batch=s.ims_per_batch or None, eval_period=s.eval_period)
 
     def train(self) -> Any:
-        """Train from ``start_iter`` to ``max_iter``."""
-        super().train(self.start_iter, self.max_iter)
+        """Train from ``start_iter`` to ``max_iter``.
+
+        Raises:
+            FloatingPointError: the loss became NaN or infinite; when the model's frozen norms were never loaded
+                (the usual cause in a from-scratch run), the message says so and how to fix it.
+        """
+        try:
+            super().train(self.start_iter, self.max_iter)
+        except FloatingPointError as e:
+            hint = untrained_frozen_norms_hint(self.model)
+            if hint is None:
+                raise
+            raise FloatingPointError(f"{e}\n{hint}") from e
 
     def run_step(self) -> None:
         self._trainer.iter = self.iter
