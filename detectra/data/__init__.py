@@ -9,12 +9,15 @@ from .build import (
     load_proposals_into_dataset,
     print_instances_class_histogram,
 )
-from .catalog import DatasetCatalog, Metadata, MetadataCatalog
+from .catalog import *
 from .common import DatasetFromList, MapDataset, ToIterableDataset
-from .dataset_mapper import DatasetMapper
+from .dataset_mapper import *
 
 from . import datasets, samplers  # noqa: E402,F401  (registers the builtin datasets)
 
+from . import catalog, dataset_mapper
+
+# names picked from a submodule are listed; a submodule re-exported whole adds its `__all__`
 __all__ = [
     "transforms",
     "detection_utils",
@@ -24,13 +27,10 @@ __all__ = [
     "get_detection_dataset_dicts",
     "load_proposals_into_dataset",
     "print_instances_class_histogram",
-    "DatasetCatalog",
-    "Metadata",
-    "MetadataCatalog",
     "DatasetFromList",
     "MapDataset",
     "ToIterableDataset",
-    "DatasetMapper",
     "datasets",
     "samplers",
 ]
+__all__ += [name for module in (catalog, dataset_mapper) for name in module.__all__]

@@ -9,25 +9,23 @@ from detectra.engine.defaults import (
     default_setup,
     default_writers,
 )
-from detectra.engine.hooks import HookBase
 from detectra.engine.launch import DEFAULT_TIMEOUT, launch
 from detectra.engine.lazy_train import LazyTrainer
 from detectra.engine.predictor import DefaultPredictor
-from detectra.engine.train_loop import AMPTrainer, SimpleTrainer, TrainerBase
+from detectra.engine.train_loop import *
 from detectra.engine.trainer import ConfigTrainer, Trainer, TrainSettings
 
+from detectra.engine import train_loop
+
+# names picked from a submodule are listed; a submodule re-exported whole adds its `__all__`
 __all__ = [
-    "AMPTrainer",
     "ConfigTrainer",
     "DEFAULT_TIMEOUT",
     "DefaultPredictor",
     "DefaultTrainer",
-    "HookBase",
     "LazyTrainer",
-    "SimpleTrainer",
     "TrainSettings",
     "Trainer",
-    "TrainerBase",
     "create_ddp_model",
     "default_argument_parser",
     "default_setup",
@@ -35,4 +33,4 @@ __all__ = [
     "hooks",
     "launch",
 ]
-
+__all__ += train_loop.__all__

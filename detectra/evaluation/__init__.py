@@ -3,31 +3,27 @@
 from . import fast_eval_api, rotated_coco_evaluation
 from .cityscapes_evaluation import CityscapesInstanceEvaluator, CityscapesSemSegEvaluator
 from .coco_evaluation import COCOEvaluator, instances_to_coco_json
-from .evaluator import DatasetEvaluator, DatasetEvaluators, inference_context, inference_on_dataset
+from .evaluator import *
 from .lvis_evaluation import LVISEvaluator
-from .panoptic_evaluation import COCOPanopticEvaluator
+from .panoptic_evaluation import *
 from .pascal_voc_evaluation import PascalVOCDetectionEvaluator
 from .rotated_coco_evaluation import RotatedCOCOEvaluator
 from .sem_seg_evaluation import SemSegEvaluator
-from .testing import flatten_results_dict, print_csv_format, verify_results
+from .testing import *
 
+from . import evaluator, panoptic_evaluation, testing
+
+# names picked from a submodule are listed; a submodule re-exported whole adds its `__all__`
 __all__ = [
     "fast_eval_api",
     "rotated_coco_evaluation",
     "COCOEvaluator",
-    "COCOPanopticEvaluator",
     "CityscapesInstanceEvaluator",
     "CityscapesSemSegEvaluator",
-    "DatasetEvaluator",
-    "DatasetEvaluators",
     "LVISEvaluator",
     "PascalVOCDetectionEvaluator",
     "RotatedCOCOEvaluator",
     "SemSegEvaluator",
-    "flatten_results_dict",
-    "inference_context",
-    "inference_on_dataset",
     "instances_to_coco_json",
-    "print_csv_format",
-    "verify_results",
 ]
+__all__ += [name for module in (evaluator, panoptic_evaluation, testing) for name in module.__all__]

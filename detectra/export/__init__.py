@@ -2,7 +2,7 @@
 (both of torch's exporters), torch.export and AOTInductor, in float32 or bfloat16, and run the exported files
 (`ExportedModel`)."""
 from . import flatten, torchscript, torchscript_patch
-from .caffe2 import Caffe2Model, Caffe2Tracer, add_export_config
+from .caffe2 import *
 from .deploy import deploy_inference_func, postprocess_outputs
 from .exporters import (
     BF16_FORMATS,
@@ -15,9 +15,12 @@ from .exporters import (
     trace_model,
 )
 from .flatten import TracingAdapter, flatten_to_tuple
-from .runtime import ExportedModel
-from .torchscript import dump_torchscript_IR, scripting_with_instances
+from .runtime import *
+from .torchscript import *
 
+from . import caffe2, runtime
+
+# names picked from a submodule are listed; a submodule re-exported whole adds its `__all__`
 __all__ = [
     "STABLE_ONNX_OPSET_VERSION",
     "FORMATS",
@@ -26,18 +29,13 @@ __all__ = [
     "check_export_precision",
     "TracingAdapter",
     "flatten_to_tuple",
-    "scripting_with_instances",
-    "dump_torchscript_IR",
-    "add_export_config",
-    "Caffe2Tracer",
-    "Caffe2Model",
     "export_model",
     "trace_model",
     "sidecar_path",
     "deploy_inference_func",
     "postprocess_outputs",
-    "ExportedModel",
     "flatten",
     "torchscript",
     "torchscript_patch",
 ]
+__all__ += [name for module in (caffe2, runtime, torchscript) for name in module.__all__]

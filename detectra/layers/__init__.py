@@ -1,62 +1,26 @@
 """Layers: thin wrappers over torchvision.ops, norms, `Conv2d` (+norm), `ShapeSpec`, losses, mask pasting."""
-from .aspp import ASPP
-from .batch_norm import CycleBatchNormList, FrozenBatchNorm2d, LayerNorm, NaiveSyncBatchNorm, get_norm
-from .blocks import CNNBlockBase, DepthwiseSeparableConv2d, conv3x3_norm_act
+from .aspp import *
+from .batch_norm import *
+from .blocks import *
 from .deform_conv import DeformConv, ModulatedDeformConv
-from .losses import (
-    ciou_loss,
-    diou_loss,
-    giou_loss,
-    sigmoid_focal_loss,
-    sigmoid_focal_loss_jit,
-    sigmoid_focal_loss_star,
-    sigmoid_focal_loss_star_jit,
-    smooth_l1_loss,
-)
+from .losses import *
 from .mask_ops import paste_masks_in_image
 from .nms import batched_nms, batched_nms_rotated, batched_nms_topk, nms, nms_rotated
 from .roi_align import ROIAlign, roi_align
 from .roi_align_rotated import ROIAlignRotated, roi_align_rotated
-from .roi_pool import ROIPool
-from .rotated_boxes import pairwise_iou_rotated
-from .shape_spec import ShapeSpec
-from .wrappers import (
-    BatchNorm2d,
-    Conv2d,
-    ConvTranspose2d,
-    Linear,
-    cat,
-    cross_entropy,
-    empty_input_loss_func_wrapper,
-    interpolate,
-    move_device_like,
-    nonzero_tuple,
-    shapes_to_tensor,
-    is_exporting,
-    known_true,
-    split_per_image,
-)
+from .roi_pool import *
+from .rotated_boxes import *
+from .shape_spec import *
+from .wrappers import *
 
+from . import aspp, batch_norm, blocks, losses, roi_pool, rotated_boxes, shape_spec, wrappers
+
+# names picked from a submodule are listed; a submodule re-exported whole adds its `__all__`. `nms`, `roi_align`
+# and `roi_align_rotated` are listed too: each is a function named as its module (Detectron2's names), so the
+# package's attribute of that name is the function, not the module.
 __all__ = [
-    "ASPP",
-    "CycleBatchNormList",
-    "FrozenBatchNorm2d",
-    "LayerNorm",
-    "NaiveSyncBatchNorm",
-    "get_norm",
-    "CNNBlockBase",
-    "DepthwiseSeparableConv2d",
-    "conv3x3_norm_act",
     "DeformConv",
     "ModulatedDeformConv",
-    "ciou_loss",
-    "diou_loss",
-    "giou_loss",
-    "sigmoid_focal_loss",
-    "sigmoid_focal_loss_jit",
-    "sigmoid_focal_loss_star",
-    "sigmoid_focal_loss_star_jit",
-    "smooth_l1_loss",
     "paste_masks_in_image",
     "batched_nms",
     "batched_nms_rotated",
@@ -67,21 +31,13 @@ __all__ = [
     "roi_align",
     "ROIAlignRotated",
     "roi_align_rotated",
-    "ROIPool",
-    "pairwise_iou_rotated",
-    "ShapeSpec",
-    "BatchNorm2d",
-    "Conv2d",
-    "ConvTranspose2d",
-    "Linear",
-    "cat",
-    "cross_entropy",
-    "empty_input_loss_func_wrapper",
-    "interpolate",
-    "move_device_like",
-    "nonzero_tuple",
-    "shapes_to_tensor",
-    "is_exporting",
-    "known_true",
-    "split_per_image",
 ]
+__all__ += [
+    name
+    for module in (aspp, batch_norm, blocks, losses, roi_pool, rotated_boxes, shape_spec, wrappers)
+    for name in module.__all__
+]
+# Detectron2 keeps its torch.compile switches in `layers.wrappers` alone; `export_code_paths` is detectra.export's
+__all__.remove("check_if_dynamo_compiling")
+__all__.remove("disable_torch_compiler")
+__all__.remove("export_code_paths")

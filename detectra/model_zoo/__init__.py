@@ -4,6 +4,10 @@ Example:
     from detectra import model_zoo
     cfg = model_zoo.get_config("COCO-Detection/faster_rcnn_R_50_FPN_3x.yaml", trained=True)
 """
-from detectra.model_zoo.model_zoo import get, get_checkpoint_url, get_config, get_config_file, list_configs
+from detectra.model_zoo.model_zoo import *
 
-__all__ = ["get", "get_checkpoint_url", "get_config", "get_config_file", "list_configs"]
+from detectra.model_zoo import model_zoo
+
+# every submodule here is re-exported whole: the package's API is their `__all__` lists
+__all__ = []
+__all__ += model_zoo.__all__

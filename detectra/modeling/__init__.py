@@ -2,29 +2,10 @@
 from detectra.layers import ShapeSpec  # re-exported, as detectron2.modeling does
 
 from .anchor_generator import ANCHOR_GENERATOR_REGISTRY, DefaultAnchorGenerator, RotatedAnchorGenerator, build_anchor_generator
-from .backbone import (
-    BACKBONE_REGISTRY,
-    FPN,
-    LastLevelMaxPool,
-    LastLevelP6P7,
-    Backbone,
-    BasicBlock,
-    BasicStem,
-    BottleneckBlock,
-    DeformBottleneckBlock,
-    ResNet,
-    ResNetBlockBase,
-    build_backbone,
-    build_resnet_backbone,
-    build_resnet_fpn_backbone,
-    build_retinanet_resnet_fpn_backbone,
-    make_stage,
-)
-from .backbone import RegNet
-from .backbone import MViT, SimpleFeaturePyramid, SwinTransformer, ViT, get_vit_lr_decay_rate
+from .backbone import *
 from .meta_arch import FCOS
 from .box_regression import Box2BoxTransform, Box2BoxTransformLinear, Box2BoxTransformRotated
-from .matcher import Matcher
+from .matcher import *
 from .meta_arch import (
     META_ARCH_REGISTRY,
     DenseDetector,
@@ -36,7 +17,7 @@ from .meta_arch import (
 )
 from .meta_arch import SEM_SEG_HEADS_REGISTRY, PanopticFPN, SemanticSegmentor, SemSegFPNHead, build_sem_seg_head
 from .poolers import ROIPooler
-from .postprocessing import detector_postprocess, sem_seg_postprocess
+from .postprocessing import *
 from .proposal_generator import (
     PROPOSAL_GENERATOR_REGISTRY,
     RPN_HEAD_REGISTRY,
@@ -67,43 +48,23 @@ from .roi_heads import (
     KRCNNConvDeconvUpsampleHead,
     MaskRCNNConvUpsampleHead,
 )
-from .sampling import subsample_labels
-from .mmdet_wrapper import MMDetBackbone, MMDetDetector
-from .test_time_augmentation import DatasetMapperTTA, GeneralizedRCNNWithTTA
+from .sampling import *
+from .mmdet_wrapper import *
+from .test_time_augmentation import *
 
+from . import backbone, matcher, mmdet_wrapper, postprocessing, sampling, test_time_augmentation
+
+# names picked from a submodule are listed; a submodule re-exported whole adds its `__all__`
 __all__ = [
     "ShapeSpec",
     "ANCHOR_GENERATOR_REGISTRY",
     "DefaultAnchorGenerator",
     "RotatedAnchorGenerator",
     "build_anchor_generator",
-    "BACKBONE_REGISTRY",
-    "FPN",
-    "LastLevelMaxPool",
-    "LastLevelP6P7",
-    "Backbone",
-    "BasicBlock",
-    "BasicStem",
-    "BottleneckBlock",
-    "DeformBottleneckBlock",
-    "ResNet",
-    "ResNetBlockBase",
-    "build_backbone",
-    "build_resnet_backbone",
-    "build_resnet_fpn_backbone",
-    "build_retinanet_resnet_fpn_backbone",
-    "make_stage",
-    "RegNet",
-    "MViT",
-    "SimpleFeaturePyramid",
-    "SwinTransformer",
-    "ViT",
-    "get_vit_lr_decay_rate",
     "FCOS",
     "Box2BoxTransform",
     "Box2BoxTransformLinear",
     "Box2BoxTransformRotated",
-    "Matcher",
     "META_ARCH_REGISTRY",
     "DenseDetector",
     "GeneralizedRCNN",
@@ -117,8 +78,6 @@ __all__ = [
     "SemSegFPNHead",
     "build_sem_seg_head",
     "ROIPooler",
-    "detector_postprocess",
-    "sem_seg_postprocess",
     "PROPOSAL_GENERATOR_REGISTRY",
     "RPN_HEAD_REGISTRY",
     "RPN",
@@ -143,9 +102,9 @@ __all__ = [
     "CascadeROIHeads",
     "KRCNNConvDeconvUpsampleHead",
     "MaskRCNNConvUpsampleHead",
-    "subsample_labels",
-    "MMDetBackbone",
-    "MMDetDetector",
-    "DatasetMapperTTA",
-    "GeneralizedRCNNWithTTA",
+]
+__all__ += [
+    name
+    for module in (backbone, matcher, postprocessing, sampling, mmdet_wrapper, test_time_augmentation)
+    for name in module.__all__
 ]

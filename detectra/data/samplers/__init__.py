@@ -1,18 +1,8 @@
 """Samplers: infinite resumable training streams, inference shards, grouped batches."""
-from .distributed_sampler import (
-    InferenceSampler,
-    RandomSubsetTrainingSampler,
-    RepeatFactorTrainingSampler,
-    TrainingSampler,
-    repeat_factors_from_category_frequency,
-)
-from .grouped_batch_sampler import GroupedBatchSampler
+from .distributed_sampler import *
+from .grouped_batch_sampler import *
 
-__all__ = [
-    "InferenceSampler",
-    "RandomSubsetTrainingSampler",
-    "RepeatFactorTrainingSampler",
-    "TrainingSampler",
-    "repeat_factors_from_category_frequency",
-    "GroupedBatchSampler",
-]
+from . import distributed_sampler, grouped_batch_sampler
+
+# every submodule here is re-exported whole: the package's API is their `__all__` lists
+__all__ = [name for module in (distributed_sampler, grouped_batch_sampler) for name in module.__all__]

@@ -2,85 +2,17 @@
 
 Same names as ``detectron2.data.transforms``; no fvcore dependency.
 """
-from .augmentation import (
-    Augmentation,
-    AugmentationList,
-    AugInput,
-    StandardAugInput,
-    TransformGen,
-    apply_augmentations,
-    apply_transform_gens,
-)
-from .augmentation_impl import (
-    FixedSizeCrop,
-    MinIoURandomCrop,
-    RandomApply,
-    RandomBrightness,
-    RandomContrast,
-    RandomCrop,
-    RandomCrop_CategoryAreaConstraint,
-    RandomExtent,
-    RandomFlip,
-    RandomLighting,
-    RandomResize,
-    RandomRotation,
-    RandomSaturation,
-    Resize,
-    ResizeScale,
-    ResizeShortestEdge,
-)
-from .base import NoOpTransform, Transform, TransformList
-from .torch_transforms import GridSampleTransform, ScaleTransform
-from .transform import (
-    BlendTransform,
-    ColorTransform,
-    CropTransform,
-    ExtentTransform,
-    HFlipTransform,
-    PadTransform,
-    PILColorTransform,
-    ResizeTransform,
-    RotationTransform,
-    VFlipTransform,
-)
+from .augmentation import *
+from .augmentation_impl import *
+from .base import *
+from .torch_transforms import *
+from .transform import *
 
+from . import augmentation, augmentation_impl, base, torch_transforms, transform
+
+# every submodule here is re-exported whole: the package's API is their `__all__` lists
 __all__ = [
-    "Augmentation",
-    "AugmentationList",
-    "AugInput",
-    "StandardAugInput",
-    "TransformGen",
-    "apply_augmentations",
-    "apply_transform_gens",
-    "FixedSizeCrop",
-    "MinIoURandomCrop",
-    "RandomApply",
-    "RandomBrightness",
-    "RandomContrast",
-    "RandomCrop",
-    "RandomCrop_CategoryAreaConstraint",
-    "RandomExtent",
-    "RandomFlip",
-    "RandomLighting",
-    "RandomResize",
-    "RandomRotation",
-    "RandomSaturation",
-    "Resize",
-    "ResizeScale",
-    "ResizeShortestEdge",
-    "NoOpTransform",
-    "Transform",
-    "TransformList",
-    "GridSampleTransform",
-    "ScaleTransform",
-    "BlendTransform",
-    "ColorTransform",
-    "CropTransform",
-    "ExtentTransform",
-    "HFlipTransform",
-    "PadTransform",
-    "PILColorTransform",
-    "ResizeTransform",
-    "RotationTransform",
-    "VFlipTransform",
+    name
+    for module in (augmentation, augmentation_impl, base, torch_transforms, transform)
+    for name in module.__all__
 ]

@@ -1,25 +1,14 @@
 """Meta-architectures: whole models built from config (`META_ARCH_REGISTRY`, `build_model`)."""
-from .build import META_ARCH_REGISTRY, build_model
+from .build import *
 from .dense_detector import DenseDetector
 from .fcos import FCOS
-from .rcnn import GeneralizedRCNN, ProposalNetwork
-from .retinanet import RetinaNet, RetinaNetHead
-from .semantic_seg import SEM_SEG_HEADS_REGISTRY, SemanticSegmentor, SemSegFPNHead, build_sem_seg_head
-from .panoptic_fpn import PanopticFPN, combine_semantic_and_instance_outputs
+from .rcnn import *
+from .retinanet import *
+from .semantic_seg import *
+from .panoptic_fpn import *
 
-__all__ = [
-    "META_ARCH_REGISTRY",
-    "build_model",
-    "DenseDetector",
-    "FCOS",
-    "GeneralizedRCNN",
-    "ProposalNetwork",
-    "RetinaNet",
-    "RetinaNetHead",
-    "SEM_SEG_HEADS_REGISTRY",
-    "SemanticSegmentor",
-    "SemSegFPNHead",
-    "build_sem_seg_head",
-    "PanopticFPN",
-    "combine_semantic_and_instance_outputs",
-]
+from . import build, panoptic_fpn, rcnn, retinanet, semantic_seg
+
+# names picked from a submodule are listed; a submodule re-exported whole adds its `__all__`
+__all__ = ["DenseDetector", "FCOS"]
+__all__ += [name for module in (build, panoptic_fpn, rcnn, retinanet, semantic_seg) for name in module.__all__]

@@ -1,18 +1,10 @@
 """Proposal generators: `RPN`, `RRPN` (rotated) and `PROPOSAL_GENERATOR_REGISTRY`."""
-from .build import PROPOSAL_GENERATOR_REGISTRY, build_proposal_generator
-from .proposal_utils import add_ground_truth_to_proposals, find_top_rpn_proposals
-from .rpn import RPN, RPN_HEAD_REGISTRY, StandardRPNHead, build_rpn_head
-from .rrpn import RRPN, find_top_rrpn_proposals
+from .build import *
+from .proposal_utils import *
+from .rpn import *
+from .rrpn import *
 
-__all__ = [
-    "PROPOSAL_GENERATOR_REGISTRY",
-    "build_proposal_generator",
-    "add_ground_truth_to_proposals",
-    "find_top_rpn_proposals",
-    "RPN",
-    "RPN_HEAD_REGISTRY",
-    "StandardRPNHead",
-    "build_rpn_head",
-    "RRPN",
-    "find_top_rrpn_proposals",
-]
+from . import build, proposal_utils, rpn, rrpn
+
+# every submodule here is re-exported whole: the package's API is their `__all__` lists
+__all__ = [name for module in (build, proposal_utils, rpn, rrpn) for name in module.__all__]
