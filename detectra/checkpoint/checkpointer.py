@@ -74,7 +74,9 @@ def format_incompatible_keys(incompatible: IncompatibleKeys, model_shapes: Optio
     rows: list[tuple[str, str, str, str]] = []
     for key, ckpt_shape, model_shape in sorted(incompatible.incorrect_shapes):
         rows.append(("wrong shape (skipped)", key, str(tuple(ckpt_shape)), str(tuple(model_shape))))
-    for key in _group_keys(incompatible.missing_keys):
+    # a wrong-shape key is also among the missing ones (it was dropped before loading); its own row says more
+    skipped = {key for key, _, _ in incompatible.incorrect_shapes}
+    for key in _group_keys([k for k in incompatible.missing_keys if k not in skipped]):
         shape = model_shapes.get(key)
         rows.append(("missing in checkpoint", key, "-", str(tuple(shape)) if shape is not None else ""))
     for key in _group_keys(incompatible.unexpected_keys):

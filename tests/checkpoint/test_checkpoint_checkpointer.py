@@ -238,6 +238,8 @@ def test_incompatible_keys_table_and_shape_skip(tmp_path, caplog):
     assert "wrong shape (skipped) | 3.{bias, weight}" not in text  # shapes listed per key
     assert "3.weight" in text and "(3, 4)" in text and "(5, 4)" in text
     assert "missing in checkpoint" in text and "1.running_var" in text
+    missing_rows = [line for line in text.splitlines() if line.startswith("| missing in checkpoint")]
+    assert not any("3." in r for r in missing_rows), missing_rows  # a wrong-shape key is in the checkpoint: one row
     assert "unused from checkpoint" in text and "extra_head.weight" in text
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert len({len(r) for r in rows}) == 1  # aligned columns
