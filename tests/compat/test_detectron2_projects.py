@@ -115,3 +115,37 @@ def test_model_names_of_the_projects_raise_a_clear_import_error():
         from detectra.projects.point_rend import add_pointrend_config  # noqa: F401
     with pytest.raises(ImportError, match="DeepLab model.*not implement.*add_deeplab_config"):
         from detectra.projects.deeplab import DeepLabV3PlusHead  # noqa: F401
+
+
+def test_color_aug_ssd_distorts_pixels_only_and_respects_the_channel_order():
+    import random
+
+    import numpy as np
+
+    from detectra.projects.point_rend import ColorAugSSDTransform
+
+    rng = np.random.RandomState(0)
+    bgr = (rng.rand(12, 16, 3) * 255).astype(np.uint8)
+    seg = rng.randint(0, 5, (12, 16)).astype(np.uint8)
+    transform = ColorAugSSDTransform("BGR")
+    assert transform.apply_segmentation(seg) is seg
+    assert transform.apply_coords(np.array([[1.0, 2.0]])).tolist() == [[1.0, 2.0]]
+    changed = 0
+    for seed in range(8):
+        random.seed(seed)
+        out_bgr = transform.apply_image(bgr)
+        random.seed(seed)
+        out_rgb = ColorAugSSDTransform("RGB").apply_image(np.ascontiguousarray(bgr[:, :, ::-1]))
+        assert out_bgr.shape == bgr.shape and out_bgr.dtype == np.uint8
+        assert np.array_equal(out_bgr, out_rgb[:, :, ::-1])  # the same distortion, whatever the channel order
+        changed += int(np.abs(out_bgr.astype(int) - bgr).mean() > 5)
+    assert changed >= 4  # each of the 4 distortions is drawn with probability 1/2
+    # Brightness alone: one offset for every pixel, within the delta.
+    only_brightness = ColorAugSSDTransform("BGR", 10, 1.0, 1.0, 1.0, 1.0, 0)
+    gray = np.full((4, 4, 3), 100, np.uint8)
+    for seed in range(6):
+        random.seed(seed)
+        out = only_brightness.apply_image(gray).astype(int)
+        assert len(np.unique(out)) == 1 and abs(out[0, 0, 0] - 100) <= 10
+    with pytest.raises(ValueError, match="img_format"):
+        ColorAugSSDTransform("HSV")

@@ -1,10 +1,12 @@
-"""``detectron2.projects.point_rend`` for the code that imports it: the point-sampling utilities.
+"""``detectron2.projects.point_rend`` for the code that imports it: the point-sampling utilities and the SSD colour
+augmentation.
 
 PointRend's heads and config (``add_pointrend_config``, ``PointRendMaskHead``, ...) are not implemented in
 detectra; importing one raises an ImportError that says so.
 """
 from typing import Any
 
+from detectra.projects.point_rend.color_augmentation import ColorAugSSDTransform
 from detectra.projects.point_rend.point_features import (
     generate_regular_grid_point_coords,
     get_uncertain_point_coords_on_grid,
@@ -14,6 +16,7 @@ from detectra.projects.point_rend.point_features import (
 )
 
 __all__ = [
+    "ColorAugSSDTransform",
     "generate_regular_grid_point_coords",
     "get_uncertain_point_coords_on_grid",
     "get_uncertain_point_coords_with_randomness",
@@ -26,7 +29,6 @@ _MODEL_NAMES = {
     "PointRendMaskHead",
     "ImplicitPointRendMaskHead",
     "PointRendSemSegHead",
-    "ColorAugSSDTransform",
 }
 
 
@@ -34,9 +36,9 @@ def __getattr__(name: str) -> Any:
     if name in _MODEL_NAMES:
         raise ImportError(
             f"{name} belongs to the PointRend model (Detectron2's projects/PointRend), which detectra does not "
-            "implement; only its point utilities are here (point_sample, get_uncertain_point_coords_with_randomness, "
+            "implement; only its point utilities (point_sample, get_uncertain_point_coords_with_randomness, "
             "get_uncertain_point_coords_on_grid, generate_regular_grid_point_coords, "
-            "point_sample_fine_grained_features).",
+            "point_sample_fine_grained_features) and ColorAugSSDTransform are here.",
             name=name,
         )
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
