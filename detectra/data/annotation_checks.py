@@ -23,6 +23,9 @@ __all__ = [
     "BOX_TOLERANCE",
     "BOX_REPAIRS",
     "bbox_format_problem",
+    "iscrowd_problem",
+    "segmentation_format_problem",
+    "keypoints_problem",
     "box_repair",
     "rle_problem",
     "polygon_problem",
@@ -43,6 +46,7 @@ BOX_REPAIRS = {
     "box_outside_image": "clipped to the image",
 }
 _SHOWN = 3  # record ids shown per kind in a summary line
+_VISIBILITIES = {0, 1, 2}  # COCO keypoint v: not labeled, labeled but hidden, visible
 
 
 def _is_number(v: Any) -> bool:
@@ -57,6 +61,63 @@ def bbox_format_problem(bbox: Any) -> Optional[str]:
         values = None
     if isinstance(bbox, (str, bytes)) or values is None or len(values) != 4 or not all(map(_is_number, values)):
         return f"bbox {bbox!r} is not 4 numbers"
+    return None
+
+
+def iscrowd_problem(iscrowd: Any) -> Optional[str]:
+    """Why ``iscrowd`` is not 0 or 1, or None when it is (training drops every annotation whose iscrowd is not 0,
+    so a string "0" would silently lose the object)."""
+    if isinstance(iscrowd, bool) or (_is_number(iscrowd) and iscrowd in (0, 1)):
+        return None
+    return f"iscrowd {iscrowd!r} is not 0 or 1"
+
+
+def _sum_if_numbers(values: list) -> Optional[float]:
+    # sum() runs in C and fails on strings, None and nested lists: a fast "all numbers" check for large jsons
+    try:
+        return sum(values)
+    except TypeError:
+        return None
+
+
+def segmentation_format_problem(segm: Any) -> Optional[str]:
+    """Why a "segmentation" cannot be read as polygons or RLE, or None when it can.
+
+    Polygons must be a list of flat lists of finite numbers (NaN or infinite coordinates make the rasterizer
+    allocate without bound). Polygons of fewer than 3 points are not reported here: the loader drops them as
+    Detectron2 does (see `polygon_problem`). RLE dicts are checked by `rle_problem`.
+    """
+    if isinstance(segm, dict):
+        return None
+    if not isinstance(segm, list):
+        return f"segmentation {str(segm)[:40]!r} is neither a list of polygons nor an RLE dict"
+    for k, poly in enumerate(segm):
+        if not isinstance(poly, list):
+            if _is_number(poly):
+                return "segmentation is one flat list of numbers; polygons go in a list of lists: [[x0, y0, x1, ...]]"
+            return f"polygon {k} is a {type(poly).__name__}, not a flat list [x0, y0, x1, y1, ...]"
+        total = _sum_if_numbers(poly)
+        if total is None:
+            nested = any(isinstance(v, (list, tuple)) for v in poly)
+            kind = "nested lists (write it flat: [x0, y0, x1, y1, ...])" if nested else "values that are not numbers"
+            return f"polygon {k} has {kind}"
+        if not math.isfinite(total):
+            return f"polygon {k} has NaN or infinite coordinates"
+    return None
+
+
+def keypoints_problem(keypoints: Any) -> Optional[str]:
+    """Why COCO "keypoints" are not ``[x1, y1, v1, x2, ...]`` numbers with visibility v in {0, 1, 2}, or None."""
+    total = _sum_if_numbers(keypoints) if isinstance(keypoints, list) else None
+    if total is None:
+        return f"keypoints {str(keypoints)[:40]} are not a list of numbers"
+    if len(keypoints) % 3:
+        return f"keypoints has {len(keypoints)} values; needs (x, y, v) triplets"
+    if not set(keypoints[2::3]) <= _VISIBILITIES:
+        bad = next(v for v in keypoints[2::3] if v not in _VISIBILITIES)
+        return f"keypoint visibility {bad!r} is not 0 (not labeled), 1 (labeled, hidden) or 2 (visible)"
+    if not math.isfinite(total):
+        return "keypoints have NaN or infinite coordinates"
     return None
 
 

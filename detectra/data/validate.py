@@ -14,8 +14,18 @@ from typing import Any, Iterable, Optional, Sequence, Union
 
 from PIL import Image
 
-from detectra.data.annotation_checks import BOX_REPAIRS, bbox_format_problem, box_repair, polygon_problem, rle_problem
+from detectra.data.annotation_checks import (
+    BOX_REPAIRS,
+    bbox_format_problem,
+    box_repair,
+    iscrowd_problem,
+    keypoints_problem,
+    polygon_problem,
+    rle_problem,
+    segmentation_format_problem,
+)
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.data.datasets.coco import coco_structure_problem
 from detectra.structures.boxes import BoxMode
 
 __all__ = ["Problem", "DatasetProblems", "validate_dataset", "validate_coco_json", "validate_dataset_dicts"]
@@ -38,7 +48,10 @@ _FIXES = {
     "missing_box": _BOX_FIX, "bad_box": _BOX_FIX, "nonfinite_box": _BOX_FIX, "empty_box": _BOX_FIX,
     "box_entirely_outside": _BOX_FIX, "box_outside_image": _BOX_FIX,
     "bad_polygon": "a polygon is [x1, y1, x2, y2, ...] with at least 3 points: correct it or remove it",
-    "bad_keypoints": "write keypoints as [x1, y1, v1, x2, y2, v2, ...]",
+    "bad_keypoints": "write keypoints as [x1, y1, v1, x2, y2, v2, ...] with v in 0, 1, 2",
+    "bad_segmentation": "write polygons as [[x1, y1, x2, y2, ...], ...] or a COCO RLE dict, or remove the field",
+    "bad_iscrowd": "write iscrowd as the number 0 (an object) or 1 (a crowd region)",
+    "malformed_json": "correct that entry (the loader refuses the file until then), then validate again",
     "duplicate_image_id": "give every image its own 'id'",
     "duplicate_annotation_id": "give every annotation its own 'id'",
     "unknown_image": "correct the annotation's 'image_id', or add the image to 'images'",
@@ -145,8 +158,12 @@ def _check_annotation(ann: dict, ann_ref: Any, image: dict, size: Optional[tuple
         kind = box_repair(bbox, ann.get("bbox_mode", BoxMode.XYWH_ABS), size)
         if kind is not None:
             add(kind, f"bbox {list(bbox)} {_BOX_MESSAGES[kind].format(size=size)}; training: {BOX_REPAIRS[kind]}")
+    if "iscrowd" in ann and iscrowd_problem(ann["iscrowd"]):
+        add("bad_iscrowd", f"{iscrowd_problem(ann['iscrowd'])} (the loader refuses it)")
     segm = ann.get("segmentation")
-    if isinstance(segm, list):
+    if segm is not None and segmentation_format_problem(segm):
+        add("bad_segmentation", f"{segmentation_format_problem(segm)} (the loader refuses it)")
+    elif isinstance(segm, list):
         for k, poly in enumerate(segm):
             why = polygon_problem(poly)
             if why:
@@ -156,8 +173,8 @@ def _check_annotation(ann: dict, ann_ref: Any, image: dict, size: Optional[tuple
         if problem:
             add("bad_rle", problem)
     kps = ann.get("keypoints")
-    if kps is not None and len(kps) % 3:
-        add("bad_keypoints", f"keypoints has {len(kps)} values; needs (x, y, v) triplets")
+    if kps and keypoints_problem(kps):
+        add("bad_keypoints", f"{keypoints_problem(kps)} (the loader refuses it)")
 
 
 def _missing_masks(annotations: Iterable[tuple[Any, Any, dict]], file: str) -> list[Problem]:
@@ -211,6 +228,10 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
         return problems
     if not isinstance(data, dict) or not isinstance(data.get("images"), list):
         problems.append(Problem("not_coco", "no 'images' list: this is not a COCO json", json_file))
+        return problems
+    structure = coco_structure_problem(data)
+    if structure:  # entries the checks below cannot even index
+        problems.append(Problem("malformed_json", structure, json_file))
         return problems
     valid_ids = {c.get("id") for c in data.get("categories", [])}
     if not isinstance(data.get("annotations"), list) or not data["annotations"]:

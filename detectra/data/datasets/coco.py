@@ -14,7 +14,13 @@ import pycocotools.mask as mask_util
 from pycocotools.coco import COCO
 
 from detectra.checkpoint.safe_io import atomic_write
-from detectra.data.annotation_checks import bbox_format_problem, rle_problem
+from detectra.data.annotation_checks import (
+    bbox_format_problem,
+    iscrowd_problem,
+    keypoints_problem,
+    rle_problem,
+    segmentation_format_problem,
+)
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.structures.boxes import BoxMode
 from detectra.utils.logger import log_first_n
@@ -26,6 +32,7 @@ __all__ = [
     "convert_to_coco_dict",
     "register_coco_instances",
     "read_coco_json",
+    "coco_structure_problem",
 ]
 
 logger = logging.getLogger(__name__)
@@ -47,19 +54,20 @@ def read_coco_json(json_file: str) -> dict[str, Any]:
         raise ValueError(f"'{json_file}' is not valid json ({e}). Expected a COCO instances file.") from None
     if not isinstance(data, dict) or "images" not in data or not isinstance(data["images"], list):
         kind = type(data).__name__ if not isinstance(data, dict) else f"dict with keys {sorted(data)[:8]}"
+        if isinstance(data, dict) and "images" in data:
+            kind = f"dict whose 'images' is a {type(data['images']).__name__}"
         raise ValueError(
             f"'{json_file}' is not a COCO json: expected a dict with an 'images' list (plus 'annotations' and "
             f"'categories'), got a {kind}. Convert it to COCO format, or register a custom loader with "
             "DatasetCatalog.register(name, func) (e.g. for VIA json)."
         )
-    for key in ("annotations", "categories"):
-        if key in data and not isinstance(data[key], list):
-            raise ValueError(f"'{json_file}': '{key}' must be a list, got {type(data[key]).__name__}.")
+    problem = coco_structure_problem(data)
+    if problem:
+        raise ValueError(f"'{json_file}': {problem}.")
+    data.setdefault("annotations", [])
+    data.setdefault("categories", [])
     first_by_id: dict[Any, dict] = {}
     for img in data["images"]:
-        missing = [k for k in ("id", "file_name") if k not in img]
-        if missing:
-            raise ValueError(f"'{json_file}': image entry {str(img)[:120]} lacks {missing}; every image needs them.")
         other = first_by_id.setdefault(img["id"], img)
         if other is not img:
             # pycocotools would keep one of them and give it the annotations of both
@@ -71,12 +79,83 @@ def read_coco_json(json_file: str) -> dict[str, Any]:
     return data
 
 
+def _positive_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+
+
+def coco_structure_problem(data: dict[str, Any]) -> Optional[str]:
+    """The first entry of a COCO dict (with an "images" list) that the loader cannot index, with its fix, or None.
+
+    Checked: "annotations" / "categories" are lists of dicts; every image has an integer or string "id", a string
+    "file_name" and, where given, positive numeric "width" / "height"; every annotation has "id", "image_id" and
+    "category_id"; every category has a unique "id" and a "name".
+    """
+    for key in ("annotations", "categories"):
+        if key in data and not isinstance(data[key], list):
+            return f"'{key}' must be a list, got {type(data[key]).__name__}"
+    for k, img in enumerate(data["images"]):
+        if not isinstance(img, dict):
+            return f"images[{k}] is {str(img)[:60]!r}, not a dict; every image is {{'id', 'file_name', ...}}"
+        missing = [key for key in ("id", "file_name") if key not in img]
+        if missing:
+            return f"image entry {str(img)[:120]} lacks {missing}; every image needs them"
+        if isinstance(img["id"], bool) or not isinstance(img["id"], (int, str)):
+            return f"image '{img['file_name']}' has id {img['id']!r}; ids are integers"
+        if type(img["id"]) is not type(data["images"][0]["id"]):
+            return (f"image ids mix {type(data['images'][0]['id']).__name__} ({data['images'][0]['id']!r}) and "
+                    f"{type(img['id']).__name__} ({img['id']!r}); write them all as integers")  # fmt: skip
+        if not isinstance(img["file_name"], str):
+            return f"image id {img['id']!r} has file_name {img['file_name']!r}; it must be a path (a string)"
+        for side in ("width", "height"):
+            if side in img and not _positive_number(img[side]):
+                return (f"image id {img['id']!r} ('{img['file_name']}') has {side} {img[side]!r}; it must be the "
+                        "image's size in pixels (a positive number), or be left out")  # fmt: skip
+    for k, ann in enumerate(data.get("annotations", [])):
+        if not isinstance(ann, dict):
+            return f"annotations[{k}] is {str(ann)[:60]!r}, not a dict"
+        missing = [key for key in ("id", "image_id", "category_id") if key not in ann]
+        if missing:
+            return (f"annotations[{k}] (id {ann.get('id', '<none>')}, image id {ann.get('image_id', '<none>')}) "
+                    f"lacks {missing}; every annotation needs a unique 'id', the 'image_id' of its image and a "
+                    "'category_id'")  # fmt: skip
+    seen: set = set()
+    for k, cat in enumerate(data.get("categories", [])):
+        if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
+            return f"categories[{k}] is {str(cat)[:80]}; every category needs an 'id' and a 'name'"
+        if cat["id"] in seen:
+            return (f"category id {cat['id']!r} is used twice (the second is '{cat['name']}'); give every category its "
+                    "own 'id'")  # fmt: skip
+        seen.add(cat["id"])
+    return None
+
+
 def _coco_api(data: dict[str, Any]) -> COCO:
     api = COCO()
     api.dataset = data
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress we do not want
         api.createIndex()
     return api
+
+
+def _check_orphan_annotations(coco_api: COCO, json_file: str) -> None:
+    """Annotations whose image_id is no image's id are never loaded: refuse when that is all of them (a type
+    mismatch such as "1" against 1, or the wrong json), else warn with their ids."""
+    orphans = [a for a in coco_api.dataset["annotations"] if a["image_id"] not in coco_api.imgs]
+    if not orphans:
+        return
+    shown = ", ".join(f"annotation {a['id']} -> image_id {a['image_id']!r}" for a in orphans[:3])
+    shown += ", ..." if len(orphans) > 3 else ""
+    if len(orphans) == len(coco_api.dataset["annotations"]):
+        image_ids = list(coco_api.imgs)[:3]
+        raise ValueError(
+            f"'{json_file}': none of its {len(orphans)} annotations belongs to one of its images ({shown}; image ids "
+            f"are e.g. {image_ids}). Make each annotation's 'image_id' equal the 'id' of its image (same type: "
+            "1 is not \"1\")."
+        )
+    logger.warning(
+        f"'{json_file}': {len(orphans)} annotation(s) refer to image ids that are not in 'images' and are ignored "
+        f"({shown}). Add those images, or correct or remove the annotations ('detectra validate-data' lists them)."
+    )
 
 
 def load_coco_json(
@@ -107,7 +186,7 @@ def load_coco_json(
         cat_ids = sorted(coco_api.getCatIds())
         cats = coco_api.loadCats(cat_ids)
         meta.thing_classes = [c["name"] for c in sorted(cats, key=lambda x: x["id"])]
-        if not (cat_ids and min(cat_ids) == 1 and max(cat_ids) == len(cat_ids)) and "coco" not in dataset_name:
+        if cat_ids and not (min(cat_ids) == 1 and max(cat_ids) == len(cat_ids)) and "coco" not in dataset_name:
             # once per json: a run loads its datasets several times (training, evaluation, plots, pictures)
             log_first_n(
                 logging.WARNING,
@@ -128,6 +207,7 @@ def load_coco_json(
     if len(set(ann_ids)) != len(ann_ids):
         dup = sorted({i for i in ann_ids if ann_ids.count(i) > 1})[:5] if len(ann_ids) < 20000 else "some"
         raise ValueError(f"Annotation ids in '{json_file}' are not unique (e.g. {dup}); give each a unique 'id'.")
+    _check_orphan_annotations(coco_api, json_file)
     logger.info("Loaded %d images in COCO format from %s", len(imgs), json_file)
 
     ann_keys = ["iscrowd", "bbox", "keypoints", "category_id"] + list(extra_annotation_keys or [])
@@ -135,12 +215,9 @@ def load_coco_json(
     without_valid_segm: list[str] = []
     for img_dict, anno_list in zip(imgs, anns):
         image_id = img_dict["id"]
-        record = {
-            "file_name": os.path.join(image_root, img_dict["file_name"]),
-            "height": img_dict.get("height"),
-            "width": img_dict.get("width"),
-            "image_id": image_id,
-        }
+        record = {"file_name": os.path.join(image_root, img_dict["file_name"]), "image_id": image_id}
+        # absent sizes stay absent: the mapper then takes them from the image instead of refusing (None, None)
+        record.update({k: img_dict[k] for k in ("height", "width") if k in img_dict})
         objs = []
         for anno in anno_list:
             where = f"'{json_file}', image id {image_id}, annotation id {anno.get('id')}"
@@ -163,7 +240,17 @@ def load_coco_json(
                     f"{where}: bbox {bbox} has negative width or height. COCO boxes are [x, y, width, height]; "
                     "if yours are [x1, y1, x2, y2], convert them (width = x2 - x1)."
                 )
+            if "iscrowd" in obj and iscrowd_problem(obj["iscrowd"]):
+                raise ValueError(
+                    f"{where}: {iscrowd_problem(obj['iscrowd'])}. Write 0 for an object and 1 for a crowd region "
+                    "(as a number: training ignores every annotation whose iscrowd is not 0)."
+                )
             segm = anno.get("segmentation", None)
+            if segm is not None and segmentation_format_problem(segm):
+                raise ValueError(
+                    f"{where}: {segmentation_format_problem(segm)}. A segmentation is a list of polygons "
+                    "[[x0, y0, x1, y1, ...], ...] in pixels, or a COCO RLE dict; fix it or remove the field."
+                )
             if segm:  # list[list[float]] (polygons) or dict (RLE)
                 if isinstance(segm, dict):
                     problem = rle_problem(segm, (img_dict.get("height"), img_dict.get("width")))
@@ -181,6 +268,11 @@ def load_coco_json(
                         continue
                 obj["segmentation"] = segm
             keypts = anno.get("keypoints", None)
+            if keypts and keypoints_problem(keypts):
+                raise ValueError(
+                    f"{where}: {keypoints_problem(keypts)}. COCO keypoints are [x1, y1, v1, x2, y2, v2, ...] with "
+                    "v = 0 (not labeled), 1 (labeled, not visible) or 2 (visible)."
+                )
             if keypts:
                 # COCO keypoints are integer pixel indices; +0.5 moves them to pixel centres (Detectron2's convention)
                 obj["keypoints"] = [v + 0.5 if i % 3 != 2 else v for i, v in enumerate(keypts)]
@@ -190,8 +282,9 @@ def load_coco_json(
                     obj["category_id"] = id_map[obj["category_id"]]
                 except KeyError:
                     raise KeyError(
-                        f"{where}: category_id={obj['category_id']} does not exist in the 'categories' of the json "
-                        f"(known ids: {sorted(id_map)[:20]}). Add the category or fix the annotation."
+                        f"{where}: category_id={obj['category_id']!r} does not exist in the 'categories' of the json "
+                        + (f"(known ids: {sorted(id_map)[:20]})" if id_map else "(it has none)")
+                        + ". Add the category (e.g. {\"id\": 1, \"name\": \"cat\"}) or fix the annotation."
                     ) from None
             objs.append(obj)
         record["annotations"] = objs
