@@ -171,9 +171,11 @@ class DefaultTrainer(ConfigTrainer):
     def build_evaluator(cls, cfg: Any, dataset_name: str):
         """Return a ``DatasetEvaluator`` for ``dataset_name``; subclasses implement it."""
         raise NotImplementedError(
-            "If you want DefaultTrainer to automatically run evaluation, please implement `build_evaluator()` "
-            "in subclasses (see train_net.py for example). Alternatively, you can call evaluation functions "
-            "yourself (see Colab balloon tutorial for example)."
+            f"DefaultTrainer has no evaluator for '{dataset_name}': override the class method "
+            "build_evaluator(cls, cfg, dataset_name) to return one (e.g. COCOEvaluator(dataset_name, "
+            "output_dir=cfg.OUTPUT_DIR), or detectra.evaluation.by_type.build_evaluator(cfg, dataset_name), which "
+            "picks it from the dataset's evaluator_type as tools/train_net.py does), pass evaluators= to "
+            "DefaultTrainer.test, or run inference_on_dataset yourself."
         )
 
     @classmethod
@@ -204,9 +206,9 @@ class DefaultTrainer(ConfigTrainer):
                     evaluator = cls.build_evaluator(cfg, dataset_name)
                 except NotImplementedError:
                     logger.warning(
-                        "No evaluator found. Use `DefaultTrainer.test(evaluators=)`, "
-                        "or implement its `build_evaluator` method."
-                    )
+                        "No evaluation of %s: %s has no build_evaluator (override it, or pass evaluators= to test()).",
+                        dataset_name, cls.__name__,
+                    )  # fmt: skip
                     results[dataset_name] = {}
                     continue
             results_i = inference_on_dataset(model, data_loader, evaluator, precision=cfg.TEST.PRECISION)

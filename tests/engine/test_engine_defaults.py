@@ -218,7 +218,9 @@ def test_default_trainer_test_with_evaluator(tmp_path):
         assert Trainer.test(cfg, model) == {}
     finally:
         logging.getLogger("detectra.engine.defaults").removeHandler(handler)
-    assert any("No evaluator found" in m for m in handler.messages)
+    assert any("No evaluation of tiny_test" in m and "build_evaluator" in m for m in handler.messages)
+    with pytest.raises(NotImplementedError, match=r"no evaluator for 'tiny_test'.*COCOEvaluator\(dataset_name"):
+        Trainer.build_evaluator(cfg, "tiny_test")
     with pytest.raises(ValueError, match="DATASETS.TEST"):
         Trainer.test(cfg, model, evaluators=[CountingEvaluator(), CountingEvaluator()])
 
