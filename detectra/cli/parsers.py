@@ -86,11 +86,12 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def add_config_args(parser: argparse.ArgumentParser, *, opts: bool = True) -> None:
-    """--config-file, --run and the trailing KEY VALUE overrides."""
+def add_config_args(parser: argparse.ArgumentParser, *, opts: bool = True, lazy: bool = False) -> None:
+    """--config-file, --run and the trailing KEY VALUE overrides; ``lazy``: the command also takes a LazyConfig."""
+    kinds = "YAML or LazyConfig .py file" if lazy else "YAML file (LazyConfig .py files: train and eval only)"
     parser.add_argument("--config-file", default="", metavar="FILE",
-                        help="YAML or LazyConfig .py file, or a model-zoo name such as shapes/faster_rcnn_R_18_FPN "
-                             "or COCO-Detection/faster_rcnn_R_50_FPN_1x")  # fmt: skip
+                        help=f"{kinds}, or a model-zoo name such as shapes/faster_rcnn_R_18_FPN or "
+                             "COCO-Detection/faster_rcnn_R_50_FPN_1x")  # fmt: skip
     parser.add_argument("--run", default="", metavar="DIR",
                         help="output folder of a 'detectra train' run: its config.yaml, model_final.pth and "
                              "datasets (instead of --config-file / MODEL.WEIGHTS)")  # fmt: skip
@@ -228,7 +229,8 @@ def eval_parser(prog: str) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog=prog, description="Evaluate trained weights on the config's test datasets.")
     parser.add_argument("--output-dir", "-o", default="", metavar="DIR",
                         help="where to write the results (default: RUN/eval with --run, else OUTPUT_DIR)")  # fmt: skip
-    parser.add_argument("--num-vis", type=int, default=8, metavar="N", help="annotated predictions on N images")
+    parser.add_argument("--num-vis", type=int, default=8, metavar="N",
+                        help="annotated predictions on the first N test images (default 8; 0 = none)")  # fmt: skip
     parser.add_argument("--threshold", type=float, default=0.5, metavar="S",
                         help="score threshold of the annotated predictions (default 0.5)")  # fmt: skip
     add_hidden_alias(parser, "--vis-threshold", "threshold", type=float, metavar="S")  # the old spelling
@@ -239,7 +241,7 @@ def eval_parser(prog: str) -> argparse.ArgumentParser:
                         help="evaluate an exported model (.onnx / .pt2 / .ts from 'detectra export') on the "
                              "config's test datasets instead of MODEL.WEIGHTS")  # fmt: skip
     add_dataset_args(parser, train=False)
-    add_config_args(parser)
+    add_config_args(parser, lazy=True)
     return parser
 
 
@@ -324,8 +326,9 @@ def visualize_data_parser(prog: str) -> argparse.ArgumentParser:
     add_output_dir_arg(parser, "where to write the images")
     parser.add_argument("--num", type=int, default=16, metavar="N", help="number of images (default 16)")
     add_hidden_alias(parser, "--dataset", "dataset_name", metavar="NAME")  # the old spelling
-    add_dataset_args(parser, dataset_help="a registered dataset to draw (default: the first of DATASETS.TRAIN); "
-                                          "with --train-json, the name to register it under (NAME_train)")  # fmt: skip
+    add_dataset_args(parser, dataset_help="a registered dataset to draw (default: the one --train-json or else "
+                                          "--val-json registers, else the first of DATASETS.TRAIN); with "
+                                          "--train-json, the prefix to register it under (NAME_train)")  # fmt: skip
     add_config_args(parser)
     return parser
 

@@ -36,8 +36,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     os.makedirs(output_dir_or_die(args), exist_ok=True)
     names: list[str] = []  # the files written, in the input's format (JPEG in, JPEG out)
+    registered = getattr(args, "_registered", [])  # by --train-json / --val-json (or another format's flags)
     if args.source == "annotation":
-        chosen = None if getattr(args, "_registered", []) else args.dataset_name  # else it named the shortcut's
+        # the dataset the command line registered (its train split first), else --dataset-name or the config's
+        chosen = registered[0] if registered else args.dataset_name
         name = chosen or (cfg.DATASETS.TRAIN[0] if len(cfg.DATASETS.TRAIN) else "")
         if not name:
             raise CLIError("no dataset: pass --dataset-name NAME, --train-json/--train-images, or a config with one.")
@@ -50,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
             names.append(annotated_name(d["file_name"]))
             vis.save(os.path.join(args.output, names[-1]))
     else:
+        if registered and not any(n.endswith("_train") for n in registered):
+            raise CLIError("--source dataloader draws the training loader's inputs: pass the training data "
+                           "(--train-json / --train-images, or --train-voc, --train-via, --yolo-data); for the "
+                           "validation data's ground truth use --source annotation.")  # fmt: skip
         check_datasets(cfg, ("TRAIN",))
         cfg.defrost()
         cfg.DATALOADER.NUM_WORKERS = 0

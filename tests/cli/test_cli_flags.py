@@ -78,3 +78,28 @@ def test_epochs_set_max_iter_from_the_dataset(tiny_shapes):
     cfg = load_config(args)
     assert epochs_to_iterations(cfg, 10) == 15  # 10 x 6 images / 4 per batch
     assert cfg.SOLVER.MAX_ITER == 15 and tuple(cfg.SOLVER.STEPS) == (12, 14) and cfg.SOLVER.WARMUP_ITERS == 1
+
+
+LAZY = "COCO-Detection/faster_rcnn_R_50_FPN_1x.py"
+
+
+@pytest.mark.parametrize("command, extra", [
+    ("predict", ["img.jpg", "-o", "pred"]), ("export", ["--format", "onnx", "-o", "m.onnx"]), ("visualize-data", ["-o", "vis"]),
+    ("validate-data", []), ("benchmark", []), ("analyze", []),
+])  # fmt: skip
+def test_config_file_help_says_which_configs_the_command_takes(command, extra, tmp_path, monkeypatch, capsys):
+    """--config-file's help offers a LazyConfig (.py) only where the command takes one (train, eval); the others
+    refuse it with the message their help announces."""
+    from detectra.cli import main
+
+    assert "LazyConfig .py files: train and eval only" in " ".join(_parser(command.replace("-", "_")).format_help()
+                                                                    .split())  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "img.jpg").write_bytes(b"")
+    assert main([command, "--config-file", LAZY, *extra]) == 1
+    assert "is a LazyConfig; this command takes YAML configs only" in capsys.readouterr().err
+
+
+def test_eval_help_offers_a_lazy_config_and_says_its_defaults():
+    text = " ".join(_parser("eval").format_help().split())
+    assert "YAML or LazyConfig .py file" in text and "(default 8; 0 = none)" in text
