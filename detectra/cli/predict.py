@@ -36,7 +36,7 @@ from detectra.data.detection_utils import read_image
 from detectra.engine.predictor import IMAGE_EXTENSIONS, BatchPredictor
 from detectra.tracking import TRACKER_HEADS_REGISTRY
 
-__all__ = ["PROG", "VIDEO_EXTENSIONS", "build_parser", "read_video_frames", "run"]
+__all__ = ["PROG", "VIDEO_EXTENSIONS", "build_parser", "detections_line", "read_video_frames", "run"]
 
 PROG = "detectra predict"
 _READ_CHUNK = 32  # images decoded ahead of the model (memory: 32 decoded images)
@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     json_path = os.path.join(args.output, "predictions.json")
     with open(json_path, "w") as f:
         json.dump(coco, f)
-    print(f"{len(records)} images, {len(coco['annotations'])} detections.")
+    print(detections_line(coco, None if args.no_images else args.threshold))
     if not args.no_images:
         print(f"Annotated images: {os.path.abspath(args.output)}/")
     for location in annotated_videos:
@@ -201,6 +201,17 @@ def run(args: argparse.Namespace) -> int:
               "others were predicted. Re-export or remove the broken files.", file=sys.stderr)  # fmt: skip
         return 1
     return 0
+
+
+def detections_line(coco: dict, threshold: float | None) -> str:
+    """How many images and detections predictions.json holds (every detection the model keeps) and, when
+    ``threshold`` is given, how many of them the annotated images show (score >= threshold)."""
+    scores = [a["score"] for a in coco["annotations"]]
+    line = f"{len(coco['images'])} images, {len(scores)} detections in predictions.json"
+    if threshold is None:
+        return line + "."
+    drawn = sum(score >= threshold for score in scores)
+    return line + f"; {drawn} of them drawn (score >= {threshold:g}, --threshold)."
 
 
 def _tracker_class(name: str) -> type:

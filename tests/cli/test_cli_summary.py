@@ -1,5 +1,6 @@
-"""The end of `detectra train` / `eval`: the evaluation table, the summary line and the list of files, as the
-functions that write them format them (no training here; `test_cli_commands.py` checks a real run's summary)."""
+"""The end of `detectra train` / `eval` / `predict`: the evaluation table, the summary lines and the list of files,
+as the functions that write them format them (no training here; `test_cli_commands.py` checks a real run's
+summary)."""
 from __future__ import annotations
 
 import os
@@ -10,6 +11,7 @@ import pytest
 
 from detectra.cli._outputs import format_results, headline
 from detectra.cli._timing import RunClock, format_duration, process_start
+from detectra.cli.predict import detections_line
 from detectra.cli.train import plots_description
 
 _IMPORTED = time.perf_counter()
@@ -58,3 +60,12 @@ def test_process_start_is_before_this_module_was_imported():
     """The `detectra` process counts its time from the interpreter's start, so its imports are in "start-up"."""
     start = process_start()
     assert start <= _IMPORTED <= time.perf_counter()
+
+
+def test_predict_says_how_many_detections_the_json_has_and_how_many_are_drawn():
+    """predictions.json keeps every detection the model returns, the pictures only those above --threshold: a user
+    who reads "148 detections" and sees empty pictures must be told why."""
+    coco = {"images": [{"id": 1}, {"id": 2}], "annotations": [{"score": s} for s in (0.9, 0.5, 0.3, 0.06)]}
+    assert detections_line(coco, 0.5) == \
+        "2 images, 4 detections in predictions.json; 2 of them drawn (score >= 0.5, --threshold)."
+    assert detections_line(coco, None) == "2 images, 4 detections in predictions.json."  # --no-images
