@@ -98,6 +98,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     except KeyboardInterrupt as e:  # a command may say where it stopped and how to go on
         print(f"{prog}: interrupted{' ' + str(e) if str(e) else ''}", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout went away (`detectra validate-data ... | head`): see main
+        raise
     except Exception as e:  # noqa: BLE001  (the one place that turns errors into a message + exit status)
         if debug:
             raise

@@ -103,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"(the usual suffix of this format is {suffix})")
     if not args.dynamic and args.format != "torchscript":
         h, w = image.shape[-2:]
-        print(f"Input size fixed at {h}x{w} (no --dynamic): images that resize to another size are refused; "
-              "export with --dynamic to take any size.")  # fmt: skip
+        print(f"Input size fixed at {h}x{w} (height x width; no --dynamic): images that resize to another size are "
+              "refused; export with --dynamic to take any size.")  # fmt: skip
     print("Run it:")
     print(f"  detectra predict --model {args.output} IMAGES... -o OUTPUT_DIR")
     print(f"  python -c \"from detectra.export import ExportedModel; m = ExportedModel('{args.output}')\"")

@@ -314,6 +314,7 @@ def finish(
         items.append(("plots/", plots_description(written)))
     if not args.no_plots or args.num_vis > 0:
         clock.finishing = time.perf_counter() - finishing
+        clock.finishing_label = "pictures" if args.no_plots else "plots" if args.num_vis <= 0 else "plots and pictures"
     print("\n" + clock.finished_line() + (f" {headline} on {test_sets[0]}." if headline else ""))
     print_kv(f"Everything is in {os.path.abspath(out)}/:", items)
     return items

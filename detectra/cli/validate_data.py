@@ -22,11 +22,11 @@ from detectra.data.validate import DatasetProblems, validate_dataset
 __all__ = ["build_parser", "checked_line", "run"]
 
 
-def checked_line(target: str, problems: DatasetProblems, decoded: bool = True) -> str:
-    """What was checked in ``target`` (a json path or a registered dataset name, with its json) and what was found:
-    'Checked 6 images, 14 annotations in train.json: no problems.', or the same followed by the problems' report."""
-    json_file = MetadataCatalog.get(target).get("json_file") if target in DatasetCatalog.list() else None
-    where = f"{target} ({json_file})" if json_file else target
+def checked_line(target: str, problems: DatasetProblems, decoded: bool = True, source: str | None = None) -> str:
+    """What was checked in ``target`` (a json path, or a registered dataset name with the ``source`` file or folder
+    it was read from) and what was found: 'Checked 6 images, 14 annotations in train.json: no problems.', or the
+    same followed by the problems' report."""
+    where = f"{target} ({source})" if source else target
     if problems and not problems.num_images:  # the file could not be read: nothing was checked
         return f"{where}: {problems.report()}"
     images = f"{problems.num_images} images" + ("" if decoded else " (headers only: --no-decode)")
@@ -58,11 +58,18 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("nothing to check: pass --json/--images, --dataset-name NAME, --config-file, --train-json, "
                        "--train-voc, --train-via or --yolo-data.")
 
+    def source_of(name: str) -> str | None:  # the file or folder a registered dataset is read from
+        entry = getattr(args, "_format_entries", {}).get(name, {})
+        found = [entry[k] for k in ("json_file", "data_yaml", "dirname") if entry.get(k)]
+        if not found and name in DatasetCatalog.list():
+            found = [MetadataCatalog.get(name).get("json_file")]
+        return found[0] if found else None
+
     total = 0
     for target, kwargs in targets:
         if not target.endswith(".json") and target not in DatasetCatalog.list():
             raise CLIError(f"dataset '{target}' is not registered.")
         problems = validate_dataset(target, decode=not args.no_decode, **kwargs)
         total += len(problems)
-        print(checked_line(target, problems, decoded=not args.no_decode))
+        print(checked_line(target, problems, decoded=not args.no_decode, source=source_of(target)))
     return 1 if total else 0

@@ -78,3 +78,25 @@ def test_visualize_data_keeps_the_input_format_and_lists_what_it_wrote(tiny_shap
     Image.fromarray(np.asarray(drawn)).save(reference, quality=95)
     assert drawn.format == "JPEG" and drawn.quantization == Image.open(reference).quantization
     assert Image.open(out / names[0]).format == "PNG"
+
+
+def test_visualize_data_draws_the_val_json_it_was_given(tiny_shapes, tmp_path, capsys):
+    """Only --val-json / --val-images: their images are drawn (it used to draw the config's training set, generating
+    the shapes dataset on the way); --source dataloader, which draws the training loader, says what it needs."""
+    val = json.loads(tiny_shapes["val_json"].read_text())
+    out = tmp_path / "vis"
+    argv = ["visualize-data", "--val-json", str(tiny_shapes["val_json"]), "--val-images", str(tiny_shapes["val_images"]),
+            "-o", str(out), "--num", "2"]  # fmt: skip
+    assert main(argv) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(r["file_name"] for r in val["images"][:2])
+    capsys.readouterr()
+    assert main([*argv, "--source", "dataloader"]) == 1
+    err = capsys.readouterr().err
+    assert "--source dataloader draws the training loader's inputs: pass the training data" in err
+
+
+def test_validate_data_names_the_file_a_format_dataset_was_read_from(shared_dir, capsys):
+    """A dataset registered from another format (here car_damage's VGG Image Annotator json) is named with its file."""
+    via = shared_dir / "datasets" / "car_damage" / "val" / "via_region_data.json"
+    assert main(["validate-data", "--train-via", str(via), "--no-decode"]) == 0
+    assert f"annotations in custom_train ({via}): no problems." in capsys.readouterr().out

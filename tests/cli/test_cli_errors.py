@@ -115,3 +115,21 @@ def test_closed_pipe_is_quiet():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 141
     assert err == ""
+
+
+def test_closed_pipe_during_a_command_is_quiet(monkeypatch, capsys):
+    """`detectra validate-data ... | head -1`: the reader goes away while a command prints; status 141 and no
+    'error: Broken pipe' line (the command's error handler used to catch it as a failure)."""
+    import os as os_module
+
+    import detectra.cli.plot as plot
+
+    def reader_gone(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(plot, "run", reader_gone)
+    redirected = []  # main points stdout at devnull so that the interpreter's last flush stays quiet
+    monkeypatch.setattr(os_module, "dup2", lambda fd, fd2: redirected.append(fd2))
+    monkeypatch.setattr(sys.stdout, "fileno", lambda: 1, raising=False)
+    assert main(["plot", "some/run"]) == 141
+    assert redirected == [1] and capsys.readouterr().err == ""
