@@ -5,11 +5,13 @@ in detectra; importing one raises an ImportError that says so.
 """
 from typing import Any
 
-from detectra.projects.deeplab.build_solver import build_lr_scheduler
-from detectra.projects.deeplab.config import add_deeplab_config
-from detectra.projects.deeplab.lr_scheduler import WarmupPolyLR
+from detectra.projects.deeplab import build_solver, config, lr_scheduler
+from detectra.projects.deeplab.build_solver import *
+from detectra.projects.deeplab.config import *
+from detectra.projects.deeplab.lr_scheduler import *
 
-__all__ = ["add_deeplab_config", "build_lr_scheduler", "WarmupPolyLR"]
+# every submodule here is re-exported whole: the package's API is their `__all__` lists
+__all__ = [name for module in (build_solver, config, lr_scheduler) for name in module.__all__]
 
 _MODEL_NAMES = {"DeepLabV3PlusHead", "DeepLabV3Head", "build_resnet_deeplab_backbone"}
 

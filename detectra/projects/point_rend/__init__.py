@@ -6,23 +6,12 @@ detectra; importing one raises an ImportError that says so.
 """
 from typing import Any
 
-from detectra.projects.point_rend.color_augmentation import ColorAugSSDTransform
-from detectra.projects.point_rend.point_features import (
-    generate_regular_grid_point_coords,
-    get_uncertain_point_coords_on_grid,
-    get_uncertain_point_coords_with_randomness,
-    point_sample,
-    point_sample_fine_grained_features,
-)
+from detectra.projects.point_rend import color_augmentation, point_features
+from detectra.projects.point_rend.color_augmentation import *
+from detectra.projects.point_rend.point_features import *
 
-__all__ = [
-    "ColorAugSSDTransform",
-    "generate_regular_grid_point_coords",
-    "get_uncertain_point_coords_on_grid",
-    "get_uncertain_point_coords_with_randomness",
-    "point_sample",
-    "point_sample_fine_grained_features",
-]
+# every submodule here is re-exported whole: the package's API is their `__all__` lists
+__all__ = [name for module in (color_augmentation, point_features) for name in module.__all__]
 
 _MODEL_NAMES = {
     "add_pointrend_config",
