@@ -158,7 +158,8 @@ def test_command_line_registers_each_format(coco, tmp_path, capsys):
                         (["--yolo-data", str(yolo), "--dataset-name", "y"], "y_train"),
                         (["--train-via", str(via)], "custom_train")):  # fmt: skip
         assert main(["validate-data", *flags]) == 0, flags
-        assert f"annotations in {name}: no problems." in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert f"annotations in {name} (" in out and out.endswith("): no problems.\n"), out
     out = tmp_path / "vis"
     assert main(["visualize-data", "--yolo-data", str(yolo), "-o", str(out), "--num", "2"]) == 0
-    assert len(list(out.glob("*.png"))) == 2
+    assert len(list(out.glob("*.jpg"))) == 2  # the images are JPEGs: so are the drawings
