@@ -17,6 +17,7 @@ from detectra.data.annotation_checks import check_masks_present, repair_dataset_
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.data.common import AspectRatioGroupedDataset, DatasetFromList, MapDataset
 from detectra.data.dataset_mapper import DatasetMapper
+from detectra.data.detection_utils import check_metadata_consistency
 from detectra.data.resumable import NonResumableDataLoader, ResumableDataLoader
 from detectra.data.samplers import InferenceSampler, RandomSubsetTrainingSampler, RepeatFactorTrainingSampler
 from detectra.data.samplers import TrainingSampler, repeat_factors_from_category_frequency
@@ -151,18 +152,6 @@ def print_instances_class_histogram(dataset_dicts: list[dict], class_names: Sequ
     return table
 
 
-def _check_metadata_consistency(key: str, dataset_names: Sequence[str]) -> None:
-    if len(dataset_names) == 0:
-        return
-    values = [MetadataCatalog.get(n).get(key) for n in dataset_names]
-    for name, value in zip(dataset_names[1:], values[1:]):
-        if value != values[0]:
-            raise ValueError(
-                f"Metadata '{key}' differs between datasets '{dataset_names[0]}' ({values[0]}) and '{name}' "
-                f"({value}); datasets trained together must share their classes."
-            )
-
-
 def get_detection_dataset_dicts(
     names: Union[str, Sequence[str]],
     filter_empty: bool = True,
@@ -216,7 +205,7 @@ def get_detection_dataset_dicts(
     if check_consistency and has_instances:
         class_names = MetadataCatalog.get(names[0]).get("thing_classes")
         if class_names is not None:
-            _check_metadata_consistency("thing_classes", names)
+            check_metadata_consistency("thing_classes", names)
             print_instances_class_histogram(dataset_dicts, class_names)
     if len(dataset_dicts) == 0:
         raise ValueError(f"No valid data found in {', '.join(names)} (all images were filtered out).")

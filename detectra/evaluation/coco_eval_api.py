@@ -127,12 +127,17 @@ class COCOevalMaxDets(COCOeval):
         """Fill ``self.stats`` (see :func:`coco_summary_stats`) and print the summary table."""
         if not self.eval:
             raise RuntimeError("COCOevalMaxDets.summarize() needs evaluate() and accumulate() to run first.")
-        iou_type = self.params.iouType
-        self.stats = coco_summary_stats(self, iou_type)
-        for (ap, thr, area, max_dets), value in zip(_summary_rows(self.params, iou_type), self.stats):
-            title = "Average Precision  (AP)" if ap else "Average Recall     (AR)"
-            iou = "0.50:0.95" if thr is None else f"{thr:0.2f}"
-            print(f" {title} @[ IoU={iou:<9} | area={area:>6s} | maxDets={max_dets:>3d} ] = {value:0.3f}")
+        self.stats = coco_summary_stats(self, self.params.iouType)
+        print_summary(self)
+
+
+def print_summary(coco_eval: Any) -> None:
+    """Print the table of `COCOeval.summarize()` from ``coco_eval.stats`` (as filled by :func:`coco_summary_stats`)."""
+    iou_type = coco_eval.params.iouType
+    for (ap, thr, area, max_dets), value in zip(_summary_rows(coco_eval.params, iou_type), coco_eval.stats):
+        title = "Average Precision  (AP)" if ap else "Average Recall     (AR)"
+        iou = "0.50:0.95" if thr is None else f"{thr:0.2f}"
+        print(f" {title} @[ IoU={iou:<9} | area={area:>6s} | maxDets={max_dets:>3d} ] = {value:0.3f}")
 
 
 def evaluate_predictions_on_coco(
@@ -143,6 +148,7 @@ def evaluate_predictions_on_coco(
     use_fast_impl: bool = True,
     img_ids: Sequence[int] | None = None,
     max_dets_per_image: Sequence[int] | None = None,
+    cocoeval_cls: type | None = None,
 ) -> Any:
     """Evaluate COCO-format results against `coco_gt` for one task.
 
@@ -154,6 +160,7 @@ def evaluate_predictions_on_coco(
         use_fast_impl: use faster-coco-eval when it is installed.
         img_ids: evaluate only these images.
         max_dets_per_image: the three detection limits (default [1, 10, 100]); keypoints always use 20.
+        cocoeval_cls: a `COCOeval` subclass to evaluate with instead of the backend ``use_fast_impl`` picks.
 
     Returns:
         The evaluated COCOeval object, with `.stats` filled as `summarize()` would and `.eval["precision"]`. With
@@ -165,7 +172,12 @@ def evaluate_predictions_on_coco(
         coco_results = copy.deepcopy(coco_results)
         for result in coco_results:
             result.pop("bbox", None)
-    coco_eval = _make_coco_eval(coco_gt, coco_results, iou_type, use_fast_impl)
+    if cocoeval_cls is not None:
+        with quiet():
+            coco_dt = coco_gt.loadRes(coco_results) if coco_results else _no_detections(coco_gt)
+            coco_eval = cocoeval_cls(coco_gt, coco_dt, iou_type)
+    else:
+        coco_eval = _make_coco_eval(coco_gt, coco_results, iou_type, use_fast_impl)
 
     if max_dets_per_image is None:
         max_dets_per_image = [1, 10, 100]

@@ -15,13 +15,15 @@ import numpy as np
 import pycocotools.mask as mask_util
 import torch
 from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
 
 from detectra.data import MetadataCatalog
 from detectra.utils import comm
 
 from ._table import pairs_table, small_table
-from .coco_eval_api import COCOevalMaxDets, evaluate_predictions_on_coco, has_fast_impl, quiet  # noqa: F401
+from .coco_eval_api import COCOevalMaxDets, evaluate_predictions_on_coco, has_fast_impl, print_summary, quiet  # noqa: F401
 from .evaluator import DatasetEvaluator, tasks_from_config_argument
+from .fast_eval_api import COCOeval_opt
 from .proposal_recall import evaluate_box_proposals
 
 __all__ = ["COCOEvaluator", "instances_to_coco_json", "prediction_record"]
@@ -357,3 +359,38 @@ def instances_to_coco_json(instances: Any, img_id: int) -> list[dict]:
             result["keypoints"] = keypoints[k].flatten().tolist()
         results.append(result)
     return results
+
+
+def _evaluate_predictions_on_coco(
+    coco_gt: COCO,
+    coco_results: list[dict],
+    iou_type: str,
+    kpt_oks_sigmas: Sequence[float] | None = None,
+    cocoeval_fn: type = COCOeval_opt,
+    img_ids: Sequence[int] | None = None,
+    max_dets_per_image: Sequence[int] | None = None,
+    *,
+    use_fast_impl: bool | None = None,
+) -> Any:
+    """Detectron2's module-level COCO evaluation, with its signature, for the code that imports it (custom
+    evaluators, result-file scripts). New code: :func:`detectra.evaluation.coco_eval_api.evaluate_predictions_on_coco`.
+
+    Args:
+        coco_gt, coco_results, iou_type, kpt_oks_sigmas, img_ids, max_dets_per_image: as in
+            ``evaluate_predictions_on_coco``.
+        cocoeval_fn: the evaluator class: ``COCOeval_opt`` (the fast backend), pycocotools' ``COCOeval``, or a
+            subclass of it.
+        use_fast_impl: Detectron2 before 0.6 chose the backend with this flag; it overrides ``cocoeval_fn``.
+
+    Returns:
+        The evaluated COCOeval object with ``.stats`` filled; the summary table is printed, as ``summarize()`` does.
+    """
+    if use_fast_impl is not None:
+        cocoeval_fn = COCOeval_opt if use_fast_impl else COCOeval
+    builtin = cocoeval_fn in (COCOeval_opt, COCOeval)
+    coco_eval = evaluate_predictions_on_coco(
+        coco_gt, coco_results, iou_type, kpt_oks_sigmas, use_fast_impl=cocoeval_fn is COCOeval_opt, img_ids=img_ids,
+        max_dets_per_image=max_dets_per_image, cocoeval_cls=None if builtin else cocoeval_fn,
+    )
+    print_summary(coco_eval)
+    return coco_eval

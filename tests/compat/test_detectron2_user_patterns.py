@@ -24,3 +24,71 @@ def test_scripting_error_quotes_what_torchscript_said():
         scripting_with_instances(_ShapeInMessage().eval(), {})
     said = str(info.value).split("(torch.jit.script said: ", 1)[1]
     assert said.startswith("cannot statically infer the expected size of a list"), said
+
+
+def _tiny_coco_gt():
+    from pycocotools.coco import COCO
+
+    gt = COCO()
+    gt.dataset = {
+        "images": [{"id": 1, "width": 100, "height": 80}, {"id": 2, "width": 100, "height": 80}],
+        "categories": [{"id": 7, "name": "thing"}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 7, "bbox": [10, 10, 40, 30], "area": 1200, "iscrowd": 0},
+            {"id": 2, "image_id": 2, "category_id": 7, "bbox": [50, 20, 30, 40], "area": 1200, "iscrowd": 0},
+        ],
+    }
+    gt.createIndex()
+    return gt
+
+
+def test_module_level_coco_evaluation_takes_detectron2s_arguments(capsys):
+    from pycocotools.cocoeval import COCOeval
+
+    from detectra.evaluation.coco_evaluation import _evaluate_predictions_on_coco
+    from detectra.evaluation.fast_eval_api import COCOeval_opt
+
+    gt = _tiny_coco_gt()
+    # image 1 found exactly, image 2 missed: recall 0.5 at every IoU threshold
+    results = [{"image_id": 1, "category_id": 7, "bbox": [10, 10, 40, 30], "score": 0.9}]
+
+    class Recording(COCOeval):
+        ran = False
+
+        def evaluate(self):
+            Recording.ran = True
+            super().evaluate()
+
+    for kwargs in ({}, {"cocoeval_fn": COCOeval}, {"cocoeval_fn": COCOeval_opt}, {"cocoeval_fn": Recording},
+                   {"use_fast_impl": False}):
+        coco_eval = _evaluate_predictions_on_coco(gt, results, "bbox", **kwargs)
+        assert coco_eval.stats[0] == pytest.approx(0.505, abs=1e-3), kwargs  # 101-point interpolation
+        assert coco_eval.stats[8] == pytest.approx(0.5, abs=1e-3)  # AR@100
+    assert Recording.ran
+    printed = capsys.readouterr().out
+    assert printed.count("Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.505") == 5
+    one_image = _evaluate_predictions_on_coco(gt, results, "bbox", img_ids=[1], max_dets_per_image=[1, 10, 300])
+    assert one_image.stats[0] == pytest.approx(1.0) and list(one_image.params.maxDets) == [1, 10, 300]
+    assert "maxDets=300 ] = 1.000" in capsys.readouterr().out
+
+
+def test_check_metadata_consistency_is_importable_from_data_build():
+    from detectra.data import DatasetCatalog, MetadataCatalog
+    from detectra.data.build import check_metadata_consistency, get_detection_dataset_dicts
+
+    record = {"file_name": "a.jpg", "image_id": 1, "height": 8, "width": 8,
+              "annotations": [{"bbox": [1, 1, 4, 4], "bbox_mode": 0, "category_id": 0}]}
+    names = ["_d2walk_a", "_d2walk_b"]
+    try:
+        for name, classes in zip(names, (["cat"], ["dog"])):
+            DatasetCatalog.register(name, lambda: [dict(record)])
+            MetadataCatalog.get(name).set(thing_classes=classes)
+        with pytest.raises(ValueError, match="thing_classes"):
+            check_metadata_consistency("thing_classes", names)
+        with pytest.raises(ValueError, match="thing_classes"):
+            get_detection_dataset_dicts(names)
+        check_metadata_consistency("thing_classes", names[:1])
+    finally:
+        for name in names:
+            DatasetCatalog.remove(name)
+            MetadataCatalog.remove(name)
