@@ -85,18 +85,10 @@ def run(args: argparse.Namespace) -> int:
     model = build_model(cfg).eval()
     DetectionCheckpointer(model).load(cfg.MODEL.WEIGHTS)
     image = _example_image(cfg, args.image)
-    extra = {
-        "classes": _classes(cfg, getattr(args, "run", "")),
-        "input_format": cfg.INPUT.FORMAT,
-        "pixel_mean": list(cfg.MODEL.PIXEL_MEAN),
-        "pixel_std": list(cfg.MODEL.PIXEL_STD),
-        "resize": {"rule": "ResizeShortestEdge", "min_size_test": cfg.INPUT.MIN_SIZE_TEST,
-                   "max_size_test": cfg.INPUT.MAX_SIZE_TEST},  # fmt: skip
-        "weights": str(cfg.MODEL.WEIGHTS),
-    }
+    extra = {"classes": _classes(cfg, getattr(args, "run", ""))}
     with torch.no_grad():
         sidecar = export_model(model, image, args.output, fmt, dynamic=args.dynamic, precision=precision,
-                               extra=extra)
+                               extra=extra, cfg=cfg)
     print(f"Exported {type(model).__name__} ({args.format}, {args.precision}) to {os.path.abspath(args.output)}")
     print(f"Sidecar (classes, input format, resize rule, outputs): {os.path.abspath(sidecar)}")
     if not args.output.endswith(suffix):

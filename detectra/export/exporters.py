@@ -32,6 +32,7 @@ __all__ = [
     "STABLE_ONNX_OPSET_VERSION",
     "DYNAMO_ONNX_OPSET_VERSION",
     "export_model",
+    "config_sidecar",
     "trace_model",
     "sidecar_path",
 ]
@@ -188,6 +189,19 @@ def _check_aoti_target(path: Path) -> None:
         )
 
 
+def config_sidecar(cfg: Any) -> Dict[str, Any]:
+    """What a yacs config says about the model's input, as sidecar entries: ``input_format``, ``pixel_mean``,
+    ``pixel_std``, the ``resize`` rule (ResizeShortestEdge at INPUT.MIN_SIZE_TEST / MAX_SIZE_TEST) and ``weights``."""
+    return {
+        "input_format": cfg.INPUT.FORMAT,
+        "pixel_mean": list(cfg.MODEL.PIXEL_MEAN),
+        "pixel_std": list(cfg.MODEL.PIXEL_STD),
+        "resize": {"rule": "ResizeShortestEdge", "min_size_test": cfg.INPUT.MIN_SIZE_TEST,
+                   "max_size_test": cfg.INPUT.MAX_SIZE_TEST},  # fmt: skip
+        "weights": str(cfg.MODEL.WEIGHTS),
+    }
+
+
 def export_model(
     model: nn.Module,
     image: torch.Tensor,
@@ -198,6 +212,7 @@ def export_model(
     precision: str = "float32",
     opset_version: Optional[int] = None,
     extra: Optional[Dict[str, Any]] = None,
+    cfg: Any = None,
 ) -> Path:
     """Export ``model`` (eval mode) to ``path`` and write the sidecar ``<path>.json``.
 
@@ -213,7 +228,9 @@ def export_model(
             eager model with ``TEST.PRECISION bfloat16``) and returns float32 boxes / scores / masks;
             `BF16_FORMATS` only.
         opset_version: ONNX opset; default `STABLE_ONNX_OPSET_VERSION` / `DYNAMO_ONNX_OPSET_VERSION`.
-        extra: more json-able entries for the sidecar (class names, resize rule, ...).
+        extra: more json-able entries for the sidecar (class names, ...); they win over ``cfg``'s.
+        cfg: the model's yacs config: its input format, pixel statistics and test-time resize go into the sidecar
+            (`config_sidecar`), so `detectra predict --model` / `eval --model` resize images as the model expects.
 
     Returns:
         the sidecar's path.
@@ -267,6 +284,7 @@ def export_model(
         "opset_version": opset_version,
         "torch_version": torch.__version__,
         **deploy_meta(model),
+        **(config_sidecar(cfg) if cfg is not None else {}),
         **(extra or {}),
     }
     out = sidecar_path(path)

@@ -28,7 +28,7 @@ _FENCE = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
 _RUNS = [
     "class Trainer(DefaultTrainer):",  # register a COCO json, train with DefaultTrainer + COCOEvaluator
     "predictor = DefaultPredictor(cfg)",  # predict on a BGR image, draw it, evaluate with inference_on_dataset
-    'export_model(model, tensor, "output/mine/model.onnx", "onnx", dynamic=True)',  # ONNX + ExportedModel
+    'export_model(model, tensor, "output/mine/model.onnx", "onnx", dynamic=True, cfg=cfg)',  # ONNX, ExportedModel
     "adapter = TracingAdapter(model,",  # TracingAdapter + torch.jit.trace
 ]
 _NOT_RUN: dict[str, str] = {}  # marker -> why it cannot run in a test
@@ -154,6 +154,9 @@ def test_readme_exports_to_onnx_and_runs_it_like_the_eager_model(walk) -> None:
     with torch.no_grad():
         eager = ns["model"]([{"image": ns["tensor"], "height": 64, "width": 80}])[0]["instances"]
     exported = ns["outputs"][0]["instances"]
+    sidecar = ns["onnx_model"].sidecar  # what `detectra predict --model` reads to resize as the model expects
+    assert sidecar["resize"] == {"rule": "ResizeShortestEdge", "min_size_test": 64, "max_size_test": 96}
+    assert sidecar["input_format"] == "BGR" and sidecar["input"]["dynamic_hw"]
     assert len(exported) == len(eager)
     torch.testing.assert_close(exported.pred_boxes.tensor, eager.pred_boxes.tensor, atol=1e-3, rtol=0)
     torch.testing.assert_close(exported.scores, eager.scores, atol=1e-4, rtol=0)
