@@ -92,3 +92,11 @@ def test_check_metadata_consistency_is_importable_from_data_build():
         for name in names:
             DatasetCatalog.remove(name)
             MetadataCatalog.remove(name)
+
+
+def test_stride_check_that_custom_pyramids_import():
+    from detectra.modeling.backbone.fpn import _assert_strides_are_log2_contiguous
+
+    _assert_strides_are_log2_contiguous([4, 8, 16, 32])
+    with pytest.raises(ValueError, match=r"log2-contiguous strides, got \[4, 16\]"):
+        _assert_strides_are_log2_contiguous([4, 16])

@@ -52,6 +52,14 @@ class LastLevelP6P7(nn.Module):
         return [p6, p7]
 
 
+def _assert_strides_are_log2_contiguous(strides: Sequence[int], owner: str = "A feature pyramid") -> None:
+    """Raise a ValueError unless each stride is twice the previous one (Detectron2's name for this check, which
+    custom pyramids built on Detectron2 import)."""
+    for prev, stride in zip(strides, strides[1:]):
+        if stride != 2 * prev:
+            raise ValueError(f"{owner} needs log2-contiguous strides, got {list(strides)}.")
+
+
 def pyramid_strides(strides: Sequence[int], top_block: Optional[nn.Module]) -> Dict[str, int]:
     """Output names and strides of a pyramid: ``p<log2 stride>`` for each level built from the backbone, then the
     ``top_block.num_levels`` coarser levels the top block adds, each at twice the previous stride."""
@@ -92,9 +100,7 @@ class PyramidBackbone(Backbone):
     ) -> None:
         """Name the levels ``p<log2 stride>`` (plus the top block's), all with ``out_channels``; the strides must
         double from each level to the next."""
-        for i, stride in enumerate(strides[1:], 1):
-            if stride != 2 * strides[i - 1]:
-                raise ValueError(f"{type(self).__name__} needs log2-contiguous strides, got {list(strides)}.")
+        _assert_strides_are_log2_contiguous(strides, type(self).__name__)
         self._out_feature_strides = pyramid_strides(strides, top_block)
         self._out_features = list(self._out_feature_strides.keys())
         self._out_feature_channels = {k: out_channels for k in self._out_features}
