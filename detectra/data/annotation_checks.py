@@ -26,6 +26,7 @@ __all__ = [
     "iscrowd_problem",
     "segmentation_format_problem",
     "keypoints_problem",
+    "check_annotation_fields",
     "box_repair",
     "rle_problem",
     "polygon_problem",
@@ -119,6 +120,57 @@ def keypoints_problem(keypoints: Any) -> Optional[str]:
     if not math.isfinite(total):
         return "keypoints have NaN or infinite coordinates"
     return None
+
+
+def check_annotation_fields(anno: dict, where: str, image_hw: Optional[tuple[Any, Any]] = None) -> None:
+    """Refuse a COCO-style annotation whose bbox, iscrowd, segmentation or keypoints cannot be read.
+
+    Args:
+        anno: one entry of a json's "annotations".
+        where: the file and record, for the message (e.g. "'x.json', image id 3, annotation id 7").
+        image_hw: (height, width) of its image when known, which an RLE's "size" must equal.
+
+    Raises:
+        ValueError: ``where``, what is wrong, and how to write it instead.
+    """
+    if "bbox" not in anno:
+        raise ValueError(
+            f"{where}: no 'bbox'. Every annotation needs its box as [x, y, width, height]; add it or "
+            "remove the annotation ('detectra validate-data' lists every such case)."
+        )
+    bbox = anno["bbox"]
+    if bbox_format_problem(bbox):
+        raise ValueError(
+            f"{where}: {bbox_format_problem(bbox)}. Write it as [x, y, width, height] with numbers, not "
+            "strings, e.g. [10.0, 20.0, 30.0, 40.0]."
+        )
+    if bbox[2] < 0 or bbox[3] < 0:
+        raise ValueError(
+            f"{where}: bbox {bbox} has negative width or height. COCO boxes are [x, y, width, height]; "
+            "if yours are [x1, y1, x2, y2], convert them (width = x2 - x1)."
+        )
+    if "iscrowd" in anno and iscrowd_problem(anno["iscrowd"]):
+        raise ValueError(
+            f"{where}: {iscrowd_problem(anno['iscrowd'])}. Write 0 for an object and 1 for a crowd region "
+            "(as a number: training ignores every annotation whose iscrowd is not 0)."
+        )
+    segm = anno.get("segmentation")
+    if segm is not None and segmentation_format_problem(segm):
+        raise ValueError(
+            f"{where}: {segmentation_format_problem(segm)}. A segmentation is a list of polygons "
+            "[[x0, y0, x1, y1, ...], ...] in pixels, or a COCO RLE dict; fix it or remove the field."
+        )
+    if segm and isinstance(segm, dict) and rle_problem(segm, image_hw):
+        raise ValueError(
+            f"{where}: {rle_problem(segm, image_hw)}. Fix or remove this mask (COCO RLE: 'size' is [height, width] "
+            "of the image, 'counts' the run lengths in column-major order, compressed or as a list)."
+        )
+    keypoints = anno.get("keypoints")
+    if keypoints and keypoints_problem(keypoints):
+        raise ValueError(
+            f"{where}: {keypoints_problem(keypoints)}. COCO keypoints are [x1, y1, v1, x2, y2, v2, ...] with "
+            "v = 0 (not labeled), 1 (labeled, not visible) or 2 (visible)."
+        )
 
 
 def box_repair(bbox: Sequence[float], bbox_mode: Any, image_size: Optional[tuple[int, int]]) -> Optional[str]:

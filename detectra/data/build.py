@@ -76,6 +76,37 @@ _PROPOSAL_FIX = (
 _PROPOSAL_GLOBALS = {(f"{pkg}.structures.boxes", "BoxMode"): BoxMode for pkg in ("detectra", "detectron2")}
 
 
+def _float_array(values: Any) -> Optional[np.ndarray]:
+    """``values`` as a float array (float32 stays float32), or None when they are not numbers of one shape."""
+    try:
+        array = np.asarray(values)
+        return array if array.dtype.kind == "f" else array.astype(np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _proposals_of_image(proposals: dict, i: int, bbox_mode: BoxMode, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """The i-th image's boxes (N, 4) (N, 5 when rotated) and logits (N,), as float arrays, or an error naming
+    ``where`` when their shapes disagree or a value is not finite."""
+    width = 5 if bbox_mode == BoxMode.XYWHA_ABS else 4
+    boxes, objectness_logits = (_float_array(proposals[key][i]) for key in ("boxes", "objectness_logits"))
+    if boxes is None or objectness_logits is None:
+        raise ValueError(f"Proposals of {where} are not arrays of numbers; write the file again.")
+    if boxes.size == 0:
+        boxes = boxes.reshape(0, width)
+    if boxes.ndim != 2 or boxes.shape[1] != width or objectness_logits.shape != (len(boxes),):
+        raise ValueError(
+            f"Proposals of {where}: boxes of shape {boxes.shape} and objectness_logits of shape "
+            f"{objectness_logits.shape}; expected (N, {width}) and (N,). Write the file again with one box per logit."
+        )
+    if not (np.isfinite(boxes).all() and np.isfinite(objectness_logits).all()):
+        raise ValueError(
+            f"Proposals of {where} hold NaN or infinite values, which would reach the model's losses. Compute the "
+            "proposals again (a diverged proposal model writes such values)."
+        )
+    return boxes, objectness_logits
+
+
 def load_proposals_into_dataset(dataset_dicts: list[dict], proposal_file: str) -> list[dict]:
     """Attach precomputed proposals (a pickle with "ids", "boxes", "objectness_logits", optional "bbox_mode")
     to each record as proposal_boxes / proposal_objectness_logits (sorted by decreasing objectness) /
@@ -94,16 +125,24 @@ def load_proposals_into_dataset(dataset_dicts: list[dict], proposal_file: str) -
     missing = [k for k in ("ids", "boxes", "objectness_logits") if k not in proposals]
     if missing:
         raise KeyError(f"Proposal file '{proposal_file}' lacks keys {missing}.")
+    lengths = {k: len(proposals[k]) for k in ("ids", "boxes", "objectness_logits")}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(
+            f"Proposal file '{proposal_file}' has {lengths}: one entry per image in each is needed. The file is "
+            "damaged or was assembled by hand; write it again (e.g. COCOEvaluator's box_proposals.pkl)."
+        )
     img_ids = {str(record["image_id"]) for record in dataset_dicts}
     id_to_index = {str(i): k for k, i in enumerate(proposals["ids"]) if str(i) in img_ids}
     bbox_mode = BoxMode(proposals["bbox_mode"]) if "bbox_mode" in proposals else BoxMode.XYXY_ABS
     for record in dataset_dicts:
         key = str(record["image_id"])
         if key not in id_to_index:
-            raise KeyError(f"Proposal file '{proposal_file}' has no proposals for image id {key}.")
+            raise KeyError(
+                f"Proposal file '{proposal_file}' has no proposals for image id {key}: it was made for another "
+                "dataset. Compute proposals for this dataset's images, or use the file of its own dataset."
+            )
         i = id_to_index[key]
-        boxes = np.asarray(proposals["boxes"][i])
-        objectness_logits = np.asarray(proposals["objectness_logits"][i])
+        boxes, objectness_logits = _proposals_of_image(proposals, i, bbox_mode, f"'{proposal_file}', image id {key}")
         # best first, as Detectron2: the mapper keeps the first PRECOMPUTED_PROPOSAL_TOPK_* of them
         order = objectness_logits.argsort()[::-1]
         record["proposal_boxes"] = boxes[order]

@@ -170,6 +170,12 @@ class DatasetMapper:
 
         sem_seg_file = dataset_dict.pop("sem_seg_file_name", None)
         sem_seg_gt = _read_sem_seg(sem_seg_file) if sem_seg_file is not None else None
+        if sem_seg_gt is not None and sem_seg_gt.shape[:2] != image.shape[:2]:
+            raise utils.SizeMismatchError(
+                f"Label map '{sem_seg_file}' is (width, height) = {sem_seg_gt.shape[1::-1]} but its image "
+                f"'{dataset_dict['file_name']}' is {image.shape[1::-1]}. Each label map must have its image's size: "
+                "re-export it, or pair it with the right image."
+            )
 
         aug_input = T.AugInput(image, sem_seg=sem_seg_gt)
         transforms = self.augmentations(aug_input)

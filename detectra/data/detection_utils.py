@@ -138,6 +138,9 @@ def read_image(file_name: Union[str, os.PathLike], format: Optional[str] = None)
             f"Image file not found: '{file_name}'. Check the dataset's image root and the 'file_name' entries "
             f"of its annotation json (paths are relative to the image folder given at registration)."
         )
+    if os.path.getsize(file_name) == 0:
+        raise OSError(f"Image file '{file_name}' is empty (0 bytes): re-download or re-export it, or remove it from "
+                      "the dataset.")  # fmt: skip
     try:
         with Image.open(file_name) as image:
             image.load()  # decode now so truncated files fail here, with the file name

@@ -41,6 +41,7 @@ _BOX_MESSAGES = {
 _BOX_FIX = "a COCO bbox is [x, y, width, height] in pixels of the image: correct it or remove the annotation"
 # What to do about each kind, printed after the problem so that the report says the fix, not only the fault.
 _FIXES = {
+    "bad_label": "re-export the label map at its image's size, or pair it with the right image",
     "missing_image": "check --images (the folder file_name is relative to), or correct the image's 'file_name', "
                      "or remove the image from 'images'",
     "size_mismatch": "correct the image's 'width' / 'height' in the json",
@@ -206,6 +207,11 @@ def validate_dataset_dicts(dicts: Sequence[dict], file: str = "<dataset dicts>",
         sem = record.get("sem_seg_file_name")
         if sem and not os.path.isfile(sem):
             problems.append(Problem("missing_label", f"sem_seg file '{sem}' does not exist", file, image_id))
+        elif sem and check_images and size is not None:
+            label_size, err = _image_size(sem, decode)
+            if err or label_size != size:
+                what = err or f"label map '{sem}' is {label_size[0]}x{label_size[1]} but its image is {size[0]}x{size[1]}"
+                problems.append(Problem("bad_label", what, file, image_id))
         if require_masks:
             annos = record.get("annotations", [])
             problems += _missing_masks(((image_id, a.get("id", f"#{k}"), a) for k, a in enumerate(annos)), file)

@@ -31,7 +31,7 @@ def _ann(i, image_id=1, bbox=(1, 2, 10, 12), cat=1, **kw):
 def test_not_coco_json(tmp_path):
     path = tmp_path / "via.json"
     path.write_text(json.dumps({"a.jpg123": {"filename": "a.jpg", "regions": []}}))
-    with pytest.raises(ValueError, match="is not a COCO json") as e:
+    with pytest.raises(ValueError, match="is not in the COCO format") as e:
         load_coco_json(path, tmp_path)
     assert str(path) in str(e.value) and "DatasetCatalog.register" in str(e.value)
     problems = validate_dataset(str(path))

@@ -7,20 +7,14 @@ import io
 import json
 import logging
 import os
-from typing import Any, Optional
+from typing import Any, Collection, Optional
 
 import numpy as np
 import pycocotools.mask as mask_util
 from pycocotools.coco import COCO
 
 from detectra.checkpoint.safe_io import atomic_write
-from detectra.data.annotation_checks import (
-    bbox_format_problem,
-    iscrowd_problem,
-    keypoints_problem,
-    rle_problem,
-    segmentation_format_problem,
-)
+from detectra.data.annotation_checks import check_annotation_fields
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.structures.boxes import BoxMode
 from detectra.utils.logger import log_first_n
@@ -33,35 +27,55 @@ __all__ = [
     "register_coco_instances",
     "read_coco_json",
     "coco_structure_problem",
+    "read_json_file",
+    "check_annotation_image_ids",
 ]
 
 logger = logging.getLogger(__name__)
 
 
-def read_coco_json(json_file: str) -> dict[str, Any]:
+def read_json_file(json_file: str, kind: str) -> Any:
+    """Parse a json file; a missing, empty, cut-short or binary file raises one error naming it and ``kind`` (what
+    the file should be, e.g. "COCO panoptic")."""
+    json_file = os.fspath(json_file)
+    if not os.path.isfile(json_file):
+        raise FileNotFoundError(f"{kind} json '{json_file}' does not exist. Check the path given to the loader.")
+    try:
+        with open(json_file, encoding="utf-8") as f:
+            return json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        size = os.path.getsize(json_file)
+        raise ValueError(
+            f"'{json_file}' ({size} bytes) is not valid json ({e}). Expected the {kind} json: export or download it "
+            "again if it was cut short."
+        ) from None
+
+
+def read_coco_json(
+    json_file: str, *, kind: str = "COCO", image_keys: tuple[str, ...] = ("id", "file_name")
+) -> dict[str, Any]:
     """Read and structurally check a COCO json; errors name the file and what is wrong.
+
+    Args:
+        json_file: the json.
+        kind: what it should be, for messages ("LVIS" reads COCO-like files through this too).
+        image_keys: the keys every image needs.
 
     Returns:
         the parsed dict, with at least "images" (list); "annotations" and "categories" default to [].
     """
     json_file = os.fspath(json_file)
-    if not os.path.isfile(json_file):
-        raise FileNotFoundError(f"COCO json '{json_file}' does not exist. Check the path given to the loader.")
-    try:
-        with open(json_file) as f:
-            data = json.load(f)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"'{json_file}' is not valid json ({e}). Expected a COCO instances file.") from None
+    data = read_json_file(json_file, kind)
     if not isinstance(data, dict) or "images" not in data or not isinstance(data["images"], list):
-        kind = type(data).__name__ if not isinstance(data, dict) else f"dict with keys {sorted(data)[:8]}"
+        got = type(data).__name__ if not isinstance(data, dict) else f"dict with keys {sorted(data)[:8]}"
         if isinstance(data, dict) and "images" in data:
-            kind = f"dict whose 'images' is a {type(data['images']).__name__}"
+            got = f"dict whose 'images' is a {type(data['images']).__name__}"
         raise ValueError(
-            f"'{json_file}' is not a COCO json: expected a dict with an 'images' list (plus 'annotations' and "
-            f"'categories'), got a {kind}. Convert it to COCO format, or register a custom loader with "
+            f"'{json_file}' is not in the {kind} format: expected a dict with an 'images' list (plus 'annotations' and "
+            f"'categories'), got a {got}. Convert it to COCO format, or register a custom loader with "
             "DatasetCatalog.register(name, func) (e.g. for VIA json)."
         )
-    problem = coco_structure_problem(data)
+    problem = coco_structure_problem(data, image_keys)
     if problem:
         raise ValueError(f"'{json_file}': {problem}.")
     data.setdefault("annotations", [])
@@ -72,23 +86,29 @@ def read_coco_json(json_file: str) -> dict[str, Any]:
         if other is not img:
             # pycocotools would keep one of them and give it the annotations of both
             raise ValueError(
-                f"'{json_file}': image id {img['id']!r} is used by two images, '{other['file_name']}' and "
-                f"'{img['file_name']}'; their annotations cannot be told apart. Give every image a unique 'id' "
+                f"'{json_file}': image id {img['id']!r} is used by two images, '{_image_path(other)}' and "
+                f"'{_image_path(img)}'; their annotations cannot be told apart. Give every image a unique 'id' "
                 "(and point each annotation's 'image_id' at the right one)."
             )
     return data
+
+
+def _image_path(img: dict) -> str:
+    return img.get("file_name") or img.get("coco_url", "<no file_name>")
 
 
 def _positive_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
 
 
-def coco_structure_problem(data: dict[str, Any]) -> Optional[str]:
+def coco_structure_problem(
+    data: dict[str, Any], image_keys: tuple[str, ...] = ("id", "file_name")
+) -> Optional[str]:
     """The first entry of a COCO dict (with an "images" list) that the loader cannot index, with its fix, or None.
 
-    Checked: "annotations" / "categories" are lists of dicts; every image has an integer or string "id", a string
-    "file_name" and, where given, positive numeric "width" / "height"; every annotation has "id", "image_id" and
-    "category_id"; every category has a unique "id" and a "name".
+    Checked: "annotations" / "categories" are lists of dicts; every image has ``image_keys``, an integer or string
+    "id", a string "file_name" (where given) and, where given, positive numeric "width" / "height"; every annotation
+    has "id", "image_id" and "category_id"; every category has a unique "id" and a "name".
     """
     for key in ("annotations", "categories"):
         if key in data and not isinstance(data[key], list):
@@ -96,19 +116,19 @@ def coco_structure_problem(data: dict[str, Any]) -> Optional[str]:
     for k, img in enumerate(data["images"]):
         if not isinstance(img, dict):
             return f"images[{k}] is {str(img)[:60]!r}, not a dict; every image is {{'id', 'file_name', ...}}"
-        missing = [key for key in ("id", "file_name") if key not in img]
+        missing = [key for key in image_keys if key not in img]
         if missing:
             return f"image entry {str(img)[:120]} lacks {missing}; every image needs them"
         if isinstance(img["id"], bool) or not isinstance(img["id"], (int, str)):
-            return f"image '{img['file_name']}' has id {img['id']!r}; ids are integers"
+            return f"image '{img.get('file_name')}' has id {img['id']!r}; ids are integers"
         if type(img["id"]) is not type(data["images"][0]["id"]):
             return (f"image ids mix {type(data['images'][0]['id']).__name__} ({data['images'][0]['id']!r}) and "
                     f"{type(img['id']).__name__} ({img['id']!r}); write them all as integers")  # fmt: skip
-        if not isinstance(img["file_name"], str):
+        if not isinstance(img.get("file_name", ""), str):
             return f"image id {img['id']!r} has file_name {img['file_name']!r}; it must be a path (a string)"
         for side in ("width", "height"):
             if side in img and not _positive_number(img[side]):
-                return (f"image id {img['id']!r} ('{img['file_name']}') has {side} {img[side]!r}; it must be the "
+                return (f"image id {img['id']!r} ('{img.get('file_name')}') has {side} {img[side]!r}; it must be the "
                         "image's size in pixels (a positive number), or be left out")  # fmt: skip
     for k, ann in enumerate(data.get("annotations", [])):
         if not isinstance(ann, dict):
@@ -137,19 +157,18 @@ def _coco_api(data: dict[str, Any]) -> COCO:
     return api
 
 
-def _check_orphan_annotations(coco_api: COCO, json_file: str) -> None:
+def check_annotation_image_ids(annotations: list[dict], image_ids: Collection, json_file: str) -> None:
     """Annotations whose image_id is no image's id are never loaded: refuse when that is all of them (a type
     mismatch such as "1" against 1, or the wrong json), else warn with their ids."""
-    orphans = [a for a in coco_api.dataset["annotations"] if a["image_id"] not in coco_api.imgs]
+    orphans = [a for a in annotations if a["image_id"] not in image_ids]
     if not orphans:
         return
     shown = ", ".join(f"annotation {a['id']} -> image_id {a['image_id']!r}" for a in orphans[:3])
     shown += ", ..." if len(orphans) > 3 else ""
-    if len(orphans) == len(coco_api.dataset["annotations"]):
-        image_ids = list(coco_api.imgs)[:3]
+    if len(orphans) == len(annotations):
         raise ValueError(
             f"'{json_file}': none of its {len(orphans)} annotations belongs to one of its images ({shown}; image ids "
-            f"are e.g. {image_ids}). Make each annotation's 'image_id' equal the 'id' of its image (same type: "
+            f"are e.g. {list(image_ids)[:3]}). Make each annotation's 'image_id' equal the 'id' of its image (same type: "
             "1 is not \"1\")."
         )
     logger.warning(
@@ -207,7 +226,7 @@ def load_coco_json(
     if len(set(ann_ids)) != len(ann_ids):
         dup = sorted({i for i in ann_ids if ann_ids.count(i) > 1})[:5] if len(ann_ids) < 20000 else "some"
         raise ValueError(f"Annotation ids in '{json_file}' are not unique (e.g. {dup}); give each a unique 'id'.")
-    _check_orphan_annotations(coco_api, json_file)
+    check_annotation_image_ids(coco_api.dataset["annotations"], coco_api.imgs, json_file)
     logger.info("Loaded %d images in COCO format from %s", len(imgs), json_file)
 
     ann_keys = ["iscrowd", "bbox", "keypoints", "category_id"] + list(extra_annotation_keys or [])
@@ -223,42 +242,11 @@ def load_coco_json(
             where = f"'{json_file}', image id {image_id}, annotation id {anno.get('id')}"
             if anno.get("ignore", 0) != 0:
                 raise ValueError(f"{where}: '\"ignore\": 1' is not supported; remove the field or the annotation.")
+            check_annotation_fields(anno, where, (img_dict.get("height"), img_dict.get("width")))
             obj = {key: anno[key] for key in ann_keys if key in anno}
-            if "bbox" not in obj:
-                raise ValueError(
-                    f"{where}: no 'bbox'. Every annotation needs its box as [x, y, width, height]; add it or "
-                    "remove the annotation ('detectra validate-data' lists every such case)."
-                )
-            bbox = obj["bbox"]
-            if bbox_format_problem(bbox):
-                raise ValueError(
-                    f"{where}: {bbox_format_problem(bbox)}. Write it as [x, y, width, height] with numbers, not "
-                    "strings, e.g. [10.0, 20.0, 30.0, 40.0]."
-                )
-            if bbox[2] < 0 or bbox[3] < 0:
-                raise ValueError(
-                    f"{where}: bbox {bbox} has negative width or height. COCO boxes are [x, y, width, height]; "
-                    "if yours are [x1, y1, x2, y2], convert them (width = x2 - x1)."
-                )
-            if "iscrowd" in obj and iscrowd_problem(obj["iscrowd"]):
-                raise ValueError(
-                    f"{where}: {iscrowd_problem(obj['iscrowd'])}. Write 0 for an object and 1 for a crowd region "
-                    "(as a number: training ignores every annotation whose iscrowd is not 0)."
-                )
             segm = anno.get("segmentation", None)
-            if segm is not None and segmentation_format_problem(segm):
-                raise ValueError(
-                    f"{where}: {segmentation_format_problem(segm)}. A segmentation is a list of polygons "
-                    "[[x0, y0, x1, y1, ...], ...] in pixels, or a COCO RLE dict; fix it or remove the field."
-                )
             if segm:  # list[list[float]] (polygons) or dict (RLE)
                 if isinstance(segm, dict):
-                    problem = rle_problem(segm, (img_dict.get("height"), img_dict.get("width")))
-                    if problem:
-                        raise ValueError(
-                            f"{where}: {problem}. Fix or remove this mask (COCO RLE: 'size' is [height, width] of "
-                            "the image, 'counts' the run lengths in column-major order, compressed or as a list)."
-                        )
                     if isinstance(segm["counts"], list):  # uncompressed RLE -> compressed
                         segm = mask_util.frPyObjects(segm, *segm["size"])
                 else:
@@ -268,11 +256,6 @@ def load_coco_json(
                         continue
                 obj["segmentation"] = segm
             keypts = anno.get("keypoints", None)
-            if keypts and keypoints_problem(keypts):
-                raise ValueError(
-                    f"{where}: {keypoints_problem(keypts)}. COCO keypoints are [x1, y1, v1, x2, y2, v2, ...] with "
-                    "v = 0 (not labeled), 1 (labeled, not visible) or 2 (visible)."
-                )
             if keypts:
                 # COCO keypoints are integer pixel indices; +0.5 moves them to pixel centres (Detectron2's convention)
                 obj["keypoints"] = [v + 0.5 if i % 3 != 2 else v for i, v in enumerate(keypts)]

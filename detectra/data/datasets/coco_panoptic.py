@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import copy
-import json
 import os
 from typing import Any, Optional
 
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
-from detectra.data.datasets.coco import load_coco_json, load_sem_seg
+from detectra.data.datasets.coco import load_coco_json, load_sem_seg, read_json_file
 
 __all__ = ["register_coco_panoptic", "register_coco_panoptic_separated", "load_coco_panoptic_json",
            "merge_to_panoptic"]  # fmt: skip
@@ -25,16 +24,28 @@ def load_coco_panoptic_json(json_file: str, image_dir: str, gt_dir: str, meta: d
     Returns:
         dicts with file_name, image_id, pan_seg_file_name, segments_info (category_id contiguous, isthing).
     """
-    with open(json_file) as f:
-        json_info = json.load(f)
-    if not isinstance(json_info, dict) or "annotations" not in json_info:
+    json_info = read_json_file(json_file, "COCO panoptic")
+    if not isinstance(json_info, dict) or not isinstance(json_info.get("annotations"), list):
         raise ValueError(f"'{json_file}' is not a COCO panoptic json (no 'annotations' list).")
     thing_map = meta["thing_dataset_id_to_contiguous_id"]
     stuff_map = meta.get("stuff_dataset_id_to_contiguous_id", {})
     image_files = {img["id"]: img for img in json_info.get("images", [])}
     ret = []
-    for ann in json_info["annotations"]:
+    png_by_image: dict[Any, str] = {}
+    for k, ann in enumerate(json_info["annotations"]):
+        problem = _panoptic_annotation_problem(ann)
+        if problem:
+            raise ValueError(
+                f"'{json_file}', annotations[{k}]: {problem}. A COCO panoptic annotation is {{'image_id', "
+                "'file_name' (its png), 'segments_info': [{'id', 'category_id', ...}, ...]}."
+            )
         image_id = ann["image_id"]
+        if image_id in png_by_image:
+            raise ValueError(
+                f"'{json_file}': image id {image_id!r} has two panoptic annotations ('{png_by_image[image_id]}' and "
+                f"'{ann['file_name']}'); an image has one png holding all its segments. Keep one of them."
+            )
+        png_by_image[image_id] = ann["file_name"]
         img = image_files.get(image_id)
         name = img["file_name"] if img else os.path.splitext(ann["file_name"])[0] + ".jpg"
         segments_info = []
@@ -59,6 +70,20 @@ def load_coco_panoptic_json(json_file: str, image_dir: str, gt_dir: str, meta: d
     if not ret:
         raise ValueError(f"No images found in '{json_file}'.")
     return ret
+
+
+def _panoptic_annotation_problem(ann: Any) -> Optional[str]:
+    if not isinstance(ann, dict):
+        return f"{str(ann)[:60]!r} is not a dict"
+    missing = [key for key in ("image_id", "file_name", "segments_info") if key not in ann]
+    if missing:
+        return f"annotation of image id {ann.get('image_id', '<none>')} lacks {missing}"
+    if not isinstance(ann["segments_info"], list):
+        return f"'segments_info' of image id {ann['image_id']} is a {type(ann['segments_info']).__name__}, not a list"
+    for seg in ann["segments_info"]:
+        if not isinstance(seg, dict) or "id" not in seg or "category_id" not in seg:
+            return f"a segment of image id {ann['image_id']} ({str(seg)[:60]}) lacks 'id' or 'category_id'"
+    return None
 
 
 def register_coco_panoptic(name: str, metadata: dict, image_root: str, panoptic_root: str, panoptic_json: str,

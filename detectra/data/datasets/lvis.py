@@ -2,12 +2,13 @@
 LVIS tables (``lvis_v0_5_categories``, ``lvis_v1_categories``), other names from the json itself."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import Any, Optional
 
+from detectra.data.annotation_checks import check_annotation_fields
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.data.datasets.coco import check_annotation_image_ids, read_coco_json
 from detectra.data.datasets.builtin_meta import _get_coco_instances_meta
 from detectra.data.datasets.lvis_v0_5_categories import LVIS_CATEGORIES as LVIS_V0_5_CATEGORIES
 from detectra.data.datasets.lvis_v1_categories import LVIS_CATEGORIES as LVIS_V1_CATEGORIES
@@ -70,11 +71,15 @@ def load_lvis_json(
     ``file_name``. With ``dataset_name``, its metadata gets thing_classes (first synonym of each category) and
     class_image_count.
     """
-    with open(json_file) as f:
-        data = json.load(f)
-    if not isinstance(data, dict) or "images" not in data:
-        raise ValueError(f"'{json_file}' is not an LVIS json (no 'images' list).")
-    cats = sorted(data.get("categories", []), key=lambda c: c["id"])
+    json_file = os.fspath(json_file)
+    data = read_coco_json(json_file, kind="LVIS", image_keys=("id", "height", "width"))
+    for img in data["images"]:
+        if not isinstance(img.get("coco_url", img.get("file_name")), str):
+            raise ValueError(
+                f"'{json_file}': image id {img['id']!r} has neither 'coco_url' nor 'file_name'; give it one (the "
+                "image's path relative to the image root) so that its file can be found."
+            )
+    cats = sorted(data["categories"], key=lambda c: c["id"])
     id_map = None
     if dataset_name is not None:
         meta = MetadataCatalog.get(dataset_name)
@@ -85,11 +90,23 @@ def load_lvis_json(
             meta.class_image_count = [
                 {"id": c["id"], "image_count": c.get("image_count", 0), "frequency": c.get("frequency")} for c in cats
             ]
-    map_id = (lambda cid: id_map[cid]) if id_map else (lambda cid: cid - 1)  # noqa: E731
+    # LVIS ids are 1..K; without categories in the json nor a map in the metadata, any id >= 1 is taken as such
+    known_ids = set(id_map) if id_map else {c["id"] for c in cats} or None
+
+    def map_id(cid: Any, where: str) -> int:
+        if known_ids is not None and cid not in known_ids or known_ids is None and not (isinstance(cid, int) and cid >= 1):
+            shown = f"known ids: {sorted(known_ids)[:10]}{', ...' if len(known_ids) > 10 else ''}" if known_ids else (
+                "LVIS category ids start at 1")
+            raise ValueError(
+                f"{where}: category_id {cid!r} is not one of the dataset's categories ({shown}). Correct the "
+                "annotation, or add the category to the json's 'categories'."
+            )
+        return id_map[cid] if id_map else cid - 1
 
     anns_per_image: dict[Any, list] = {}
-    for ann in data.get("annotations", []):
+    for ann in data["annotations"]:
         anns_per_image.setdefault(ann["image_id"], []).append(ann)
+    check_annotation_image_ids(data["annotations"], {img["id"] for img in data["images"]}, json_file)
     logger.info("Loaded %d images in the LVIS format from %s", len(data["images"]), json_file)
     extra = list(extra_annotation_keys or [])
     dataset_dicts = []
@@ -105,16 +122,20 @@ def load_lvis_json(
         }
         objs = []
         for anno in anns_per_image.get(img["id"], []):
+            where = f"'{json_file}', image id {img['id']}, annotation id {anno.get('id')}"
+            check_annotation_fields(anno, where, (img["height"], img["width"]))
             segm = anno.get("segmentation", [])
-            valid = [poly for poly in segm if len(poly) % 2 == 0 and len(poly) >= 6]
-            if len(valid) != len(segm):
+            if isinstance(segm, dict) or any(len(poly) % 2 or len(poly) < 6 for poly in segm):
                 raise ValueError(
-                    f"'{json_file}', image id {img['id']}, annotation id {anno.get('id')}: a polygon has fewer than "
-                    "3 points or an odd number of coordinates; fix or drop it."
+                    f"{where}: LVIS segmentations are polygons of at least 3 points [x0, y0, x1, y1, ...]; this one "
+                    f"{'is an RLE dict' if isinstance(segm, dict) else 'has a shorter or odd-length polygon'}. "
+                    "Fix or drop it."
                 )
-            obj = {"bbox": anno["bbox"], "bbox_mode": BoxMode.XYWH_ABS, "category_id": map_id(anno["category_id"]),
-                   "segmentation": segm}  # fmt: skip
+            obj = {"bbox": anno["bbox"], "bbox_mode": BoxMode.XYWH_ABS,
+                   "category_id": map_id(anno["category_id"], where), "segmentation": segm}  # fmt: skip
             for key in extra:
+                if key not in anno:
+                    raise ValueError(f"{where}: no '{key}', which extra_annotation_keys asks for; add it or drop the key.")
                 obj[key] = anno[key]
             objs.append(obj)
         record["annotations"] = objs

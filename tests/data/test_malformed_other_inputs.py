@@ -1,0 +1,120 @@
+"""Malformed LVIS / panoptic jsons, proposal files, label maps and image files, generated here: each gives one error
+naming the file, the record and the fix (before: KeyErrors, a silent category -1, silently mismatched proposals,
+a transform error without a file name)."""
+import json
+import pickle
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from detectra.data import DatasetMapper
+from detectra.data.build import load_proposals_into_dataset
+from detectra.data.datasets import load_lvis_json, load_sem_seg
+from detectra.data.datasets.coco_panoptic import load_coco_panoptic_json
+from detectra.data.detection_utils import SizeMismatchError, read_image
+from detectra.data.validate import validate_dataset
+
+NAN = float("nan")
+
+
+def _lvis(**ann):
+    return {"images": [{"id": 1, "file_name": "1.png", "width": 64, "height": 48}],
+            "annotations": [{"id": 3, "image_id": 1, "bbox": [1, 2, 10, 12], "category_id": 1,
+                             "segmentation": [[1, 2, 11, 2, 11, 14]], **ann}],
+            "categories": [{"id": 1, "name": "a", "synonyms": ["a"]}, {"id": 2, "name": "b", "synonyms": ["b"]}]}  # fmt: skip
+
+
+@pytest.mark.parametrize("data, expected", [
+    (_lvis(category_id=0), "image id 1, annotation id 3: category_id 0 is not one of the dataset's categories "
+                           "(known ids: [1, 2])"),
+    (_lvis(category_id=9), "category_id 9 is not one of the dataset's categories"),
+    (_lvis(bbox=[1, 2, 3]), "image id 1, annotation id 3: bbox [1, 2, 3] is not 4 numbers"),
+    (_lvis(segmentation=[[1, 2, NAN, 2, 11, 14]]), "image id 1, annotation id 3: polygon 0 has NaN"),
+    (_lvis(segmentation=[[1, 2, 11, 2]]), "has a shorter or odd-length polygon"),
+    (_lvis(image_id=5), "none of its 1 annotations belongs to one of its images (annotation 3 -> image_id 5"),
+    ({**_lvis(), "images": [{"id": 1, "file_name": "1.png", "width": 64}]}, "lacks ['height']"),
+    ({**_lvis(), "images": [{"id": 1, "width": 64, "height": 48}]}, "image id 1 has neither 'coco_url' nor 'file_name'"),
+], ids=["category_0", "unknown_category", "short_bbox", "nan_polygon", "short_polygon", "unknown_image",
+        "no_height", "no_file"])  # fmt: skip
+def test_lvis_json_errors_name_the_record(tmp_path, data, expected):
+    path = tmp_path / "lvis.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError) as e:
+        load_lvis_json(str(path), str(tmp_path))
+    assert str(e.value).startswith(f"'{path}'") and expected in str(e.value), str(e.value)
+
+
+def test_lvis_and_panoptic_json_cut_short(tmp_path):
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps(_lvis())[:40])
+    with pytest.raises(ValueError, match=r"\(40 bytes\) is not valid json .* Expected the LVIS json"):
+        load_lvis_json(str(path), str(tmp_path))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")  # an image passed as the json
+    with pytest.raises(ValueError, match="Expected the COCO panoptic json"):
+        load_coco_panoptic_json(str(path), str(tmp_path), str(tmp_path), {"thing_dataset_id_to_contiguous_id": {}})
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda a: a.pop("segments_info"), "annotations[1]: annotation of image id 1 lacks ['segments_info']"),
+    (lambda a: a.pop("file_name"), "annotations[1]: annotation of image id 1 lacks ['file_name']"),
+    (lambda a: a["segments_info"][0].pop("category_id"), "a segment of image id 1 ({'id': 5}) lacks 'id' or "
+                                                         "'category_id'"),
+    (lambda a: a.update(image_id=2), "image id 2 has two panoptic annotations ('2.png' and '1.png')"),
+], ids=["no_segments_info", "no_png", "segment_without_category", "two_pngs_for_one_image"])  # fmt: skip
+def test_panoptic_json_errors_name_the_record(tmp_path, change, expected):
+    anns = [{"image_id": 2, "file_name": "2.png", "segments_info": [{"id": 7, "category_id": 1}]},
+            {"image_id": 1, "file_name": "1.png", "segments_info": [{"id": 5, "category_id": 1}]}]  # fmt: skip
+    change(anns[1])
+    path = tmp_path / "panoptic.json"
+    path.write_text(json.dumps({"annotations": anns, "images": [], "categories": []}))
+    with pytest.raises(ValueError) as e:
+        load_coco_panoptic_json(str(path), str(tmp_path), str(tmp_path), {"thing_dataset_id_to_contiguous_id": {1: 0}})
+    assert str(e.value).startswith(f"'{path}'") and expected in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize("proposals, expected", [
+    ({"ids": [1, 2], "boxes": [np.zeros((1, 4))], "objectness_logits": [np.zeros(1)] * 2},
+     "has {'ids': 2, 'boxes': 1, 'objectness_logits': 2}: one entry per image"),
+    ({"ids": [1], "boxes": [np.zeros((2, 4))], "objectness_logits": [np.zeros(1)]},
+     "image id 1: boxes of shape (2, 4) and objectness_logits of shape (1,); expected (N, 4) and (N,)"),
+    ({"ids": [1], "boxes": [np.array([1.0, 2, 3, 4])], "objectness_logits": [np.zeros(1)]},
+     "boxes of shape (4,)"),
+    ({"ids": [1], "boxes": [np.array([[1.0, 2, NAN, 4]])], "objectness_logits": [np.zeros(1)]},
+     "image id 1 hold NaN or infinite values"),
+], ids=["lists_of_other_lengths", "more_boxes_than_logits", "flat_boxes", "nan_box"])  # fmt: skip
+def test_proposal_files_that_do_not_fit(tmp_path, proposals, expected):
+    path = tmp_path / "proposals.pkl"
+    path.write_bytes(pickle.dumps(proposals))
+    with pytest.raises(ValueError) as e:
+        load_proposals_into_dataset([{"image_id": 1, "file_name": "x.jpg"}], str(path))
+    assert str(path) in str(e.value) and expected in str(e.value), str(e.value)
+
+
+def test_good_proposals_keep_their_dtype_and_order(tmp_path):
+    path = tmp_path / "proposals.pkl"
+    boxes = np.array([[0, 0, 5, 5], [1, 1, 9, 9]], np.float32)
+    path.write_bytes(pickle.dumps({"ids": [1], "boxes": [boxes], "objectness_logits": [np.array([0.1, 0.9], np.float32)]}))
+    (record,) = load_proposals_into_dataset([{"image_id": 1}], str(path))
+    assert record["proposal_boxes"].dtype == np.float32 and record["proposal_boxes"].tolist() == boxes[::-1].tolist()
+
+
+def test_label_map_of_another_size_names_both_files(tmp_path):
+    (tmp_path / "img").mkdir()
+    (tmp_path / "gt").mkdir()
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / "img" / "a.jpg")
+    Image.fromarray(np.zeros((40, 64), np.uint8)).save(tmp_path / "gt" / "a.png")
+    (record,) = load_sem_seg(str(tmp_path / "gt"), str(tmp_path / "img"))
+    with pytest.raises(SizeMismatchError) as e:
+        DatasetMapper(True, augmentations=[], image_format="BGR")(record)
+    assert f"Label map '{tmp_path / 'gt' / 'a.png'}' is (width, height) = (64, 40)" in str(e.value)
+    assert f"its image '{tmp_path / 'img' / 'a.jpg'}' is (64, 48)" in str(e.value)
+    assert [(p.kind, p.message) for p in validate_dataset([record])] == [
+        ("bad_label", f"label map '{tmp_path / 'gt' / 'a.png'}' is 64x40 but its image is 64x48")]
+
+
+def test_empty_image_file_says_so(tmp_path):
+    path = tmp_path / "empty.jpg"
+    path.write_bytes(b"")
+    with pytest.raises(OSError, match=r"Image file '.*empty\.jpg' is empty \(0 bytes\): re-download or re-export"):
+        read_image(str(path), "BGR")
