@@ -79,6 +79,12 @@ def _flatten_palette_transparency(image: Image.Image) -> Image.Image:
     return image
 
 
+def _apply_exif_orientation(image: Image.Image) -> Image.Image:
+    """The image turned upright as its EXIF orientation tag says (a copy; the tag is dropped), or unchanged content
+    when it has none. Detectron2's name: demos that open images with PIL themselves import it."""
+    return ImageOps.exif_transpose(image)
+
+
 def convert_PIL_to_numpy(image: Image.Image, format: Optional[str]) -> np.ndarray:
     """Convert a PIL image to a numpy array in ``format``.
 

@@ -19,7 +19,9 @@ from ._generic_mask import mask_to_polygons
 from ._vis_image import VisImage
 from .colormap import random_color
 
-_SMALL_OBJECT_AREA = 1000  # in pixels of the output image: thinner outlines for smaller rotated boxes
+# In pixels of the output image: smaller rotated boxes get thinner outlines, smaller instances their label above the
+# box. Detectron2's name (custom visualizers import it from detectron2.utils.visualizer).
+_SMALL_OBJECT_AREA_THRESH = 1000
 
 
 def _drop_small_regions(mask: np.ndarray, min_area: float) -> np.ndarray:
@@ -109,7 +111,7 @@ class _PrimitivesMixin:
             label: text drawn at the box's top-left corner, rotated with the box.
         """
         cnt_x, cnt_y, w, h, angle = (float(v) for v in rotated_box)
-        small = w * h * self._scale**2 < _SMALL_OBJECT_AREA
+        small = w * h * self._scale**2 < _SMALL_OBJECT_AREA_THRESH
         width = max(self._default_font_size / (6 if small else 3), 1.0)
         theta = math.radians(angle)
         c, s = math.cos(theta), math.sin(theta)

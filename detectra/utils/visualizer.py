@@ -17,7 +17,7 @@ from ._draw import as_numpy as _as_numpy
 from ._generic_mask import GenericMask
 from ._panoptic import _PanopticPrediction
 from ._vis_image import VisImage
-from ._vis_primitives import _PrimitivesMixin
+from ._vis_primitives import _SMALL_OBJECT_AREA_THRESH, _PrimitivesMixin
 from .colormap import class_color, random_color
 
 __all__ = ["ColorMode", "VisImage", "Visualizer", "GenericMask"]
@@ -25,7 +25,6 @@ __all__ = ["ColorMode", "VisImage", "Visualizer", "GenericMask"]
 _KEYPOINT_THRESHOLD = 0.05
 _RED = (1.0, 0.0, 0.0)
 _OFF_WHITE = (1.0, 1.0, 240.0 / 255)
-_SMALL_OBJECT_AREA = 1000  # in pixels of the output image: labels of smaller objects go above the box
 
 
 @unique
@@ -429,7 +428,7 @@ class Visualizer(_PrimitivesMixin):
     ) -> None:
         if boxes is not None:
             x0, y0, x1, y1 = boxes[i]
-            small = (x1 - x0) * (y1 - y0) * self._scale**2 < _SMALL_OBJECT_AREA
+            small = (x1 - x0) * (y1 - y0) * self._scale**2 < _SMALL_OBJECT_AREA_THRESH
             font_size = self._default_font_size
             # Above the box for small objects (so the label hides nothing), inside its top-left corner otherwise.
             pos = (x0, y0 - (font_size + 4) / self._scale) if small or y0 > y1 else (x0, y0)

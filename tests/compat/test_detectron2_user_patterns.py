@@ -100,3 +100,25 @@ def test_stride_check_that_custom_pyramids_import():
     _assert_strides_are_log2_contiguous([4, 8, 16, 32])
     with pytest.raises(ValueError, match=r"log2-contiguous strides, got \[4, 16\]"):
         _assert_strides_are_log2_contiguous([4, 16])
+
+
+def test_exif_helper_and_visualizer_constants_under_detectron2s_names(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from detectra.data.detection_utils import _apply_exif_orientation, convert_PIL_to_numpy, read_image
+    from detectra.utils.visualizer import _KEYPOINT_THRESHOLD, _SMALL_OBJECT_AREA_THRESH
+
+    pixels = np.zeros((2, 4, 3), np.uint8)
+    pixels[0, 0] = (255, 0, 0)  # a red top-left pixel in a 2x4 (h x w) image
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation "rotate 90 clockwise to display"
+    path = tmp_path / "rotated.jpg"
+    Image.fromarray(pixels).save(path, exif=exif, quality=100)
+    with Image.open(path) as image:
+        upright = convert_PIL_to_numpy(_apply_exif_orientation(image), "RGB")
+    assert upright.shape == (4, 2, 3)  # turned upright: width and height swap
+    np.testing.assert_array_equal(upright, read_image(str(path), "RGB"))
+    plain = Image.fromarray(pixels)
+    assert np.array_equal(np.asarray(_apply_exif_orientation(plain)), pixels)
+    assert (_SMALL_OBJECT_AREA_THRESH, _KEYPOINT_THRESHOLD) == (1000, 0.05)
