@@ -168,6 +168,17 @@ class COCOEvaluator(DatasetEvaluator):
                 tasks.add("keypoints")
         return tuple(sorted(tasks))
 
+    def _check_tasks_have_outputs(self, tasks: Sequence[str], coco_results: list[dict]) -> None:
+        # without this, pycocotools fails on the first result with a bare KeyError
+        needs = {"segm": ("segmentation", "pred_masks"), "keypoints": ("keypoints", "pred_keypoints")}
+        for task in tasks:
+            if task in needs and coco_results and needs[task][0] not in coco_results[0]:
+                raise ValueError(
+                    f"COCOEvaluator('{self._metadata.name}') was asked to evaluate '{task}', but the model's "
+                    f"predictions have no {needs[task][1]}: leave '{task}' out of tasks=, or evaluate a model that "
+                    f"predicts them."
+                )
+
     def _eval_predictions(self, predictions: list[dict], img_ids: Sequence[int] | None = None) -> None:
         self._logger.info("Preparing results for COCO format ...")
         coco_results = list(itertools.chain(*[x["instances"] for x in predictions]))
@@ -197,6 +208,7 @@ class COCOEvaluator(DatasetEvaluator):
             self._logger.info("Annotations are not available for evaluation.")
             return
 
+        self._check_tasks_have_outputs(tasks, coco_results)
         self._logger.info(f"Evaluating predictions with {'fast' if self._use_fast_impl else 'official'} COCO API...")
         for task in sorted(tasks):
             coco_eval = evaluate_predictions_on_coco(

@@ -129,6 +129,16 @@ def test_perfect_detections_give_ap_100(tmp_path, register_coco):
     assert "segm" not in results
 
 
+@pytest.mark.parametrize("task,field", [("segm", "pred_masks"), ("keypoints", "pred_keypoints")])
+def test_asking_for_a_task_the_model_does_not_predict_names_it(tmp_path, register_coco, task, field):
+    name = register_coco(_small_coco(tmp_path))
+    boxes_only = Instances((40, 60), pred_boxes=Boxes(torch.tensor([[1.0, 2.0, 20.0, 30.0]])),
+                           scores=torch.tensor([0.9]), pred_classes=torch.tensor([0]))  # fmt: skip
+    # this used to fail inside pycocotools with a bare KeyError: 'id'
+    with pytest.raises(ValueError, match=rf"evaluate '{task}', but the model's predictions have no {field}"):
+        _run_evaluator(name, {1: boxes_only}, tmp_path, tasks=("bbox", task))
+
+
 def test_no_detections_gives_nan(tmp_path, register_coco):
     name = register_coco(_small_coco(tmp_path))
     empty = Instances(
