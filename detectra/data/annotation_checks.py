@@ -219,7 +219,7 @@ def polygon_problem(poly: Any) -> Optional[str]:
 
 def invalid_polygons_in_json(json_file: str) -> list[str]:
     """``"image I annotation A: polygon k <why>"`` for every unusable polygon (see `polygon_problem`) of a COCO json."""
-    with open(json_file) as f:
+    with open(json_file, encoding="utf-8-sig") as f:
         annotations = json.load(f).get("annotations") or []
     found = []
     for ann in annotations:

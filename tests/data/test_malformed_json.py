@@ -165,3 +165,35 @@ def test_mask_mapper_names_the_annotation_without_a_mask(tmp_path):
     msg = str(e.value)
     assert f"Image '{tmp_path / 'img' / '1.png'}' (image_id 1): its annotation #1 has no 'segmentation'" in msg
     assert "Give every non-crowd annotation a segmentation" in msg
+
+
+def test_byte_order_mark_is_read_and_binary_json_is_reported(tmp_path):
+    path = _write(tmp_path, _base())
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # as some Windows tools save UTF-8
+    assert [len(d["annotations"]) for d in load_coco_json(path, tmp_path / "img")] == [1, 0]
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xd8")  # an image given as the json
+    with pytest.raises(ValueError, match=r"\(10 bytes\) is not valid json .*Expected the COCO json"):
+        load_coco_json(path, tmp_path / "img")
+    assert [p.kind for p in validate_dataset(str(path), image_root=str(tmp_path / "img"))] == ["unreadable_json"]
+
+
+def test_keypoint_count_must_match_the_category(tmp_path):
+    data = _base()
+    data["categories"][0]["keypoints"] = ["left_eye", "right_eye"]
+    data["annotations"].append({**data["annotations"][0], "id": 7, "keypoints": [1, 2, 2, 3, 4, 2, 5, 6, 2]})
+    with pytest.raises(ValueError) as e:
+        load_coco_json(_write(tmp_path, data), tmp_path / "img")
+    assert "image id 1, annotation id 7: 3 keypoints, but its category 1 names 2" in str(e.value)
+
+
+def test_rle_with_polygon_mask_format_names_the_image(tmp_path):
+    data = _base()
+    data["annotations"][0]["segmentation"] = {"size": [48, 64], "counts": [200, 100, 2772]}
+    dicts = load_coco_json(_write(tmp_path, data), tmp_path / "img")
+    mapper = DatasetMapper(True, augmentations=[], image_format="BGR", use_instance_mask=True)
+    with pytest.raises(ValueError, match=r"Image '.*1\.png' \(image_id 1\): annotation #0 has an RLE or bitmask "
+                                         r"segmentation, .* Set INPUT.MASK_FORMAT bitmask"):  # fmt: skip
+        mapper(dicts[0])
+    bitmask = DatasetMapper(True, augmentations=[], image_format="BGR", use_instance_mask=True,
+                            instance_mask_format="bitmask")  # fmt: skip
+    assert bitmask(dicts[0])["instances"].gt_masks.tensor.sum().item() == 100

@@ -36,12 +36,12 @@ logger = logging.getLogger(__name__)
 
 def read_json_file(json_file: str, kind: str) -> Any:
     """Parse a json file; a missing, empty, cut-short or binary file raises one error naming it and ``kind`` (what
-    the file should be, e.g. "COCO panoptic")."""
+    the file should be, e.g. "COCO panoptic"). A UTF-8 byte-order mark (some Windows tools write one) is skipped."""
     json_file = os.fspath(json_file)
     if not os.path.isfile(json_file):
         raise FileNotFoundError(f"{kind} json '{json_file}' does not exist. Check the path given to the loader.")
     try:
-        with open(json_file, encoding="utf-8") as f:
+        with open(json_file, encoding="utf-8-sig") as f:
             return json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         size = os.path.getsize(json_file)
@@ -230,6 +230,9 @@ def load_coco_json(
     logger.info("Loaded %d images in COCO format from %s", len(imgs), json_file)
 
     ann_keys = ["iscrowd", "bbox", "keypoints", "category_id"] + list(extra_annotation_keys or [])
+    # COCO keypoint files name each category's keypoints; an annotation with another count breaks the batch
+    keypoints_per_category = {c["id"]: len(c["keypoints"]) for c in coco_api.dataset["categories"]
+                              if isinstance(c.get("keypoints"), list) and c["keypoints"]}  # fmt: skip
     dataset_dicts = []
     without_valid_segm: list[str] = []
     for img_dict, anno_list in zip(imgs, anns):
@@ -256,6 +259,13 @@ def load_coco_json(
                         continue
                 obj["segmentation"] = segm
             keypts = anno.get("keypoints", None)
+            expected = keypoints_per_category.get(anno["category_id"])
+            if keypts and expected and len(keypts) != 3 * expected:
+                raise ValueError(
+                    f"{where}: {len(keypts) // 3} keypoints, but its category {anno['category_id']} names {expected} "
+                    "(its 'keypoints' list in 'categories'). Give every annotation of the category one (x, y, v) "
+                    "triplet per named keypoint, with v = 0 for those not labeled."
+                )
             if keypts:
                 # COCO keypoints are integer pixel indices; +0.5 moves them to pixel centres (Detectron2's convention)
                 obj["keypoints"] = [v + 0.5 if i % 3 != 2 else v for i, v in enumerate(keypts)]

@@ -10,12 +10,12 @@ Each ``load_*`` returns ``(dataset_dicts, class_names)``; `register_dicts` regis
 """
 from __future__ import annotations
 
-import json
 import os
 import xml.etree.ElementTree as ET
 from typing import Any, Callable, Optional, Sequence
 
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.data.datasets.coco import read_json_file
 from detectra.data.datasets.pascal_voc import load_voc_instances
 from detectra.structures import BoxMode
 
@@ -184,8 +184,7 @@ def load_via_json(
         image_root: the image folder (default: the json's folder, as in the balloon dataset).
         default_class: the name of the single class when regions carry no class attribute.
     """
-    with open(json_file) as f:
-        data = json.load(f)
+    data = read_json_file(json_file, "VIA")
     data = data.get("_via_img_metadata", data) if isinstance(data, dict) else data
     if not isinstance(data, dict) or not all(isinstance(v, dict) and "filename" in v for v in data.values()):
         raise ValueError(f"'{json_file}' is not a VIA json: expected {{key: {{'filename', 'regions'}}}}.")
