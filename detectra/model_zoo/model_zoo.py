@@ -127,6 +127,11 @@ def get_checkpoint_url(config_path: str) -> str:
     """
     name = _strip_extension(config_path)
     if name not in _URL_SUFFIX:
+        if name in {_strip_extension(c) for c in list_configs()}:  # a shipped config without published weights
+            raise RuntimeError(
+                f"No trained model for '{config_path}' in the model zoo: this config ships without weights. Train it "
+                f"(detectra train --config-file {name}) and set MODEL.WEIGHTS to the run's model_final.pth."
+            )
         close = difflib.get_close_matches(name, _URL_SUFFIX.keys(), n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise RuntimeError(f"No trained model for '{config_path}' in the model zoo.{hint}")
@@ -134,8 +139,15 @@ def get_checkpoint_url(config_path: str) -> str:
 
 
 def get_config_file(config_path: str) -> str:
-    """The local path of a shipped config, e.g. ``get_config_file("COCO-Detection/retinanet_R_50_FPN_1x.yaml")``."""
+    """The local path of a shipped config, e.g. ``get_config_file("COCO-Detection/retinanet_R_50_FPN_1x.yaml")``.
+
+    A name without its extension, as `detectra train --config-file` takes it, finds its ``.yaml`` (or, when there
+    is none, its ``.py``), as the command does.
+    """
     path = os.path.join(_CONFIG_ROOT, config_path)
+    if not config_path.endswith((".yaml", ".py")):
+        found = [path + ext for ext in (".yaml", ".py") if os.path.isfile(path + ext)]
+        path = found[0] if found else path
     if not os.path.isfile(path):
         close = difflib.get_close_matches(config_path, list_configs(), n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else " See detectra.model_zoo.list_configs()."

@@ -140,6 +140,17 @@ def test_checkpoint_urls():
         model_zoo.get_checkpoint_url("COCO-Detection/faster_rcnn_R_50_FPN_3X.yaml")
     with pytest.raises(RuntimeError, match="not available in the model zoo"):
         model_zoo.get_config_file("COCO-Detection/nope.yaml")
+    # a shipped config without weights: no "did you mean" pointing at unrelated COCO models, but what to do
+    with pytest.raises(RuntimeError, match=r"ships without weights.*--config-file shapes/faster_rcnn_R_18_FPN\)"):
+        model_zoo.get_config("shapes/faster_rcnn_R_18_FPN.yaml", trained=True)
+
+
+def test_config_names_without_extension_as_the_command_takes_them():
+    assert model_zoo.get_config_file("shapes/faster_rcnn_R_18_FPN").endswith("shapes/faster_rcnn_R_18_FPN.yaml")
+    # both kinds exist: the .yaml, as `detectra train --config-file COCO-Detection/retinanet_R_50_FPN_1x` picks
+    assert model_zoo.get_config_file("COCO-Detection/retinanet_R_50_FPN_1x").endswith("retinanet_R_50_FPN_1x.yaml")
+    assert model_zoo.get_config_file("common/train").endswith("common/train.py")
+    assert model_zoo.get_config("shapes/faster_rcnn_R_18_FPN").MODEL.ROI_HEADS.NUM_CLASSES == 4
 
 
 def test_get_config_trained_sets_weights():
