@@ -6,6 +6,7 @@ instead of stopping at the first one the loader would raise on.
 """
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from detectra.data.annotation_checks import (
     segmentation_format_problem,
 )
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
-from detectra.data.datasets.coco import coco_structure_problem, read_json_file
+from detectra.data.datasets.coco import coco_structure_problem
 from detectra.structures.boxes import BoxMode
 
 __all__ = ["Problem", "DatasetProblems", "validate_dataset", "validate_coco_json", "validate_dataset_dicts"]
@@ -226,8 +227,9 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
     json_file = os.fspath(json_file)
     problems = DatasetProblems()
     try:
-        data = read_json_file(json_file, "COCO")
-    except (OSError, ValueError) as e:  # missing, cut short, binary
+        with open(json_file, encoding="utf-8-sig") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:  # missing, cut short (JSONDecodeError), binary (UnicodeDecodeError)
         problems.append(Problem("unreadable_json", f"{type(e).__name__}: {e}", json_file))
         return problems
     if not isinstance(data, dict) or not isinstance(data.get("images"), list):
