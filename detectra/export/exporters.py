@@ -8,6 +8,7 @@ graph contains.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import warnings
@@ -36,6 +37,8 @@ __all__ = [
     "trace_model",
     "sidecar_path",
 ]
+
+logger = logging.getLogger(__name__)
 
 # the TorchScript-based ONNX exporter (dynamo=False) at the opset Detectron2's deployment script used
 STABLE_ONNX_OPSET_VERSION = 17
@@ -239,6 +242,12 @@ def export_model(
         raise ValueError(f"Unknown export format {format!r}; choose one of {', '.join(FORMATS)}.")
     check_export_precision(format, precision)
     path = Path(path)
+    if cfg is None and "resize" not in (extra or {}):
+        logger.warning(
+            f"Exporting {path.name} without cfg=: its sidecar records no test-time resize, so `detectra predict "
+            "--model` resizes images by the default rule (shortest edge 800, longest 1333), not the model's. Pass "
+            "export_model(..., cfg=cfg) to record INPUT.MIN_SIZE_TEST / MAX_SIZE_TEST."
+        )
     if format == "aoti":
         _check_aoti_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)

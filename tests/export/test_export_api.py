@@ -2,12 +2,16 @@
 helpers and the Caffe2 names' errors (tests/api checks the public names). All fast: no R-50 here (see
 test_export_parity.py)."""
 import json
+import logging
 
 import pytest
 import torch
 from torch import nn
 
 import detectra.export as export
+from detectra import model_zoo
+from detectra.export import export_model
+from detectra.export.exporters import config_sidecar
 from detectra.export.flatten import (
     DictSchema,
     IdentitySchema,
@@ -156,3 +160,13 @@ def test_torch_export_program_runs_when_nothing_is_detected():
     for image in (example, torch.randint(0, 256, (3, 128, 96), generator=gen).float()):
         inst = adapter.outputs_schema(module(image))["instances"][0]
         assert len(inst) == 0 and inst.image_size == tuple(image.shape[1:])
+
+
+def test_export_without_cfg_warns_that_predict_will_not_know_the_resize(tiny_faster_rcnn, tmp_path, caplog):
+    model, images = tiny_faster_rcnn
+    with caplog.at_level(logging.WARNING, logger="detectra.export.exporters"), torch.no_grad():
+        sidecar = export_model(model, images[0], tmp_path / "model.ts", "torchscript")
+    assert "resize" not in json.loads(sidecar.read_text())
+    assert "without cfg=" in caplog.text and "export_model(..., cfg=cfg)" in caplog.text
+    cfg = model_zoo.get_config("shapes/faster_rcnn_R_18_FPN.yaml")
+    assert config_sidecar(cfg)["resize"] == {"rule": "ResizeShortestEdge", "min_size_test": 192, "max_size_test": 288}
