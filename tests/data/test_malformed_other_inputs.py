@@ -118,3 +118,36 @@ def test_empty_image_file_says_so(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(OSError, match=r"Image file '.*empty\.jpg' is empty \(0 bytes\): re-download or re-export"):
         read_image(str(path), "BGR")
+
+
+@pytest.mark.parametrize("xml, expected", [
+    ("<annotation><object><name>dog</name></object></annotation>", "<size/height> is None, not a number"),
+    ("<annotation><size><width>64</width><height>48</height></size><object><name>dog</name><bndbox><xmin>1</xmin>"
+     "<ymin>2</ymin><xmax>x</xmax><ymax>9</ymax></bndbox></object></annotation>",
+     "(object 0, 'dog'): <bndbox/xmax> is 'x', not a number"),
+], ids=["no_size", "bad_coordinate"])  # fmt: skip
+def test_voc_xml_without_numbers_names_file_object_and_field(tmp_path, xml, expected):
+    from detectra.data.datasets.pascal_voc import load_voc_instances
+
+    for sub in ("Annotations", "ImageSets/Main"):
+        (tmp_path / sub).mkdir(parents=True)
+    (tmp_path / "ImageSets" / "Main" / "train.txt").write_text("a\n")
+    (tmp_path / "Annotations" / "a.xml").write_text(xml)
+    with pytest.raises(ValueError) as e:
+        load_voc_instances(str(tmp_path), "train", ["dog"])
+    assert f"Cannot read VOC annotation '{tmp_path / 'Annotations' / 'a.xml'}'" in str(e.value)
+    assert expected in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize("line", ["0 nan 0.5 0.2 0.2", "inf 0.5 0.5 0.2 0.2"], ids=["nan_coordinate", "inf_class"])
+def test_yolo_label_with_nan_or_inf_names_the_line(tmp_path, line):
+    from detectra.data.datasets.formats import load_yolo_dataset
+
+    (tmp_path / "images" / "train").mkdir(parents=True)
+    (tmp_path / "labels" / "train").mkdir(parents=True)
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / "images" / "train" / "a.jpg")
+    (tmp_path / "labels" / "train" / "a.txt").write_text(line + "\n")
+    (tmp_path / "data.yaml").write_text(f"path: {tmp_path}\ntrain: images/train\nnames: [dog]\n")
+    with pytest.raises(ValueError) as e:
+        load_yolo_dataset(str(tmp_path / "data.yaml"), "train")
+    assert "a.txt" in str(e.value) and f"'{line}' is not 'class cx cy w h' numbers" in str(e.value), str(e.value)

@@ -10,6 +10,7 @@ Each ``load_*`` returns ``(dataset_dicts, class_names)``; `register_dicts` regis
 """
 from __future__ import annotations
 
+import math
 import os
 import xml.etree.ElementTree as ET
 from typing import Any, Callable, Optional, Sequence
@@ -150,7 +151,9 @@ def _yolo_annotation(line: str, h: int, w: int, num_classes: int, where: str) ->
     try:
         values = [float(v) for v in line.split()]
     except ValueError:
-        raise ValueError(f"{where}: '{line.strip()}' is not 'class cx cy w h' numbers.") from None
+        values = [math.nan]
+    if not all(map(math.isfinite, values)):  # "nan" and "inf" parse as floats
+        raise ValueError(f"{where}: '{line.strip()}' is not 'class cx cy w h' numbers.")
     cls = int(values[0]) if values and values[0] == int(values[0]) else -1
     if not 0 <= cls < num_classes or len(values) < 5 or (len(values) > 5 and len(values) % 2 == 0):
         raise ValueError(f"{where}: '{line.strip()}' is not 'class cx cy w h' or 'class x1 y1 x2 y2 ...' with a "

@@ -1,6 +1,7 @@
 """Pascal VOC: xml annotations to Detectron2 dicts."""
 from __future__ import annotations
 
+import math
 import os
 import xml.etree.ElementTree as ET
 from typing import Sequence, Union
@@ -35,26 +36,40 @@ def load_voc_instances(dirname: str, split: str, class_names: Union[list[str], t
             tree = ET.parse(anno_file)
         except (ET.ParseError, FileNotFoundError) as e:
             raise ValueError(f"Cannot read VOC annotation '{anno_file}': {e}.") from None
-        size = tree.find("size")
         r = {
             "file_name": os.path.join(dirname, "JPEGImages", fileid + ".jpg"),
             "image_id": fileid,
-            "height": int(size.find("height").text),
-            "width": int(size.find("width").text),
+            "height": int(_xml_number(tree, "size/height", anno_file)),
+            "width": int(_xml_number(tree, "size/width", anno_file)),
         }
         instances = []
-        for obj in tree.findall("object"):
-            cls = obj.find("name").text.strip()
+        for k, obj in enumerate(tree.findall("object")):
+            cls = (obj.findtext("name") or "").strip()
             if cls not in class_names:
                 raise KeyError(f"'{anno_file}': object class '{cls}' is not one of the class_names {class_names}.")
-            bndbox = obj.find("bndbox")
-            bbox = [float(bndbox.find(x).text) for x in ("xmin", "ymin", "xmax", "ymax")]
+            bbox = [_xml_number(obj, f"bndbox/{x}", anno_file, f" (object {k}, '{cls}')")
+                    for x in ("xmin", "ymin", "xmax", "ymax")]  # fmt: skip
             bbox[0] -= 1.0  # VOC coordinates are 1-based pixel indices; this makes them 0-based box corners
             bbox[1] -= 1.0
             instances.append({"category_id": class_names.index(cls), "bbox": bbox, "bbox_mode": BoxMode.XYXY_ABS})
         r["annotations"] = instances
         dicts.append(r)
     return dicts
+
+
+def _xml_number(node: ET.Element, path: str, anno_file: str, which: str = "") -> float:
+    """The finite number at ``path`` below ``node``, or an error naming the file, ``which`` object and the field."""
+    text = node.findtext(path)
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(
+            f"Cannot read VOC annotation '{anno_file}'{which}: <{path}> is {text!r}, not a number. Every file needs "
+            "<size><width>/<height> and every object <bndbox> with <xmin>, <ymin>, <xmax>, <ymax> in pixels."
+        )
+    return value
 
 
 def register_pascal_voc(name: str, dirname: str, split: str, year: int,
