@@ -10,6 +10,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import os
 
 from detectra.cli._common import (
     CLIError,
@@ -34,11 +35,26 @@ def checked_line(target: str, problems: DatasetProblems, decoded: bool = True, s
     return f"Checked {images}, {problems.num_annotations} annotations in {where}: {found}"
 
 
+def _source_of(name: str, args: argparse.Namespace) -> str | None:
+    """The file or folder a registered dataset is read from: a format flag's json / yaml / VOC folder, or the COCO
+    json in its metadata."""
+    entry = getattr(args, "_format_entries", {}).get(name, {})
+    found = [entry[k] for k in ("json_file", "data_yaml", "dirname") if entry.get(k)]
+    if not found and name in DatasetCatalog.list():
+        found = [MetadataCatalog.get(name).get("json_file")]
+    return found[0] if found else None
+
+
 def run(args: argparse.Namespace) -> int:
     targets: list[tuple[str, dict]] = []
     if args.json:
         if not args.images:
             raise CLIError("--json needs --images (the folder its file_name entries are relative to).")
+        if not os.path.isfile(args.json):
+            raise CLIError(f"--json '{args.json}' does not exist.")
+        if not os.path.isdir(args.images):
+            raise CLIError(f"--images '{args.images}' is not a folder; pass the folder the json's file_name entries "
+                           "are relative to.")  # fmt: skip
         targets.append((args.json, {"image_root": args.images}))
     other_formats = args.train_voc or args.val_voc or args.train_via or args.val_via or args.yolo_data
     if args.config_file or args.run or args.train_json or args.val_json or other_formats:
@@ -58,18 +74,11 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("nothing to check: pass --json/--images, --dataset-name NAME, --config-file, --train-json, "
                        "--train-voc, --train-via or --yolo-data.")
 
-    def source_of(name: str) -> str | None:  # the file or folder a registered dataset is read from
-        entry = getattr(args, "_format_entries", {}).get(name, {})
-        found = [entry[k] for k in ("json_file", "data_yaml", "dirname") if entry.get(k)]
-        if not found and name in DatasetCatalog.list():
-            found = [MetadataCatalog.get(name).get("json_file")]
-        return found[0] if found else None
-
     total = 0
     for target, kwargs in targets:
         if not target.endswith(".json") and target not in DatasetCatalog.list():
             raise CLIError(f"dataset '{target}' is not registered.")
         problems = validate_dataset(target, decode=not args.no_decode, **kwargs)
         total += len(problems)
-        print(checked_line(target, problems, decoded=not args.no_decode, source=source_of(target)))
+        print(checked_line(target, problems, decoded=not args.no_decode, source=_source_of(target, args)))
     return 1 if total else 0

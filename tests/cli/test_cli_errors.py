@@ -40,9 +40,12 @@ def _one_line_error(capsys, expected: str) -> str:
         (["predict", "missing.jpg", "--config-file", CONFIG, "-o", "x"], 1, "input 'missing.jpg' does not exist"),
         (["visualize-data", "-o", "x", "--dataset", "nope"], 1, "dataset 'nope' is not registered"),
         (["validate-data"], 1, "nothing to check"),
+        (["validate-data", "--json", "missing.json", "--images", "."], 1, "--json 'missing.json' does not exist."),
+        (["validate-data", "--json", __file__, "--images", "no/such/dir"], 1, "--images 'no/such/dir' is not a folder"),
         (["benchmark", "--config-file", CONFIG, "--iters", "0"], 1, "--iters must be >= 1"),
         (["analyze", "--config-file", CONFIG, "--tasks", "bogus"], 2, "invalid choice: 'bogus'"),
-        (["plot", "no/such/dir"], 1, "Nothing to plot"),
+        (["plot", "no/such/dir"], 1, "'no/such/dir' is not a folder; pass the OUTPUT_DIR of a 'detectra train' run"),
+        (["plot", "."], 1, "Nothing to plot"),
     ],
 )
 def test_user_errors_are_one_line(argv, code, expected, capsys, tmp_path, monkeypatch):
