@@ -91,6 +91,24 @@ def format_incompatible_keys(incompatible: IncompatibleKeys, model_shapes: Optio
     return "\n".join([line(header), sep, *(line(r) for r in rows)])
 
 
+def _refuse_folder_or_pointer(path: str, local: str) -> None:
+    """A run's output folder, or its ``last_checkpoint`` text file, given where a checkpoint file was expected."""
+    if os.path.isdir(local):
+        found = sorted(f for f in os.listdir(local) if f.endswith((".pth", ".pkl")))
+        listed = ", ".join(found[-5:]) if found else "none"
+        raise IsADirectoryError(
+            f"Checkpoint '{path}' is a folder: pass one checkpoint file in it (its .pth / .pkl files: {listed}), "
+            "or resume_or_load(..., resume=True) with the folder as the checkpointer's save_dir."
+        )
+    if os.path.basename(local) == _LAST_CHECKPOINT and os.path.isfile(local):
+        with open(local) as f:
+            target = f.read().strip()
+        raise ValueError(
+            f"'{path}' is the text file that names a folder's latest checkpoint, not a checkpoint: load "
+            f"'{os.path.join(os.path.dirname(path), target)}' instead."
+        )
+
+
 def _strip_prefix_if_present(state_dict: dict[str, Any], prefix: str) -> None:
     # Checkpoints saved from a DistributedDataParallel-wrapped model carry "module." on every key.
     keys = list(state_dict.keys())
@@ -253,6 +271,7 @@ class Checkpointer:
             return {}
         self.logger.info(f"[Checkpointer] Loading from {path} ...")
         local = self._get_local_path(path)
+        _refuse_folder_or_pointer(path, local)
         if not os.path.isfile(local):
             raise FileNotFoundError(
                 f"Checkpoint '{path}' not found (looked for the file '{local}'). Check MODEL.WEIGHTS or the path "

@@ -151,6 +151,15 @@ def load_torch_file(path: str) -> Any:
         UnsafeCheckpointError: the file contains objects other than tensors and plain containers.
         ValueError: the file is empty, truncated or not a PyTorch file (the message names it).
     """
+    with open(path, "rb") as f:
+        head = f.read(8)
+    # torch.save writes a zip (b"PK\x03\x04"), or a pickle (b"\x80" + protocol) with the legacy format; anything
+    # else (a json, a log, last_checkpoint) would reach the unpickler and be reported as unsafe, which it is not
+    if head and not head.startswith((b"PK\x03\x04", b"\x80")):
+        raise ValueError(
+            f"Cannot read checkpoint '{path}' ({os.path.getsize(path)} bytes): it is not a PyTorch file (it starts "
+            f"with {head!r}, not a torch.save zip or pickle). Pass the .pth file a run wrote, e.g. model_final.pth."
+        )
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except (EOFError, RuntimeError, KeyError, ValueError) as e:  # what torch raises for empty / cut / foreign files

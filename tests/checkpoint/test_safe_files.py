@@ -128,3 +128,19 @@ def test_stale_temp_files_are_removed_on_start_and_resume(tmp_path):
         Checkpointer(model, str(tmp_path)).resume_or_load("", resume=resume)
         assert not any(p.exists() for p in litter) and all(p.exists() for p in keep)
         litter[0].write_bytes(b"x")
+
+
+def test_a_run_folder_its_pointer_or_a_text_file_given_as_weights_say_what_to_load(tmp_path):
+    model = nn.Linear(2, 2)
+    ckpt = Checkpointer(model, str(tmp_path))
+    ckpt.save("model_final")
+    (tmp_path / "metrics.json").write_text('{"iteration": 19}\n')
+    with pytest.raises(IsADirectoryError, match=r"is a folder: pass one checkpoint file in it \(.*model_final\.pth"):
+        ckpt.load(str(tmp_path))
+    with pytest.raises(ValueError, match=r"names a folder's latest checkpoint.*load '.*model_final\.pth' instead"):
+        ckpt.load(str(tmp_path / "last_checkpoint"))
+    # a json used to be refused as "unsafe, could execute arbitrary code"
+    with pytest.raises(ValueError, match=r"metrics\.json' \(18 bytes\): it is not a PyTorch file \(it starts with b'"):
+        ckpt.load(str(tmp_path / "metrics.json"))
+    torch.save({"model": model.state_dict()}, tmp_path / "legacy.pth", _use_new_zipfile_serialization=False)
+    assert "model" not in ckpt.load(str(tmp_path / "legacy.pth"))  # the legacy pickle format still loads
