@@ -26,7 +26,7 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("detectra.cli.train", "train a model from a config (Detectron2's train_net.py), then evaluate"),
     "eval": ("detectra.cli.eval", "evaluate trained weights on the config's test datasets"),
-    "export": ("detectra.cli.export", "export a trained model to ONNX, torch.export (.pt2) or TorchScript"),
+    "export": ("detectra.cli.export", "export a trained model to ONNX, torch.export / AOTInductor (.pt2) or TorchScript"),
     "predict": ("detectra.cli.predict", "run a model on images, a folder or a video; annotated images + json"),
     "visualize-data": ("detectra.cli.visualize_data", "draw ground truth or augmented training batches"),
     "validate-data": ("detectra.cli.validate_data", "check datasets for problems (exit 1 if any)"),

@@ -283,10 +283,14 @@ def predict_parser(prog: str) -> argparse.ArgumentParser:
     parser.intermixed = True
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders of images, video files")
     add_output_dir_arg(parser, "where to write the results")
-    parser.add_argument("--threshold", type=float, default=0.5, help="score threshold to draw (default 0.5)")
+    parser.add_argument("--threshold", type=float, default=0.5, metavar="S",
+                        help="score threshold of the drawn detections (default 0.5; predictions.json keeps them "
+                             "all)")  # fmt: skip
     parser.add_argument("--batch-size", type=int, default=4, help="images per model call (default 4)")
-    parser.add_argument("--video-stride", type=int, default=1, metavar="K", help="use every K-th video frame")
-    parser.add_argument("--max-frames", type=int, default=0, metavar="N", help="at most N frames per video")
+    parser.add_argument("--video-stride", type=int, default=1, metavar="K",
+                        help="use every K-th video frame (default 1: all)")  # fmt: skip
+    parser.add_argument("--max-frames", type=int, default=0, metavar="N",
+                        help="at most N frames per video (default 0: no limit)")  # fmt: skip
     parser.add_argument("--track", metavar="TRACKER", default=None,
                         help="give video detections IDs kept across frames (\"track_id\" in predictions.json) with "
                              "this tracker: BBoxIOUTracker, VanillaHungarianBBoxIOUTracker or "

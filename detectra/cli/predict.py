@@ -108,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.inputs:
         raise CLIError("no input: pass image files, folders of images or videos before the KEY VALUE overrides.")
     output_dir_or_die(args)
+    if args.video_stride < 1 or args.max_frames < 0:
+        raise CLIError(f"--video-stride must be >= 1 and --max-frames >= 0 (0: no limit); got {args.video_stride} "
+                       f"and {args.max_frames}.")  # fmt: skip
     images, videos = _collect(args.inputs)
     tracker_cls = _tracker_class(args.track) if args.track else None
     if args.batch_size < 1:

@@ -38,6 +38,8 @@ def _one_line_error(capsys, expected: str) -> str:
         (["eval", "--run", "no/such/dir"], 1, "is not a folder"),
         (["eval", "--config-file", CONFIG, "MODEL.WEIGHTS", "missing.pth"], 1, "MODEL.WEIGHTS 'missing.pth'"),
         (["predict", "missing.jpg", "--config-file", CONFIG, "-o", "x"], 1, "input 'missing.jpg' does not exist"),
+        (["predict", "clip.mp4", "--config-file", CONFIG, "-o", "x", "--video-stride", "0"], 1,
+         "--video-stride must be >= 1 and --max-frames >= 0 (0: no limit); got 0 and 0."),
         (["visualize-data", "-o", "x", "--dataset", "nope"], 1, "dataset 'nope' is not registered"),
         (["validate-data"], 1, "nothing to check"),
         (["validate-data", "--json", "missing.json", "--images", "."], 1, "--json 'missing.json' does not exist."),

@@ -103,3 +103,9 @@ def test_config_file_help_says_which_configs_the_command_takes(command, extra, t
 def test_eval_help_offers_a_lazy_config_and_says_its_defaults():
     text = " ".join(_parser("eval").format_help().split())
     assert "YAML or LazyConfig .py file" in text and "(default 8; 0 = none)" in text
+
+
+def test_predict_help_states_what_threshold_filters_and_the_video_defaults():
+    text = " ".join(_parser("predict").format_help().split())
+    assert "--threshold S score threshold of the drawn detections (default 0.5; predictions.json keeps them all)" in text
+    assert "(default 1: all)" in text and "(default 0: no limit)" in text

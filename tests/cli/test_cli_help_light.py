@@ -31,3 +31,14 @@ def test_help_and_usage_errors_import_no_torch():
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["codes"] == {name: [0, 2] for name in COMMANDS}
     assert report["heavy"] == [], f"--help imported {report['heavy'][:5]}"
+
+
+def test_export_summary_names_every_format_family():
+    """`detectra --help` lists what `export --format` writes (AOTInductor was left out)."""
+    from detectra.cli.parsers import EXPORT_FORMATS
+
+    family = {"onnx": "ONNX", "onnx-dynamo": "ONNX", "torch-export": "torch.export", "aoti": "AOTInductor",
+              "torchscript": "TorchScript"}  # fmt: skip
+    assert set(family) == set(EXPORT_FORMATS)
+    summary = COMMANDS["export"][1]
+    assert all(name in summary for name in family.values()), summary
