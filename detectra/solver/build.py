@@ -65,10 +65,13 @@ def _optimizer_class_with_clipping(
     optimizer_type: type[torch.optim.Optimizer], per_param_clipper: _GradientClipper
 ) -> type[torch.optim.Optimizer]:
     def step(self: torch.optim.Optimizer, closure: Optional[Callable] = None) -> Any:
-        # Per-parameter clipping, as Detectron2's yacs option does (not a global norm over all parameters).
+        # Per-parameter clipping, as Detectron2's yacs option does (not a global norm over all parameters). A
+        # parameter without a gradient (unused in this step) is skipped: the optimizer leaves it alone too, and
+        # torch's clip_grad_value_ fails on it.
         for group in self.param_groups:
             for p in group["params"]:
-                per_param_clipper(p)
+                if p.grad is not None:
+                    per_param_clipper(p)
         return optimizer_type.step(self, closure)
 
     return type(optimizer_type.__name__ + "WithGradientClip", (optimizer_type,), {"step": step})

@@ -122,3 +122,17 @@ def test_exif_helper_and_visualizer_constants_under_detectron2s_names(tmp_path):
     plain = Image.fromarray(pixels)
     assert np.array_equal(np.asarray(_apply_exif_orientation(plain)), pixels)
     assert (_SMALL_OBJECT_AREA_THRESH, _KEYPOINT_THRESHOLD) == (1000, 0.05)
+
+
+@pytest.mark.parametrize("clip_type", ["value", "norm"])
+def test_gradient_clipping_skips_parameters_without_a_gradient(clip_type):
+    from detectra.config import get_cfg
+    from detectra.solver import maybe_add_gradient_clipping
+
+    cfg = get_cfg()
+    cfg.SOLVER.CLIP_GRADIENTS.merge_from_list(["ENABLED", True, "CLIP_TYPE", clip_type, "CLIP_VALUE", 0.5])
+    used, unused = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.ones(2))
+    optimizer = maybe_add_gradient_clipping(cfg, torch.optim.SGD([used, unused], lr=1.0))
+    (used * torch.tensor([3.0, 0.0])).sum().backward()  # `unused` takes no part: its .grad stays None
+    optimizer.step()
+    assert used.tolist() == pytest.approx([-0.5, 0.0]) and unused.tolist() == [1.0, 1.0]
