@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
 from detectra.checkpoint.safe_io import (
+    UnreadableCheckpointError,
     atomic_torch_save,
     atomic_write,
     contiguous_array,
@@ -103,7 +104,7 @@ def _refuse_folder_or_pointer(path: str, local: str) -> None:
     if os.path.basename(local) == _LAST_CHECKPOINT and os.path.isfile(local):
         with open(local) as f:
             target = f.read().strip()
-        raise ValueError(
+        raise UnreadableCheckpointError(
             f"'{path}' is the text file that names a folder's latest checkpoint, not a checkpoint: load "
             f"'{os.path.join(os.path.dirname(path), target)}' instead."
         )

@@ -20,6 +20,7 @@ import torch
 
 __all__ = [
     "UnsafeCheckpointError",
+    "UnreadableCheckpointError",
     "RestrictedUnpickler",
     "load_pickle_file",
     "contiguous_array",
@@ -33,6 +34,10 @@ __all__ = [
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """Raised when a checkpoint needs to unpickle objects that could execute code."""
+
+
+class UnreadableCheckpointError(ValueError):
+    """Raised when a weights file is empty, truncated or not a checkpoint at all (a json, a folder's pointer)."""
 
 
 # (module, name) pairs a numpy-array pickle needs; numpy 2 renamed numpy.core to numpy._core, older files use either.
@@ -122,7 +127,7 @@ def load_pickle_file(
 
     Raises:
         UnsafeCheckpointError: the file asks for an object other than numpy arrays and plain containers.
-        ValueError: the file is empty, truncated or not a pickle (the message names the file).
+        UnreadableCheckpointError: the file is empty, truncated or not a pickle (the message names the file).
     """
     with open(path, "rb") as f:
         try:
@@ -132,7 +137,7 @@ def load_pickle_file(
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as e:
             size = os.path.getsize(path)
             detail = str(e).splitlines()[0] if str(e) else "no details"
-            raise ValueError(
+            raise UnreadableCheckpointError(
                 f"Cannot read '{path}' ({size} bytes): it is not a pickle of numpy arrays and plain containers "
                 f"({type(e).__name__}: {detail}); it may be empty, truncated, or another kind of file. Download or "
                 "write it again."
@@ -149,14 +154,14 @@ def load_torch_file(path: str) -> Any:
 
     Raises:
         UnsafeCheckpointError: the file contains objects other than tensors and plain containers.
-        ValueError: the file is empty, truncated or not a PyTorch file (the message names it).
+        UnreadableCheckpointError: the file is empty, truncated or not a PyTorch file (the message names it).
     """
     with open(path, "rb") as f:
         head = f.read(8)
     # torch.save writes a zip (b"PK\x03\x04"), or a pickle (b"\x80" + protocol) with the legacy format; anything
     # else (a json, a log, last_checkpoint) would reach the unpickler and be reported as unsafe, which it is not
     if head and not head.startswith((b"PK\x03\x04", b"\x80")):
-        raise ValueError(
+        raise UnreadableCheckpointError(
             f"Cannot read checkpoint '{path}' ({os.path.getsize(path)} bytes): it is not a PyTorch file (it starts "
             f"with {head!r}, not a torch.save zip or pickle). Pass the .pth file a run wrote, e.g. model_final.pth."
         )
@@ -165,7 +170,7 @@ def load_torch_file(path: str) -> Any:
     except (EOFError, RuntimeError, KeyError, ValueError) as e:  # what torch raises for empty / cut / foreign files
         size = os.path.getsize(path)
         detail = " ".join(str(e).split()[:12]) or type(e).__name__
-        raise ValueError(
+        raise UnreadableCheckpointError(
             f"Cannot read checkpoint '{path}' ({size} bytes): it is empty, truncated or not a PyTorch file "
             f"({type(e).__name__}: {detail}). A run killed while copying or saving leaves such files: use "
             "another checkpoint (with --resume, point last_checkpoint at an earlier model_*.pth), or save / "

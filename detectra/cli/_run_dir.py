@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from detectra.checkpoint import DetectionCheckpointer
+from detectra.checkpoint.safe_io import UnreadableCheckpointError
 from detectra.cli._common import CLIError
 
 __all__ = ["check_output_dir", "interrupted_message", "load_weights_checked", "stale_metrics_only"]
@@ -88,5 +89,7 @@ def load_weights_checked(model: Any, weights: str, config_source: str) -> None:
     """
     try:
         DetectionCheckpointer(model).load(weights, checkpointables=[], strict=True)
+    except UnreadableCheckpointError as e:  # not a disagreement: the file is no checkpoint
+        raise CLIError(str(e)) from None
     except ValueError as e:
         raise CLIError(f"the config '{config_source}' and the weights disagree: {e}") from None

@@ -10,7 +10,12 @@ import torch
 from torch import nn
 
 from detectra.checkpoint import Checkpointer, DetectionCheckpointer, UnsafeCheckpointError
-from detectra.checkpoint.safe_io import atomic_torch_save, load_pickle_file, remove_stale_temp_files
+from detectra.checkpoint.safe_io import (
+    UnreadableCheckpointError,
+    atomic_torch_save,
+    load_pickle_file,
+    remove_stale_temp_files,
+)
 from detectra.data import DatasetCatalog, MetadataCatalog, get_detection_dataset_dicts
 
 
@@ -137,10 +142,20 @@ def test_a_run_folder_its_pointer_or_a_text_file_given_as_weights_say_what_to_lo
     (tmp_path / "metrics.json").write_text('{"iteration": 19}\n')
     with pytest.raises(IsADirectoryError, match=r"is a folder: pass one checkpoint file in it \(.*model_final\.pth"):
         ckpt.load(str(tmp_path))
-    with pytest.raises(ValueError, match=r"names a folder's latest checkpoint.*load '.*model_final\.pth' instead"):
+    with pytest.raises(UnreadableCheckpointError, match=r"names a folder's latest checkpoint.*load '.*model_final\.pth' instead"):
         ckpt.load(str(tmp_path / "last_checkpoint"))
     # a json used to be refused as "unsafe, could execute arbitrary code"
-    with pytest.raises(ValueError, match=r"metrics\.json' \(18 bytes\): it is not a PyTorch file \(it starts with b'"):
+    with pytest.raises(UnreadableCheckpointError, match=r"metrics\.json' \(18 bytes\): it is not a PyTorch file \(it starts with b'"):
         ckpt.load(str(tmp_path / "metrics.json"))
     torch.save({"model": model.state_dict()}, tmp_path / "legacy.pth", _use_new_zipfile_serialization=False)
     assert "model" not in ckpt.load(str(tmp_path / "legacy.pth"))  # the legacy pickle format still loads
+
+
+def test_command_line_says_unreadable_weights_are_unreadable_not_a_config_mismatch(tmp_path):
+    from detectra.cli._common import CLIError
+    from detectra.cli._run_dir import load_weights_checked
+
+    (tmp_path / "model_final.pth").write_text("not weights\n")
+    with pytest.raises(CLIError) as e:
+        load_weights_checked(nn.Linear(2, 2), str(tmp_path / "model_final.pth"), "config.yaml")
+    assert "not a PyTorch file" in str(e.value) and "disagree" not in str(e.value)
