@@ -32,6 +32,7 @@ __all__ = [
     "polygon_problem",
     "invalid_polygons_in_json",
     "repair_dataset_boxes",
+    "check_dataset_records",
     "check_masks_present",
 ]
 
@@ -47,6 +48,7 @@ BOX_REPAIRS = {
     "box_outside_image": "clipped to the image",
 }
 _SHOWN = 3  # record ids shown per kind in a summary line
+_BOX_MODES = {int(mode) for mode in BoxMode}  # BoxMode members (an IntEnum) and plain ints both match
 _VISIBILITIES = {0, 1, 2}  # COCO keypoint v: not labeled, labeled but hidden, visible
 
 
@@ -361,6 +363,57 @@ def repair_dataset_boxes(name: str, dicts: list[dict], *, source: str = "", stri
         "(or --strict) makes them errors."
     )
     return dicts
+
+
+def _record_problem(record: Any) -> Optional[str]:
+    """Why one dataset dict cannot be trained on (a missing key, a box without its mode...), or None."""
+    if not isinstance(record, dict):
+        return f"is a {type(record).__name__}, not a dict"
+    if "file_name" not in record:
+        return "has no 'file_name' (the image's path)"
+    annos = record.get("annotations", [])
+    if not isinstance(annos, list):
+        return f"has 'annotations' {str(annos)[:40]}, not a list (use [] for an image without objects)"
+    for k, ann in enumerate(annos):
+        try:  # the common, well-formed case costs three lookups
+            if isinstance(ann["category_id"], numbers.Integral) and ann["bbox_mode"] in _BOX_MODES and "bbox" in ann:
+                continue
+        except (KeyError, TypeError):
+            pass
+        ref = f"annotation {ann.get('id', f'#{k}')}" if isinstance(ann, dict) else f"annotation #{k}"
+        missing = [key for key in ("bbox", "bbox_mode", "category_id") if not isinstance(ann, dict) or key not in ann]
+        if missing:
+            return f"{ref} lacks {missing} (e.g. 'bbox': [x, y, w, h], 'bbox_mode': BoxMode.XYWH_ABS, 'category_id': 0)"
+        if not isinstance(ann["category_id"], numbers.Integral):
+            return f"{ref} has category_id {ann['category_id']!r}; it must be an integer in [0, #classes)"
+        return f"{ref} has bbox_mode {ann['bbox_mode']!r}; use a BoxMode such as BoxMode.XYWH_ABS"
+    return None
+
+
+def check_dataset_records(name: str, dicts: Any) -> None:
+    """Refuse what a registered dataset function returned when training cannot read it.
+
+    Args:
+        name: the dataset's name, for the message.
+        dicts: what ``DatasetCatalog.get(name)`` returned.
+
+    Raises:
+        TypeError / ValueError: naming the dataset, the record (image id or index) and what each dict needs.
+    """
+    if not isinstance(dicts, list):
+        raise TypeError(
+            f"The function registered for dataset '{name}' returned a {type(dicts).__name__}; it must return a "
+            "list of dicts, one per image (did it forget 'return'?)."
+        )
+    for i, record in enumerate(dicts):
+        problem = _record_problem(record)
+        if problem:
+            image = record.get("image_id", f"#{i}") if isinstance(record, dict) else f"#{i}"
+            raise ValueError(
+                f"Dataset '{name}': record {i} (image {image}) {problem}. Each dict needs 'file_name' and, for "
+                "training, 'annotations': a list of dicts with 'bbox', 'bbox_mode' and 'category_id' (see "
+                "Detectron2's standard dataset dicts)."
+            )
 
 
 def check_masks_present(dicts: Sequence[dict], dataset_names: Sequence[str]) -> None:

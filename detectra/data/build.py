@@ -13,7 +13,7 @@ import torch.utils.data as torchdata
 
 from detectra.checkpoint.safe_io import load_pickle_file
 from detectra.config import configurable
-from detectra.data.annotation_checks import check_masks_present, repair_dataset_boxes
+from detectra.data.annotation_checks import check_dataset_records, check_masks_present, repair_dataset_boxes
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.data.common import AspectRatioGroupedDataset, DatasetFromList, MapDataset
 from detectra.data.dataset_mapper import DatasetMapper
@@ -224,6 +224,7 @@ def get_detection_dataset_dicts(
     if isinstance(all_dicts[0], torchdata.Dataset):
         return torchdata.ConcatDataset(all_dicts) if len(all_dicts) > 1 else all_dicts[0]
     for name, dicts in zip(names, all_dicts):
+        check_dataset_records(name, dicts)
         if len(dicts) == 0:
             raise ValueError(f"Dataset '{name}' is empty: its loader returned no images.")
         if "annotations" in dicts[0]:

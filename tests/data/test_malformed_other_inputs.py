@@ -151,3 +151,30 @@ def test_yolo_label_with_nan_or_inf_names_the_line(tmp_path, line):
     with pytest.raises(ValueError) as e:
         load_yolo_dataset(str(tmp_path / "data.yaml"), "train")
     assert "a.txt" in str(e.value) and f"'{line}' is not 'class cx cy w h' numbers" in str(e.value), str(e.value)
+
+
+def _record(**annotation):
+    ann = {"bbox": [1, 2, 10, 12], "bbox_mode": 1, "category_id": 0, **annotation}
+    return {"file_name": "a.jpg", "image_id": 4, "annotations": [{k: v for k, v in ann.items() if v is not None}]}
+
+
+@pytest.mark.parametrize("returned, expected", [
+    (None, "TypeError: The function registered for dataset 'custom_bad' returned a NoneType; it must return a list "
+           "of dicts, one per image (did it forget 'return'?)"),
+    ([_record(bbox_mode=None)], "record 0 (image 4) annotation #0 lacks ['bbox_mode'] (e.g. 'bbox': [x, y, w, h], "
+                                "'bbox_mode': BoxMode.XYWH_ABS"),
+    ([_record(category_id="0")], "annotation #0 has category_id '0'; it must be an integer"),
+    ([_record(bbox_mode="XYWH_ABS")], "annotation #0 has bbox_mode 'XYWH_ABS'; use a BoxMode such as BoxMode.XYWH_ABS"),
+    ([{**_record(), "annotations": None}], "record 0 (image 4) has 'annotations' None, not a list"),
+    ([{"image_id": 4, "annotations": []}], "record 0 (image 4) has no 'file_name'"),
+], ids=["returns_none", "no_bbox_mode", "category_str", "bbox_mode_str", "annotations_none", "no_file_name"])  # fmt: skip
+def test_custom_dataset_function_results_are_checked_before_training(returned, expected):
+    from detectra.data import DatasetCatalog, get_detection_dataset_dicts
+
+    DatasetCatalog.register("custom_bad", lambda: returned)
+    try:
+        with pytest.raises((TypeError, ValueError)) as e:
+            get_detection_dataset_dicts(["custom_bad"])
+        assert expected in f"{type(e.value).__name__}: {e.value}", str(e.value)
+    finally:
+        DatasetCatalog.remove("custom_bad")
