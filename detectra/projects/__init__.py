@@ -10,3 +10,5 @@ OneFormer and their descendants import two of them for shared utilities rather t
 The PointRend and DeepLab models themselves (heads, backbones, their configs' meta-architectures) are not part of
 detectra; importing one of their names raises an ImportError that says so.
 """
+
+__all__: list[str] = []  # the projects are imported by their own names: detectra.projects.point_rend, .deeplab
