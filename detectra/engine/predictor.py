@@ -104,10 +104,14 @@ class DefaultPredictor(_ModelRunner):
     def __call__(self, original_image: np.ndarray) -> dict:
         """
         Args:
-            original_image: (H, W, C) uint8 image in BGR order.
+            original_image: (H, W, 3) uint8 image in BGR order (as ``cv2.imread`` or
+                ``read_image(path, format="BGR")`` return it).
 
         Returns:
             The model's output dict for this one image ("instances", "sem_seg", "panoptic_seg", ...).
+
+        Raises:
+            TypeError / ValueError: not a numpy array, or not (H, W, 3) (the message says how to convert it).
         """
         return self._run_model([self._prepare(original_image)])[0]
 
