@@ -43,6 +43,7 @@ __all__ = [
     "check_metadata_consistency",
     "get_fed_loss_cls_weights",
     "read_image",
+    "read_image_size",
     "convert_PIL_to_numpy",
     "transform_keypoint_annotations",
 ]
@@ -58,6 +59,7 @@ class SizeMismatchError(ValueError):
 _M_RGB2YUV = [[0.299, 0.587, 0.114], [-0.14713, -0.28886, 0.436], [0.615, -0.51499, -0.10001]]
 _M_YUV2RGB = [[1.0, 0.0, 1.13983], [1.0, -0.39465, -0.58060], [1.0, 2.03211, 0.0]]
 
+_EXIF_ORIENTATION = 0x0112
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
@@ -157,6 +159,22 @@ def read_image(file_name: Union[str, os.PathLike], format: Optional[str] = None)
             f"Cannot read image '{file_name}': {e}. The file is truncated, corrupt or not an image; re-download "
             f"or re-export it, or remove it from the dataset."
         ) from e
+
+
+def read_image_size(file_name: Union[str, os.PathLike]) -> tuple[int, int]:
+    """(height, width) of an image as :func:`read_image` returns it (EXIF rotations by 90 degrees swap them),
+    from its header only.
+
+    Raises:
+        OSError: naming the file, when it is missing or not an image.
+    """
+    try:
+        with Image.open(file_name) as image:
+            w, h = image.size
+            rotated = image.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8)
+    except (OSError, SyntaxError, ValueError) as e:
+        raise OSError(f"Cannot read the size of image '{file_name}': {e}.") from e
+    return (w, h) if rotated else (h, w)
 
 
 def check_image_size(dataset_dict: dict, image: np.ndarray) -> None:

@@ -178,3 +178,26 @@ def test_custom_dataset_function_results_are_checked_before_training(returned, e
         assert expected in f"{type(e.value).__name__}: {e.value}", str(e.value)
     finally:
         DatasetCatalog.remove("custom_bad")
+
+
+def test_coco_conversion_reads_sizes_a_custom_loader_left_out(tmp_path):
+    """Evaluation converts dicts to COCO; those of a custom loader may lack height/width (the mapper reads them),
+    which gave a KeyError. They come from the file's header, after its EXIF rotation as read_image applies it."""
+    from detectra.data import DatasetCatalog, MetadataCatalog
+    from detectra.data.datasets import convert_to_coco_dict
+
+    image = Image.fromarray(np.zeros((48, 64, 3), np.uint8))
+    exif = image.getexif()
+    exif[0x0112] = 6  # rotated by 90 degrees: read as 48 wide, 64 high
+    image.save(tmp_path / "rotated.jpg", exif=exif)
+    assert read_image(str(tmp_path / "rotated.jpg"), "BGR").shape[:2] == (64, 48)
+    record = {"file_name": str(tmp_path / "rotated.jpg"), "image_id": 1,
+              "annotations": [{"bbox": [1, 2, 10, 12], "bbox_mode": 1, "category_id": 0}]}  # fmt: skip
+    DatasetCatalog.register("custom_no_sizes", lambda: [record])
+    MetadataCatalog.get("custom_no_sizes").thing_classes = ["a"]
+    try:
+        (coco_image,) = convert_to_coco_dict("custom_no_sizes")["images"]
+    finally:
+        DatasetCatalog.remove("custom_no_sizes")
+        MetadataCatalog.remove("custom_no_sizes")
+    assert (coco_image["height"], coco_image["width"]) == (64, 48)

@@ -16,6 +16,7 @@ from pycocotools.coco import COCO
 from detectra.checkpoint.safe_io import atomic_write
 from detectra.data.annotation_checks import check_annotation_fields
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.data.detection_utils import read_image_size
 from detectra.structures.boxes import BoxMode
 from detectra.utils.logger import log_first_n
 
@@ -357,7 +358,9 @@ def convert_to_coco_dict(dataset_name: str) -> dict[str, Any]:
     coco_images, coco_annotations = [], []
     for index, d in enumerate(dataset_dicts):
         image_id = d.get("image_id", index)
-        coco_images.append({"id": image_id, "width": int(d["width"]), "height": int(d["height"]),
+        # dicts of a custom loader may leave the size to the mapper; COCO evaluation needs it
+        height, width = (d["height"], d["width"]) if "height" in d and "width" in d else read_image_size(d["file_name"])
+        coco_images.append({"id": image_id, "width": int(width), "height": int(height),
                             "file_name": str(d["file_name"])})  # fmt: skip
         for ann in d.get("annotations", []):
             bbox = np.asarray(ann["bbox"], dtype=np.float64).tolist()

@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.data.datasets.coco import read_json_file
 from detectra.data.datasets.pascal_voc import load_voc_instances
+from detectra.data.detection_utils import read_image_size
 from detectra.structures import BoxMode
 
 __all__ = ["load_via_json", "load_voc_folder", "load_yolo_dataset", "register_dicts", "voc_class_names",
@@ -27,16 +28,11 @@ _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
 def _image_size(path: str) -> tuple[int, int]:
-    """(height, width) as the image will be read: EXIF rotations by 90 degrees swap them. Reads the header only."""
-    from PIL import Image
-
+    """(height, width) as the image will be read (see `read_image_size`), or a ValueError naming it."""
     try:
-        with Image.open(path) as im:
-            w, h = im.size
-            orientation = im.getexif().get(274, 1)
+        return read_image_size(path)
     except OSError as e:
-        raise ValueError(f"cannot read image '{path}': {e}") from None
-    return (w, h) if orientation in (5, 6, 7, 8) else (h, w)
+        raise ValueError(str(e)) from None
 
 
 # ---------------------------------------------------------------------------------------------------- VOC
