@@ -237,6 +237,13 @@ def export_model(
 
     Returns:
         the sidecar's path.
+
+    Example:
+        predictor = DefaultPredictor(cfg)
+        resized = predictor.aug.get_transform(bgr).apply_image(bgr)  # bgr: (H, W, 3) uint8, as the predictor takes
+        image = torch.as_tensor(resized.transpose(2, 0, 1).copy())
+        export_model(predictor.model, image, "model.onnx", "onnx", cfg=cfg)  # + model.onnx.json
+        outputs = ExportedModel("model.onnx")([{"image": image}])  # [{"instances": Instances}], as the model gives
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown export format {format!r}; choose one of {', '.join(FORMATS)}.")
