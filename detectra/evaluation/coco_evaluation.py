@@ -373,6 +373,10 @@ def instances_to_coco_json(instances: Any, img_id: int) -> list[dict]:
     return results
 
 
+# Detectron2's module-level name, which proposal-evaluation scripts import from here.
+_evaluate_box_proposals = evaluate_box_proposals
+
+
 def _evaluate_predictions_on_coco(
     coco_gt: COCO,
     coco_results: list[dict],

@@ -22,29 +22,29 @@ def _build_palette(n: int = 80) -> np.ndarray:
     return np.asarray(colors, dtype=np.float32)
 
 
-_PALETTE = _build_palette()
+_COLORS = _build_palette()  # Detectron2's name for its palette array; custom visualizers import it
 
 
 def colormap(rgb: bool = False, maximum: float = 255) -> np.ndarray:
     """The palette as an (80, 3) float32 array scaled to [0, maximum]; BGR unless `rgb`."""
-    c = _PALETTE * maximum
+    c = _COLORS * maximum
     return c if rgb else c[:, ::-1].copy()
 
 
 def class_color(index: int, rgb: bool = True, maximum: float = 1.0) -> np.ndarray:
     """The palette colour of class `index` (wrapping around), RGB in [0, maximum] by default."""
-    c = _PALETTE[int(index) % len(_PALETTE)] * maximum
+    c = _COLORS[int(index) % len(_COLORS)] * maximum
     return c if rgb else c[::-1].copy()
 
 
 def random_color(rgb: bool = False, maximum: float = 255) -> np.ndarray:
     """One palette colour picked at random (numpy's global RNG)."""
-    c = _PALETTE[np.random.randint(0, len(_PALETTE))] * maximum
+    c = _COLORS[np.random.randint(0, len(_COLORS))] * maximum
     return c if rgb else c[::-1].copy()
 
 
 def random_colors(n: int, rgb: bool = False, maximum: float = 255) -> list[np.ndarray]:
     """`n` distinct palette colours in random order (repeating once the palette is exhausted)."""
-    indices = np.random.permutation(max(n, len(_PALETTE)))[:n] % len(_PALETTE)
-    out = [_PALETTE[i] * maximum for i in indices]
+    indices = np.random.permutation(max(n, len(_COLORS)))[:n] % len(_COLORS)
+    out = [_COLORS[i] * maximum for i in indices]
     return out if rgb else [c[::-1].copy() for c in out]

@@ -136,3 +136,21 @@ def test_gradient_clipping_skips_parameters_without_a_gradient(clip_type):
     (used * torch.tensor([3.0, 0.0])).sum().backward()  # `unused` takes no part: its .grad stays None
     optimizer.step()
     assert used.tolist() == pytest.approx([-0.5, 0.0]) and unused.tolist() == [1.0, 1.0]
+
+
+def test_private_names_that_libraries_import():
+    import numpy as np
+
+    from detectra.evaluation.coco_evaluation import _evaluate_box_proposals
+    from detectra.structures import Boxes, Instances
+    from detectra.utils.colormap import _COLORS, colormap
+
+    # The palette array: RGB rows in [0, 1], the rows colormap() scales.
+    assert _COLORS.ndim == 2 and _COLORS.shape[1] == 3 and 0 <= _COLORS.min() and _COLORS.max() <= 1
+    np.testing.assert_allclose(colormap(rgb=True, maximum=1), _COLORS)
+    # Proposal recall under Detectron2's name: one of the two boxes is found exactly.
+    gt = _tiny_coco_gt()
+    proposals = Instances((80, 100), proposal_boxes=Boxes(torch.tensor([[10.0, 10.0, 50.0, 40.0]])),
+                          objectness_logits=torch.tensor([1.0]))
+    stats = _evaluate_box_proposals([{"image_id": 1, "proposals": proposals}], gt)
+    assert stats["num_pos"] == 1 and float(stats["ar"]) == pytest.approx(1.0)
