@@ -20,7 +20,7 @@ __all__ = ["DatasetMapper"]
 logger = logging.getLogger(__name__)
 
 
-def _read_sem_seg(file_name: str) -> np.ndarray:
+def read_sem_seg(file_name: str) -> np.ndarray:
     """Read a semantic label map as an HxW array of class ids (uint8; wider for 16-bit label files).
 
     Palette ("P") PNGs keep their palette indices, and 16-bit files their values: converting either to gray, as a
@@ -178,7 +178,7 @@ class DatasetMapper:
         utils.check_image_size(dataset_dict, image)
 
         sem_seg_file = dataset_dict.pop("sem_seg_file_name", None)
-        sem_seg_gt = _read_sem_seg(sem_seg_file) if sem_seg_file is not None else None
+        sem_seg_gt = read_sem_seg(sem_seg_file) if sem_seg_file is not None else None
         if sem_seg_gt is not None and sem_seg_gt.shape[:2] != image.shape[:2]:
             raise utils.SizeMismatchError(
                 f"Label map '{sem_seg_file}' is (width, height) = {sem_seg_gt.shape[1::-1]} but its image "

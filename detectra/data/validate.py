@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence, Union
 
+import numpy as np
 from PIL import Image
 
 from detectra.data.annotation_checks import (
@@ -25,6 +26,7 @@ from detectra.data.annotation_checks import (
     segmentation_format_problem,
 )
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
+from detectra.data.dataset_mapper import read_sem_seg
 from detectra.data.datasets.coco import coco_structure_problem
 from detectra.structures.boxes import BoxMode
 
@@ -41,7 +43,8 @@ _BOX_MESSAGES = {
 _BOX_FIX = "a COCO bbox is [x, y, width, height] in pixels of the image: correct it or remove the annotation"
 # What to do about each kind, printed after the problem so that the report says the fix, not only the fault.
 _FIXES = {
-    "bad_label": "re-export the label map at its image's size, or pair it with the right image",
+    "bad_label": "re-export the label map (its image's size; a class index per pixel), or pair it with the right "
+                 "image",
     "missing_image": "check --images (the folder file_name is relative to), or correct the image's 'file_name', "
                      "or remove the image from 'images'",
     "size_mismatch": "correct the image's 'width' / 'height' in the json",
@@ -185,11 +188,28 @@ def _missing_masks(annotations: Iterable[tuple[Any, Any, dict]], file: str) -> l
             for image_id, ref, ann in annotations if not ann.get("iscrowd", 0) and not ann.get("segmentation")]
 
 
+def _label_map_problem(sem: str, size: tuple[int, int], decode: bool, label_classes: Optional[int],
+                       ignore_label: int) -> Optional[str]:  # fmt: skip
+    """What is wrong with the label map ``sem`` of an image of ``size`` (width, height), or None."""
+    label_size, err = _image_size(sem, decode)
+    if err or label_size != size:
+        return err or f"label map '{sem}' is {label_size[0]}x{label_size[1]} but its image is {size[0]}x{size[1]}"
+    if label_classes is None or not decode:
+        return None
+    values = np.unique(read_sem_seg(sem))
+    bad = values[(values >= label_classes) & (values != ignore_label)]
+    if len(bad):
+        return (f"label map '{sem}' holds values {bad[:5].tolist()}, outside the {label_classes} classes (0.."
+                f"{label_classes - 1}) and the ignore label {ignore_label}; training would fail on them")
+    return None
+
+
 def validate_dataset_dicts(dicts: Sequence[dict], file: str = "<dataset dicts>", num_classes: Optional[int] = None,
-                           check_images: bool = True, decode: bool = True, *,
-                           require_masks: bool = False) -> DatasetProblems:  # fmt: skip
+                           check_images: bool = True, decode: bool = True, *, require_masks: bool = False,
+                           label_classes: Optional[int] = None, ignore_label: int = 255) -> DatasetProblems:  # fmt: skip
     """Check Detectron2-format dicts (images on disk, boxes, polygons, category ids in [0, num_classes); with
-    ``require_masks``, a segmentation on every non-crowd annotation)."""
+    ``require_masks``, a segmentation on every non-crowd annotation; with ``label_classes`` (and ``decode``), that
+    every label map holds only values in [0, label_classes) or ``ignore_label``)."""
     problems = DatasetProblems()
     file_by_id: dict[Any, str] = {}
     for i, record in enumerate(dicts):
@@ -208,10 +228,9 @@ def validate_dataset_dicts(dicts: Sequence[dict], file: str = "<dataset dicts>",
         if sem and not os.path.isfile(sem):
             problems.append(Problem("missing_label", f"sem_seg file '{sem}' does not exist", file, image_id))
         elif sem and check_images and size is not None:
-            label_size, err = _image_size(sem, decode)
-            if err or label_size != size:
-                what = err or f"label map '{sem}' is {label_size[0]}x{label_size[1]} but its image is {size[0]}x{size[1]}"
-                problems.append(Problem("bad_label", what, file, image_id))
+            problem = _label_map_problem(sem, size, decode, label_classes, ignore_label)
+            if problem:
+                problems.append(Problem("bad_label", problem, file, image_id))
         if require_masks:
             annos = record.get("annotations", [])
             problems += _missing_masks(((image_id, a.get("id", f"#{k}"), a) for k, a in enumerate(annos)), file)
@@ -304,7 +323,9 @@ def validate_dataset(name_or_dicts: Union[str, Sequence[dict]], image_root: Opti
         except Exception as e:  # loading errors are the first problem to report
             return DatasetProblems([Problem("load_error", f"{type(e).__name__}: {e}", json_file or name)])
         classes = meta.get("thing_classes")
+        stuff = meta.get("stuff_classes")
         return validate_dataset_dicts(dicts, json_file or name, len(classes) if classes else None, check_images,
-                                      decode, require_masks=require_masks)  # fmt: skip
+                                      decode, require_masks=require_masks, label_classes=len(stuff) if stuff else None,
+                                      ignore_label=meta.get("ignore_label", 255))  # fmt: skip
     return validate_dataset_dicts(list(name_or_dicts), check_images=check_images, decode=decode,
                                   require_masks=require_masks)

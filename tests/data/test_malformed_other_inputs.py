@@ -201,3 +201,26 @@ def test_coco_conversion_reads_sizes_a_custom_loader_left_out(tmp_path):
         DatasetCatalog.remove("custom_no_sizes")
         MetadataCatalog.remove("custom_no_sizes")
     assert (coco_image["height"], coco_image["width"]) == (64, 48)
+
+
+def test_validate_data_finds_label_values_outside_the_classes(tmp_path):
+    from detectra.data import DatasetCatalog, MetadataCatalog
+
+    (tmp_path / "img").mkdir()
+    (tmp_path / "gt").mkdir()
+    labels = np.zeros((48, 64), np.uint8)
+    labels[:10] = 255  # ignored
+    labels[20:, :5] = 3  # 3 classes: 0, 1, 2
+    for stem, label_map in (("ok", np.minimum(labels, 2) | (labels == 255) * 255), ("bad", labels)):
+        Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / "img" / f"{stem}.jpg")
+        Image.fromarray(label_map.astype(np.uint8)).save(tmp_path / "gt" / f"{stem}.png")
+    DatasetCatalog.register("labels_out_of_range", lambda: load_sem_seg(str(tmp_path / "gt"), str(tmp_path / "img")))
+    MetadataCatalog.get("labels_out_of_range").set(stuff_classes=["a", "b", "c"], ignore_label=255)
+    try:
+        problems = validate_dataset("labels_out_of_range")
+    finally:
+        DatasetCatalog.remove("labels_out_of_range")
+        MetadataCatalog.remove("labels_out_of_range")
+    assert [(p.kind, p.message) for p in problems] == [
+        ("bad_label", f"label map '{tmp_path / 'gt' / 'bad.png'}' holds values [3], outside the 3 classes (0..2) and "
+                      "the ignore label 255; training would fail on them")]  # fmt: skip
