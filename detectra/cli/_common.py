@@ -28,6 +28,7 @@ from detectra.utils.logger import setup_logger
 __all__ = [
     "CLIError",
     "check_datasets",
+    "check_training_classes",
     "describe_error",
     "is_lazy_config_file",
     "load_config",
@@ -264,6 +265,7 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
         register_coco_instances(name, {}, os.path.abspath(json_file), os.path.abspath(image_root))
         cfg.DATASETS[key] = (name,)
         registered.append(name)
+    args._config_num_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES  # what the config's own datasets have
     if num_classes is not None:
         cfg.MODEL.ROI_HEADS.NUM_CLASSES = num_classes
         cfg.MODEL.RETINANET.NUM_CLASSES = num_classes
@@ -327,6 +329,25 @@ def check_datasets(cfg: Any, keys: tuple[str, ...] = ("TRAIN", "TEST")) -> None:
                 "detectra.data.datasets.register_coco_instances, or pass --train-json/--train-images "
                 "(--val-json/--val-images)."
             )
+
+
+def _classes(n: int) -> str:
+    return f"{n} class" if n == 1 else f"{n} classes"
+
+
+def check_training_classes(cfg: Any, args: argparse.Namespace) -> None:
+    """Training with only the val data given on the command line (--val-json, --val-voc, --val-via) runs on the
+    config's DATASETS.TRAIN with the val data's number of classes: refuse that where the config was made for
+    another number of classes (its datasets' labels would fail deep in the loss with an IndexError)."""
+    registered = getattr(args, "_registered", [])
+    if not registered or any(name.endswith("_train") for name in registered) or not len(cfg.DATASETS.TRAIN):
+        return
+    num_classes, config_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES, getattr(args, "_config_num_classes", None)
+    if config_classes is not None and config_classes != num_classes:
+        raise CLIError(f"only validation data was given ({', '.join(registered)}, {_classes(num_classes)}), so "
+                       f"training would run on the config's DATASETS.TRAIN {tuple(cfg.DATASETS.TRAIN)} (made for "
+                       f"{_classes(config_classes)}). Pass the training data too (--train-json / --train-images, "
+                       "--train-voc or --train-via), or evaluate trained weights with 'detectra eval'.")  # fmt: skip
 
 
 def weights_or_die(cfg: Any) -> None:

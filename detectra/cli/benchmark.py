@@ -20,6 +20,7 @@ from detectra.checkpoint import DetectionCheckpointer
 from detectra.cli._common import (
     CLIError,
     check_datasets,
+    check_training_classes,
     load_config,
     setup_quiet_logging,
 )
@@ -165,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("--iters must be >= 1 and --warmup >= 0.")
     cfg = load_config(args)
     check_datasets(cfg, ("TRAIN",) if args.task in ("train", "data") else ("TEST",))
+    if args.task == "train":
+        check_training_classes(cfg, args)
     if args.task in ("eval", "inference") and not len(cfg.DATASETS.TEST):
         raise CLIError("the config has no DATASETS.TEST to run on.")
     if args.task in ("train", "data") and not len(cfg.DATASETS.TRAIN):

@@ -26,6 +26,7 @@ from detectra.cli._classes import CHECKPOINT_KEY, ClassesState, dataset_classes,
 from detectra.cli._common import (
     CLIError,
     check_datasets,
+    check_training_classes,
     load_config,
     print_kv,
     save_registered_datasets,
@@ -125,6 +126,8 @@ def setup(args: argparse.Namespace) -> Any:
         if getattr(args, "strict", False):
             cfg.DATALOADER.STRICT_ANNOTATIONS = True
         check_datasets(cfg, ("TEST",) if args.eval_only else ("TRAIN", "TEST"))
+        if not args.eval_only:
+            check_training_classes(cfg, args)
         if args.eval_only:
             weights_or_die(cfg)
         elif getattr(args, "epochs", 0):

@@ -211,3 +211,25 @@ def test_eval_run_on_a_json_with_other_categories_names_both(tiny_shapes, tmp_pa
     err = capsys.readouterr().err
     assert f"--val-json '{tiny_shapes['val_json']}' has the categories ['circle', 'square', 'triangle', 'star'], " \
            f"but the run '{run}' was trained on ['raccoon', 'dog'] (its classes.json)" in err, err
+
+
+@pytest.mark.parametrize("command", ["train", "benchmark"])
+def test_val_json_without_train_json_is_refused_before_training(command, tiny_shapes, tmp_path, monkeypatch,
+                                                                  capsys):  # fmt: skip
+    """Only --val-json: training would run on the config's shapes_train (4 classes) with the json's class count
+    (here 1), and failed in the loss with "unexpected IndexError: Target 2 is out of bounds" after generating the
+    shapes dataset in the current folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DETECTRA_DATASETS", str(tmp_path / "datasets"))
+    data = json.loads(tiny_shapes["val_json"].read_text())
+    data["categories"] = data["categories"][:1]
+    data["annotations"] = [a for a in data["annotations"] if a["category_id"] == data["categories"][0]["id"]]
+    val = tmp_path / "val.json"
+    val.write_text(json.dumps(data))
+    out = ["--output-dir", str(tmp_path / "run")] if command == "train" else []
+    assert main([command, "--config-file", CONFIG, *out, "--val-json", str(val), "--val-images",
+                 str(tiny_shapes["val_images"]), *TINY_OPTS]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "only validation data was given (custom_val, 1 class), so training would run on the config's " \
+           "DATASETS.TRAIN ('shapes_train',) (made for 4 classes). Pass the training data too" in err, err
+    assert not (tmp_path / "datasets").exists() and not (tmp_path / "run").exists()
