@@ -210,7 +210,8 @@ def detections_line(coco: dict, threshold: float | None) -> str:
     """How many images and detections predictions.json holds (every detection the model keeps) and, when
     ``threshold`` is given, how many of them the annotated images show (score >= threshold)."""
     scores = [a["score"] for a in coco["annotations"]]
-    line = f"{len(coco['images'])} images, {len(scores)} detections in predictions.json"
+    images, detections = len(coco["images"]), len(scores)
+    line = f"{images} image{'s' * (images != 1)}, {detections} detection{'s' * (detections != 1)} in predictions.json"
     if threshold is None:
         return line + "."
     drawn = sum(score >= threshold for score in scores)

@@ -30,9 +30,11 @@ def checked_line(target: str, problems: DatasetProblems, decoded: bool = True, s
     where = f"{target} ({source})" if source else target
     if problems and not problems.num_images:  # the file could not be read: nothing was checked
         return f"{where}: {problems.report()}"
-    images = f"{problems.num_images} images" + ("" if decoded else " (headers only: --no-decode)")
+    images, annotations = problems.num_images, problems.num_annotations
+    checked = f"{images} image{'s' * (images != 1)}" + ("" if decoded else " (headers only: --no-decode)")
+    checked += f", {annotations} annotation{'s' * (annotations != 1)}"
     found = problems.report() if problems else "no problems."
-    return f"Checked {images}, {problems.num_annotations} annotations in {where}: {found}"
+    return f"Checked {checked} in {where}: {found}"
 
 
 def _source_of(name: str, args: argparse.Namespace) -> str | None:

@@ -90,4 +90,5 @@ def run(args: argparse.Namespace) -> int:
 def written_line(names: list[str], folder: str, shown: int = 4) -> str:
     """'3 images written to /abs/folder/: a.jpg, b.jpg, c.jpg' (the first ``shown`` names, then '...')."""
     listed = ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
-    return f"{len(names)} images written to {os.path.abspath(folder)}/" + (f": {listed}" if names else "")
+    images = f"{len(names)} image{'s' * (len(names) != 1)}"
+    return f"{images} written to {os.path.abspath(folder)}/" + (f": {listed}" if names else "")

@@ -100,3 +100,14 @@ def test_validate_data_names_the_file_a_format_dataset_was_read_from(shared_dir,
     via = shared_dir / "datasets" / "car_damage" / "val" / "via_region_data.json"
     assert main(["validate-data", "--train-via", str(via), "--no-decode"]) == 0
     assert f"annotations in custom_train ({via}): no problems." in capsys.readouterr().out
+
+
+def test_counts_are_singular_for_one():
+    from detectra.cli.validate_data import checked_line
+    from detectra.cli.visualize_data import written_line
+    from detectra.data.validate import DatasetProblems
+
+    problems = DatasetProblems()
+    problems.num_images, problems.num_annotations = 1, 1
+    assert checked_line("a.json", problems) == "Checked 1 image, 1 annotation in a.json: no problems."
+    assert written_line(["a.jpg"], "/out") == "1 image written to /out/: a.jpg"

@@ -69,3 +69,6 @@ def test_predict_says_how_many_detections_the_json_has_and_how_many_are_drawn():
     assert detections_line(coco, 0.5) == \
         "2 images, 4 detections in predictions.json; 2 of them drawn (score >= 0.5, --threshold)."
     assert detections_line(coco, None) == "2 images, 4 detections in predictions.json."  # --no-images
+    one = {"images": [{"id": 1}], "annotations": [{"score": 0.7}]}
+    assert detections_line(one, 0.5) == "1 image, 1 detection in predictions.json; 1 of them drawn (score >= 0.5, " \
+                                        "--threshold)."
