@@ -4,6 +4,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import torch
+from torch import nn
+
+from detectra.data import build_detection_train_loader
+from detectra.engine import Trainer, TrainSettings
+
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "ARCHITECTURE.md"
 PACKAGE = REPO / "detectra"
@@ -78,3 +84,40 @@ def test_architecture_doc_checks_see_its_names() -> None:
     """The patterns above must keep finding the doc's references (an empty list would pass vacuously)."""
     assert ("engine/trainer.py", "Trainer") in _path_spans()
     assert {"TrainSettings", "DatasetMapper", "build_detection_train_loader"} <= set(_name_spans())
+
+
+def _documented_checkpoint_entries() -> set[str]:
+    text = DOC.read_text()
+    table = text[text.index("What a checkpoint carries") :].split("\n\n")[1]
+    entries = set()
+    for row in table.splitlines()[2:]:
+        entries.update(re.findall(r"`([\w.]+)`", row.split("|")[1]))
+    return entries
+
+
+def test_architecture_doc_checkpoint_table_is_what_a_trainer_saves(tmp_path) -> None:
+    """Train a tiny model 2 iterations through `Trainer`, and compare the saved file's keys with the table."""
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.LazyLinear(1))
+
+    class _Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = model
+
+        def forward(self, batch: list[dict]) -> dict[str, torch.Tensor]:
+            return {"loss_reg": self.net(torch.stack([d["image"] for d in batch])).pow(2).mean()}
+
+    net = _Model()
+    net([{"image": torch.rand(3, 8, 8)}])  # materialise the lazy layer before the optimizer sees it
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+    loader = build_detection_train_loader(
+        [{"image_id": i} for i in range(4)], mapper=lambda d: {"image": torch.rand(3, 8, 8)}, total_batch_size=2,
+        aspect_ratio_grouping=False, num_workers=0,
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda it: 1.0)
+    settings = TrainSettings(output_dir=str(tmp_path), max_iter=2, checkpoint_period=1)
+    Trainer(model=net, optimizer=optimizer, data_loader=loader, scheduler=scheduler, settings=settings).train()
+    saved = torch.load(tmp_path / "model_final.pth", weights_only=False)
+    actual = {"model", "iteration", *(f"trainer.{k}" for k in saved["trainer"])}
+    actual |= {f"data_loader.{k}" for k in saved.get("data_loader", {})}
+    assert _documented_checkpoint_entries() == actual
