@@ -154,6 +154,11 @@ def read_image(file_name: Union[str, os.PathLike], format: Optional[str] = None)
             image.load()  # decode now so truncated files fail here, with the file name
             ImageOps.exif_transpose(image, in_place=True)  # in place: no copy of the (common) upright image
             return convert_PIL_to_numpy(image, format)
+    except Image.DecompressionBombError as e:
+        raise OSError(
+            f"Cannot read image '{file_name}': {e}. Downscale the image, or raise PIL.Image.MAX_IMAGE_PIXELS if it "
+            "is trusted and really that large."
+        ) from e
     except (OSError, SyntaxError, ValueError) as e:
         raise OSError(
             f"Cannot read image '{file_name}': {e}. The file is truncated, corrupt or not an image; re-download "

@@ -124,10 +124,10 @@ def _image_size(path: str, decode: bool) -> tuple[Optional[tuple[int, int]], Opt
         return None, f"cannot read image '{path}': {type(e).__name__}: {e}"
 
 
-def _check_image(record: dict, file: str, problems: list, decode: bool) -> Optional[tuple[int, int]]:
+def _check_image(record: dict, file: str, problems: list, decode: bool, hint: str = "") -> Optional[tuple[int, int]]:
     path, image_id = record.get("file_name"), record.get("image_id")
     if not path or not os.path.isfile(path):
-        problems.append(Problem("missing_image", f"image file '{path}' does not exist", file, image_id))
+        problems.append(Problem("missing_image", f"image file '{path}' does not exist{hint}", file, image_id))
         return None
     size, err = _image_size(path, decode)
     if err:
@@ -286,7 +286,10 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
         image_id = img.get("id")
         record = {"file_name": os.path.join(os.fspath(image_root), img.get("file_name", "")), "image_id": image_id,
                   "width": img.get("width"), "height": img.get("height")}  # fmt: skip
-        size = _check_image(record, json_file, problems, decode) if check_images else None
+        # a leading "/" makes os.path.join drop the image folder, which is easy to miss in the path
+        hint = " (its file_name is absolute, so the image folder is not used)" if os.path.isabs(
+            img.get("file_name", "")) else ""  # fmt: skip
+        size = _check_image(record, json_file, problems, decode, hint) if check_images else None
         if size is None and img.get("width") and img.get("height"):
             size = (int(img["width"]), int(img["height"]))
         image = {"id": image_id, "file_name": img.get("file_name")}

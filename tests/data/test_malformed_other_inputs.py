@@ -224,3 +224,28 @@ def test_validate_data_finds_label_values_outside_the_classes(tmp_path):
     assert [(p.kind, p.message) for p in problems] == [
         ("bad_label", f"label map '{tmp_path / 'gt' / 'bad.png'}' holds values [3], outside the 3 classes (0..2) and "
                       "the ignore label 255; training would fail on them")]  # fmt: skip
+
+
+def test_decompression_bomb_names_the_file(tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    # a valid PNG header declaring 40000 x 40000 pixels (1.6 G, above PIL's limit) with no pixel data
+    header = struct.pack(">IIBBBBB", 40000, 40000, 8, 0, 0, 0, 0)
+    path = tmp_path / "huge.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    with pytest.raises(OSError, match=r"Cannot read image '.*huge\.png': Image size .* Downscale the image"):
+        read_image(str(path), "BGR")
+
+
+def test_validate_data_says_an_absolute_file_name_skips_the_image_folder(tmp_path):
+    (tmp_path / "img").mkdir()
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / "img" / "a.png")
+    path = tmp_path / "abs.json"
+    path.write_text(json.dumps({"images": [{"id": 1, "file_name": "/a.png", "width": 64, "height": 48}],
+                                "annotations": [], "categories": [{"id": 1, "name": "x"}]}))  # fmt: skip
+    messages = [p.message for p in validate_dataset(str(path), image_root=str(tmp_path / "img"))]
+    assert "image file '/a.png' does not exist (its file_name is absolute, so the image folder is not used)" in messages
