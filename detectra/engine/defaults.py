@@ -33,6 +33,11 @@ from detectra.solver import build_lr_scheduler, build_optimizer
 from detectra.utils import comm
 from detectra.utils.logger import VERBOSE_ONLY
 
+# Names Detectron2's defaults module has, which scripts that copy its default_setup import from here.
+from detectra.engine.run_dir import _highlight, _try_get_key  # noqa: F401
+from detectra.utils.env import collect_env_info  # noqa: F401
+from detectra.utils.logger import setup_logger  # noqa: F401
+
 __all__ = [
     "DefaultPredictor",
     "DefaultTrainer",

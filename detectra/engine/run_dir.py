@@ -37,6 +37,19 @@ def _try_get_key(cfg: Any, *keys: str, default: Any = None) -> Any:
     return default
 
 
+def _highlight(code: str, filename: str) -> str:
+    """``code`` with terminal colours for display (Python for ``*.py`` names, YAML otherwise) when pygments is
+    installed; unchanged without it."""
+    try:
+        import pygments  # optional: only colours the text
+        from pygments.formatters import Terminal256Formatter
+        from pygments.lexers import Python3Lexer, YamlLexer
+    except ImportError:
+        return code
+    lexer = Python3Lexer() if filename.endswith(".py") else YamlLexer()
+    return pygments.highlight(code, lexer, Terminal256Formatter(style="monokai"))
+
+
 def default_setup(cfg: Any, args: argparse.Namespace | None, *, defer_files: bool = False) -> None:
     """Common start of a training / evaluation script.
 

@@ -154,3 +154,29 @@ def test_private_names_that_libraries_import():
                           objectness_logits=torch.tensor([1.0]))
     stats = _evaluate_box_proposals([{"image_id": 1, "proposals": proposals}], gt)
     assert stats["num_pos"] == 1 and float(stats["ar"]) == pytest.approx(1.0)
+
+
+def test_default_setup_helpers_that_copied_setups_import(tmp_path):
+    from omegaconf import OmegaConf
+
+    from detectra.config import LazyConfig, get_cfg
+    from detectra.engine.defaults import CfgNode, _highlight, _try_get_key, collect_env_info, setup_logger
+
+    # A copy of default_setup, as semi-supervised and epoch-based trainers carry, reads its keys like this.
+    yacs = get_cfg()
+    yacs.OUTPUT_DIR = str(tmp_path / "yacs")
+    lazy = LazyConfig.apply_overrides(OmegaConf.create({"train": {"output_dir": str(tmp_path / "lazy")}}), ["train.seed=3"])
+    assert _try_get_key(yacs, "OUTPUT_DIR", "output_dir", "train.output_dir") == str(tmp_path / "yacs")
+    assert _try_get_key(lazy, "OUTPUT_DIR", "output_dir", "train.output_dir") == str(tmp_path / "lazy")
+    assert _try_get_key(lazy, "SEED", "train.seed", default=-1) == 3
+    assert _try_get_key(yacs, "NO_SUCH_KEY", default=-1) == -1
+    assert isinstance(yacs, CfgNode) and callable(setup_logger) and "PyTorch" in collect_env_info()
+    code = "MODEL:\n  DEVICE: cpu\n"
+    try:
+        import pygments  # noqa: F401 (optional: _highlight colours only with it)
+    except ImportError:
+        assert _highlight(code, "config.yaml") == code
+        return
+    coloured = _highlight(code, "config.yaml")
+    assert "\x1b[" in coloured and "DEVICE" in coloured
+    assert _highlight("x = 1\n", "cfg.py").count("\x1b[") > 0
