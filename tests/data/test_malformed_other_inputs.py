@@ -249,3 +249,16 @@ def test_validate_data_says_an_absolute_file_name_skips_the_image_folder(tmp_pat
                                 "annotations": [], "categories": [{"id": 1, "name": "x"}]}))  # fmt: skip
     messages = [p.message for p in validate_dataset(str(path), image_root=str(tmp_path / "img"))]
     assert "image file '/a.png' does not exist (its file_name is absolute, so the image folder is not used)" in messages
+
+
+def test_cityscapes_polygon_json_cut_short_names_it(tmp_path):
+    from detectra.data.datasets import load_cityscapes_instances
+
+    (tmp_path / "img" / "ulm").mkdir(parents=True)
+    (tmp_path / "gt" / "ulm").mkdir(parents=True)
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / "img" / "ulm" / "ulm_1_leftImg8bit.png")
+    polygons = tmp_path / "gt" / "ulm" / "ulm_1_gtFine_polygons.json"
+    polygons.write_text('{"imgHeight": 48, "imgWidth": 64, "objects": [{"label": "car", "polyg')
+    with pytest.raises(ValueError, match=r"'.*ulm_1_gtFine_polygons\.json' \(\d+ bytes\) is not valid json .*Expected "
+                                         "the Cityscapes polygon json"):  # fmt: skip
+        load_cityscapes_instances(str(tmp_path / "img"), str(tmp_path / "gt"))

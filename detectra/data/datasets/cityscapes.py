@@ -1,7 +1,6 @@
 """Cityscapes: fine instance annotations (polygon json or instanceIds png) and semantic labelTrainIds."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import Any
@@ -11,6 +10,7 @@ import pycocotools.mask as mask_util
 from PIL import Image
 
 from detectra.data.datasets.builtin_meta import CITYSCAPES_CATEGORIES
+from detectra.data.datasets.coco import read_json_file
 from detectra.structures.boxes import BoxMode
 
 __all__ = ["load_cityscapes_instances", "load_cityscapes_semantic", "main"]
@@ -41,8 +41,7 @@ def _get_files(image_dir: str, gt_dir: str) -> list[tuple[str, str, str, str]]:
 
 
 def _from_polygons(image_file: str, json_file: str) -> dict[str, Any]:
-    with open(json_file) as f:
-        js = json.load(f)
+    js = read_json_file(json_file, "Cityscapes polygon")
     annos = []
     for obj in js["objects"]:
         if obj.get("deleted"):
@@ -123,8 +122,7 @@ def load_cityscapes_semantic(image_dir: str, gt_dir: str) -> list[dict]:
             )
         record = {"file_name": image_file, "sem_seg_file_name": label_file}
         if os.path.isfile(json_file):
-            with open(json_file) as f:
-                js = json.load(f)
+            js = read_json_file(json_file, "Cityscapes polygon")
             record["height"], record["width"] = js["imgHeight"], js["imgWidth"]
         ret.append(record)
     return ret

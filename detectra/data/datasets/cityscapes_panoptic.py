@@ -2,13 +2,13 @@
 ``preparation/createPanopticImgs.py``), registered as cityscapes_fine_panoptic_{train,val}."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import Any
 
 from detectra.data.catalog import DatasetCatalog, MetadataCatalog
 from detectra.data.datasets.builtin_meta import CITYSCAPES_CATEGORIES
+from detectra.data.datasets.coco import read_json_file
 
 __all__ = ["get_cityscapes_panoptic_files", "load_cityscapes_panoptic", "register_all_cityscapes_panoptic"]
 
@@ -72,8 +72,7 @@ def load_cityscapes_panoptic(image_dir: str, gt_dir: str, gt_json: str, meta: di
         if not os.path.exists(path):
             raise FileNotFoundError(f"'{path}' does not exist; create the panoptic annotations with cityscapesscripts' "
                                     "preparation/createPanopticImgs.py.")  # fmt: skip
-    with open(gt_json) as f:
-        json_info = json.load(f)
+    json_info = read_json_file(gt_json, "Cityscapes panoptic")
     thing_map, stuff_map = meta["thing_dataset_id_to_contiguous_id"], meta["stuff_dataset_id_to_contiguous_id"]
     ret = []
     for image_file, label_file, segments_info in get_cityscapes_panoptic_files(image_dir, gt_dir, json_info):
