@@ -1,3 +1,4 @@
+import logging
 import math
 import weakref
 
@@ -238,6 +239,22 @@ def test_amp_fp16_uses_grad_scaler_and_checkpoints_it():
     state = trainer.state_dict()
     assert state["grad_scaler"]["scale"] == trainer.grad_scaler.get_scale()
     assert trainer.storage.history("[metric]grad_scaler").latest() == 65536.0
+
+
+@pytest.mark.parametrize("precision,warns", [("float16", True), ("bfloat16", False)])
+def test_amp_float16_on_the_cpu_warns_that_it_is_slow_and_names_bfloat16(precision, warns):
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logging.getLogger("detectra.engine.train_loop").addHandler(handler)  # "detectra" may not propagate
+    try:
+        model = TinyDetectorLike()
+        AMPTrainer(model, make_train_loader(), torch.optim.SGD(model.parameters(), lr=0.1), precision=precision)
+    finally:
+        logging.getLogger("detectra.engine.train_loop").removeHandler(handler)
+    slow = [m for m in messages if "float16 on the CPU" in m]
+    assert bool(slow) == warns
+    assert not warns or "SOLVER.AMP.PRECISION bfloat16" in slow[0]
 
 
 def test_parse_precision_errors():
