@@ -119,6 +119,25 @@ class DefaultTrainer(ConfigTrainer):
         """`yacs_settings`."""
         return yacs_settings(cfg)
 
+    # A subclass may set itself up with TrainerBase.__init__ and its own attributes instead of this __init__, as
+    # semi-supervised trainers written for Detectron2 do. It then has no `settings`, but it has the cfg, max_iter
+    # and checkpointer that Detectron2's versions of the next two methods read.
+
+    def resume_or_load(self, resume: bool = True) -> None:
+        """See `Trainer.resume_or_load`; the weights are ``cfg.MODEL.WEIGHTS``."""
+        if hasattr(self, "settings"):
+            return super().resume_or_load(resume)
+        self.checkpointer.resume_or_load(self.cfg.MODEL.WEIGHTS, resume=resume)
+        if resume and self.checkpointer.has_checkpoint():
+            self.start_iter = self.iter + 1
+        return None
+
+    def build_writers(self) -> list:
+        """The event writers (see `default_writers`) into ``cfg.OUTPUT_DIR``."""
+        if hasattr(self, "settings"):
+            return super().build_writers()
+        return default_writers(self.cfg.OUTPUT_DIR, self.max_iter)
+
     def train(self) -> Any:
         """Train from ``start_iter`` to ``cfg.SOLVER.MAX_ITER``; returns the last evaluation results when
         ``TEST.EXPECTED_RESULTS`` is set (and checks them)."""

@@ -180,3 +180,58 @@ def test_default_setup_helpers_that_copied_setups_import(tmp_path):
     coloured = _highlight(code, "config.yaml")
     assert "\x1b[" in coloured and "DEVICE" in coloured
     assert _highlight("x = 1\n", "cfg.py").count("\x1b[") > 0
+
+
+class _OneWeight(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(3))
+
+    def forward(self, batch: list[dict]) -> dict[str, torch.Tensor]:
+        return {"loss_x": (torch.stack([d["x"] for d in batch]) * self.w).pow(2).mean()}
+
+
+def test_default_trainer_subclass_that_sets_itself_up(tmp_path):
+    """Semi-supervised trainers written for Detectron2 skip DefaultTrainer.__init__: they call
+    TrainerBase.__init__, set _trainer / scheduler / checkpointer / cfg themselves, and list their own hooks."""
+    import json
+
+    from detectra.checkpoint import DetectionCheckpointer
+    from detectra.config import get_cfg
+    from detectra.engine import DefaultTrainer, SimpleTrainer, TrainerBase, hooks
+
+    class TeacherStudentTrainer(DefaultTrainer):
+        def __init__(self, cfg):
+            model = self.build_model(cfg)
+            optimizer = self.build_optimizer(cfg, model)
+            self.model_teacher = self.build_model(cfg)
+            TrainerBase.__init__(self)
+            self._trainer = SimpleTrainer(model, self.build_train_loader(cfg), optimizer)
+            self.scheduler = self.build_lr_scheduler(cfg, optimizer)
+            self.checkpointer = DetectionCheckpointer(model, cfg.OUTPUT_DIR, optimizer=optimizer)
+            self.start_iter, self.max_iter, self.cfg = 0, cfg.SOLVER.MAX_ITER, cfg
+            self.register_hooks(self.build_hooks())
+
+        @classmethod
+        def build_model(cls, cfg):
+            return _OneWeight()
+
+        @classmethod
+        def build_train_loader(cls, cfg):
+            return iter(lambda: [{"x": torch.ones(3)}], None)  # endless
+
+        def build_hooks(self):
+            return [hooks.IterationTimer(), hooks.LRScheduler(), hooks.PeriodicCheckpointer(self.checkpointer, 2),
+                    hooks.PeriodicWriter(self.build_writers(), period=1)]
+
+    cfg = get_cfg()
+    cfg.merge_from_list(["OUTPUT_DIR", str(tmp_path), "SOLVER.MAX_ITER", 3, "SOLVER.WARMUP_ITERS", 0,
+                         "SOLVER.STEPS", (), "SOLVER.BASE_LR", 0.1])
+    trainer = TeacherStudentTrainer(cfg)
+    trainer.resume_or_load(resume=False)
+    trainer.train()
+    records = [json.loads(line) for line in (tmp_path / "metrics.json").read_text().splitlines()]
+    assert [r["iteration"] for r in records] == [0, 1, 2]
+    losses = [r["total_loss"] for r in records]
+    assert losses[0] == pytest.approx(1.0) and losses[2] < losses[1] < losses[0]
+    assert (tmp_path / "model_final.pth").is_file() and trainer.model.w.detach().abs().max() < 1.0
