@@ -16,6 +16,7 @@ from collections import OrderedDict
 from typing import Any
 
 import torch
+from omegaconf import DictConfig
 from torch import nn
 
 from detectra.cli.parsers import default_argument_parser  # torch-free, so that 'detectra train --help' is fast
@@ -111,6 +112,11 @@ class DefaultTrainer(ConfigTrainer):
     """
 
     def __init__(self, cfg: Any) -> None:
+        if isinstance(cfg, DictConfig):  # a LazyConfig would fail later on its first missing key
+            raise TypeError(
+                "DefaultTrainer takes a yacs CfgNode (get_cfg(), a .yaml config), not a LazyConfig: "
+                "train a LazyConfig (.py) with detectra.engine.LazyTrainer(cfg)."
+            )
         ensure_logging()  # before auto_scale_workers, which logs what it changed
         super().__init__(DefaultTrainer.auto_scale_workers(cfg, comm.get_world_size()))
 

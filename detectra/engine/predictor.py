@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
+from omegaconf import DictConfig
 from torch.utils.data import DataLoader, Dataset
 
 from detectra.checkpoint import DetectionCheckpointer
@@ -53,6 +54,12 @@ class _ModelRunner:
     """What both predictors share: model built from cfg, weights loaded, test-time resize."""
 
     def __init__(self, cfg: Any):
+        if isinstance(cfg, DictConfig):  # a LazyConfig would fail on its first missing key
+            raise TypeError(
+                f"{type(self).__name__} takes a yacs CfgNode (get_cfg(), a .yaml config), not a LazyConfig."
+                " For a LazyConfig (.py): model = instantiate(cfg.model); DetectionCheckpointer(model).load(path); "
+                "model.eval(); then call model([{'image': chw_tensor, 'height': h, 'width': w}])."
+            )
         self.input_format = _check_format(cfg.INPUT.FORMAT)
         self.cfg = cfg.clone()  # cfg may be modified by the caller afterwards
         self.model = build_model(self.cfg)

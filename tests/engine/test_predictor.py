@@ -159,3 +159,15 @@ def test_predictor_refuses_images_it_cannot_take_with_the_fix(image, error, fix)
     with pytest.raises(error, match=r"\(H, W, 3\) BGR numpy image") as info:
         predictor(image)
     assert re.search(fix, str(info.value)), str(info.value)
+
+
+def test_predictors_and_default_trainer_refuse_a_lazyconfig_naming_what_to_use():
+    from detectra import model_zoo
+    from detectra.engine import DefaultTrainer
+
+    lazy = model_zoo.get_config("COCO-Detection/retinanet_R_50_FPN_1x.py")
+    for cls in (DefaultPredictor, BatchPredictor):  # this used to be omegaconf's "Missing key INPUT"
+        with pytest.raises(TypeError, match=rf"{cls.__name__} takes a yacs CfgNode.*instantiate\(cfg\.model\)"):
+            cls(lazy)
+    with pytest.raises(TypeError, match=r"not a LazyConfig: train a LazyConfig \(\.py\) with .*LazyTrainer\(cfg\)"):
+        DefaultTrainer(lazy)
