@@ -18,6 +18,7 @@ from detectra.checkpoint.safe_io import atomic_write
 from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
 from detectra.cli._errors import CLIError, describe_error
 from detectra.cli._formats import format_sources, register_format_entry
+from detectra.cli._num_classes import config_num_classes, set_num_classes
 from detectra.config import LazyConfig, get_cfg
 from detectra.data import DatasetCatalog, MetadataCatalog
 from detectra.data.datasets import register_coco_instances
@@ -265,10 +266,9 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
         register_coco_instances(name, {}, os.path.abspath(json_file), os.path.abspath(image_root))
         cfg.DATASETS[key] = (name,)
         registered.append(name)
-    args._config_num_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES  # what the config's own datasets have
+    args._config_num_classes = config_num_classes(cfg)  # what the config's own datasets have
     if num_classes is not None:
-        cfg.MODEL.ROI_HEADS.NUM_CLASSES = num_classes
-        cfg.MODEL.RETINANET.NUM_CLASSES = num_classes
+        set_num_classes(cfg, num_classes)
         if any(n.endswith("_train") for n in registered) and not any(n.endswith("_val") for n in registered):
             cfg.DATASETS.TEST = ()  # the config's own test set has other classes
     args._registered = registered
@@ -342,7 +342,7 @@ def check_training_classes(cfg: Any, args: argparse.Namespace) -> None:
     registered = getattr(args, "_registered", [])
     if not registered or any(name.endswith("_train") for name in registered) or not len(cfg.DATASETS.TRAIN):
         return
-    num_classes, config_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES, getattr(args, "_config_num_classes", None)
+    num_classes, config_classes = config_num_classes(cfg), getattr(args, "_config_num_classes", None)
     if config_classes is not None and config_classes != num_classes:
         raise CLIError(f"only validation data was given ({', '.join(registered)}, {_classes(num_classes)}), so "
                        f"training would run on the config's DATASETS.TRAIN {tuple(cfg.DATASETS.TRAIN)} (made for "

@@ -1,0 +1,79 @@
+"""The CLI reads and sets a config's number of classes at the key its meta-architecture uses
+(MODEL.RETINANET.NUM_CLASSES for a RetinaNet, MODEL.SEM_SEG_HEAD.NUM_CLASSES for a semantic segmentor, ...)."""
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from detectra.cli._common import check_training_classes, load_config
+from detectra.cli._errors import CLIError
+from detectra.cli._num_classes import config_num_classes, num_classes_keys, set_num_classes
+from detectra.config import get_cfg
+
+# A RetinaNet made for the 4 shapes classes, trained on the built-in shapes_train: its ROI_HEADS.NUM_CLASSES (80,
+# the default) is not read by the model.
+RETINANET_YAML = """\
+_BASE_: "Base-RetinaNet.yaml"
+MODEL:
+  RESNETS: {DEPTH: 18, RES2_OUT_CHANNELS: 64}
+  RETINANET: {NUM_CLASSES: 4}
+DATASETS:
+  TRAIN: ("shapes_train",)
+  TEST: ()
+"""
+
+
+@pytest.mark.parametrize("arch, key", [
+    ("GeneralizedRCNN", "MODEL.ROI_HEADS.NUM_CLASSES"),
+    ("RetinaNet", "MODEL.RETINANET.NUM_CLASSES"),
+    ("SemanticSegmentor", "MODEL.SEM_SEG_HEAD.NUM_CLASSES"),
+    ("PanopticFPN", "MODEL.ROI_HEADS.NUM_CLASSES"),  # the thing classes; SEM_SEG_HEAD counts stuff + 1
+])  # fmt: skip
+def test_num_classes_key_follows_the_meta_architecture(arch, key):
+    cfg = get_cfg()
+    cfg.MODEL.META_ARCHITECTURE = arch
+    assert num_classes_keys(cfg)[0] == key
+    set_num_classes(cfg, 7)
+    assert config_num_classes(cfg) == 7
+    node = key.split(".")[1]
+    others = {"ROI_HEADS", "RETINANET", "SEM_SEG_HEAD"} - {node}
+    assert [cfg.MODEL[n].NUM_CLASSES for n in sorted(others)] == [get_cfg().MODEL[n].NUM_CLASSES
+                                                                  for n in sorted(others)]  # fmt: skip
+
+
+def _val_only_args(config: str, val_json, val_images) -> argparse.Namespace:
+    return argparse.Namespace(config_file=config, opts=[], val_json=str(val_json), val_images=str(val_images))
+
+
+def _retinanet_config(tmp_path):
+    from detectra.model_zoo import get_config_file
+
+    config = tmp_path / "retinanet_shapes.yaml"
+    config.write_text(RETINANET_YAML.replace("Base-RetinaNet.yaml", get_config_file("Base-RetinaNet.yaml")))
+    return str(config)
+
+
+def test_retinanet_val_only_with_the_same_classes_is_accepted(tiny_shapes, tmp_path):
+    """The val json has the 4 classes the RetinaNet config was made for: it was refused as "made for 80 classes"
+    (the unused ROI_HEADS.NUM_CLASSES)."""
+    args = _val_only_args(_retinanet_config(tmp_path), tiny_shapes["val_json"], tiny_shapes["val_images"])
+    cfg = load_config(args)
+    check_training_classes(cfg, args)
+    assert cfg.MODEL.RETINANET.NUM_CLASSES == 4
+
+
+def test_retinanet_val_only_with_other_classes_is_refused(tiny_shapes, tmp_path):
+    """A 1-class val json with a 4-class RetinaNet config is refused, naming the RetinaNet's 4 classes."""
+    data = json.loads(tiny_shapes["val_json"].read_text())
+    data["categories"] = data["categories"][:1]
+    data["annotations"] = [a for a in data["annotations"] if a["category_id"] == data["categories"][0]["id"]]
+    val = tmp_path / "val.json"
+    val.write_text(json.dumps(data))
+    args = _val_only_args(_retinanet_config(tmp_path), val, tiny_shapes["val_images"])
+    cfg = load_config(args)
+    assert cfg.MODEL.RETINANET.NUM_CLASSES == 1
+    with pytest.raises(CLIError, match=r"\(custom_val, 1 class\), so training would run on the config's "
+                                       r"DATASETS.TRAIN \('shapes_train',\) \(made for 4 classes\)"):  # fmt: skip
+        check_training_classes(cfg, args)
