@@ -144,14 +144,16 @@ class Visualizer(_PrimitivesMixin):
 
     # ---- high-level drawing -------------------------------------------------------------------------------
 
-    def draw_instance_predictions(self, predictions: Any, jittering: bool = False) -> VisImage:
+    def draw_instance_predictions(self, predictions: Any, jittering: bool = True) -> VisImage:
         """Draw a model's `Instances` (pred_boxes, scores, pred_classes, pred_masks, pred_keypoints; all optional).
 
         Rotated boxes (`RotatedBoxes` / (N, 5) pred_boxes) are drawn as rotated outlines with their labels.
 
         Args:
             predictions: Instances in the coordinates of the input image.
-            jittering: vary the class colour slightly per instance, to tell touching objects of one class apart.
+            jittering: in ``ColorMode.SEGMENTATION``, vary the class colour per instance, to tell touching objects
+                of one class apart (Detectron2's default and mode). Other modes draw every instance in its class
+                colour, so pictures are the same from run to run.
         """
         boxes = predictions.pred_boxes if predictions.has("pred_boxes") else None
         scores = predictions.scores.tolist() if predictions.has("scores") else None
@@ -163,7 +165,7 @@ class Visualizer(_PrimitivesMixin):
         colors = None
         if classes is not None:
             colors = [self._thing_color(c) for c in classes]
-            if jittering:
+            if jittering and self._instance_mode == ColorMode.SEGMENTATION:
                 colors = [self._jitter(c, i) for i, c in enumerate(colors)]
         alpha = 0.5
         if self._instance_mode == ColorMode.SEGMENTATION:

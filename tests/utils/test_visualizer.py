@@ -147,3 +147,32 @@ def test_mismatched_lengths_and_bad_image():
         vis.overlay_instances(boxes=np.zeros((2, 4)), labels=["a"])
     with pytest.raises(ValueError, match="RGB"):
         VisImage(np.zeros((4, 4, 4), np.uint8))
+
+
+def test_jittering_is_detectron2s_default_and_varies_colours_in_segmentation_mode_only():
+    import inspect
+
+    assert inspect.signature(Visualizer.draw_instance_predictions).parameters["jittering"].default is True
+    masks = torch.zeros(2, 60, 80, dtype=torch.bool)
+    masks[0, 5:25, 5:35] = True
+    masks[1, 35:55, 45:75] = True
+    pred = Instances(
+        (60, 80),
+        pred_boxes=Boxes(torch.tensor([[5.0, 5.0, 35.0, 25.0], [45.0, 35.0, 75.0, 55.0]])),
+        scores=torch.tensor([0.9, 0.8]),
+        pred_classes=torch.tensor([0, 0]),
+        pred_masks=masks,
+    )
+    meta = _meta(thing_classes=["thing"], thing_colors=[[255, 0, 0]])
+
+    def draw(mode, jittering):
+        return Visualizer(_image(), meta, instance_mode=mode).draw_instance_predictions(pred, jittering).get_image()
+
+    # IMAGE mode: both instances in the class colour whatever the flag, so pictures repeat exactly
+    assert np.array_equal(draw(ColorMode.IMAGE, True), draw(ColorMode.IMAGE, False))
+    seg_plain, seg_jittered = draw(ColorMode.SEGMENTATION, False), draw(ColorMode.SEGMENTATION, True)
+    # SEGMENTATION mode: the two same-class masks get different colours, and the same ones on every call
+    centres = [(15, 20), (45, 60)]
+    assert tuple(seg_plain[centres[0]]) == tuple(seg_plain[centres[1]])
+    assert tuple(seg_jittered[centres[0]]) != tuple(seg_jittered[centres[1]])
+    assert np.array_equal(seg_jittered, draw(ColorMode.SEGMENTATION, True))
