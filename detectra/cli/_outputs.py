@@ -16,6 +16,7 @@ from detectra.utils.eval_plots import diagnostic_plots as draw
 from detectra.utils.visualizer import Visualizer
 
 __all__ = [
+    "AnnotatedNames",
     "annotated_name",
     "build_evaluator",
     "diagnostic_plots",
@@ -100,9 +101,32 @@ def nothing_detected(output_dir: str) -> bool:
 
 def annotated_name(input_path: str) -> str:
     """The file name of an input's annotated copy: same stem, same format (JPEG in, JPEG out); PNG for formats
-    other than JPEG and PNG."""
+    other than JPEG and PNG. `AnnotatedNames` keeps the names of one folder apart."""
     stem, ext = os.path.splitext(os.path.basename(input_path))
     return stem + (ext if ext.lower() in (".jpg", ".jpeg", ".png") else ".png")
+
+
+class AnnotatedNames:
+    """The names of the annotated copies written into one folder: an input's stem, with ``_2``, ``_3``, ... added
+    for a later input of the same file name (``a/img.jpg`` and ``b/img.jpg`` give ``img.jpg`` and ``img_2.jpg``),
+    so that no copy overwrites another."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def stem(self, input_path: str) -> str:
+        """A stem not given out before (for an output whose extension the caller picks, e.g. a video)."""
+        stem = os.path.splitext(os.path.basename(input_path))[0]
+        name, k = stem, 1
+        while name in self._used:
+            k += 1
+            name = f"{stem}_{k}"
+        self._used.add(name)
+        return name
+
+    def __call__(self, input_path: str) -> str:
+        """A file name not given out before, in the format `annotated_name` picks."""
+        return self.stem(input_path) + os.path.splitext(annotated_name(input_path))[1]
 
 
 def draw_predictions(

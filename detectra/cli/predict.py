@@ -27,7 +27,7 @@ from detectra.cli._common import (
     split_trailing_overrides,
     weights_or_die,
 )
-from detectra.cli._outputs import annotated_name, draw_predictions, predictions_to_coco
+from detectra.cli._outputs import AnnotatedNames, draw_predictions, predictions_to_coco
 from detectra.cli._run_dir import load_weights_checked
 from detectra.cli._video import AnnotatedVideo, video_frame_rate
 from detectra.cli.export import exported_predictor
@@ -130,16 +130,7 @@ def run(args: argparse.Namespace) -> int:
         metadata = prediction_metadata(cfg, getattr(args, "run", ""))
     os.makedirs(args.output, exist_ok=True)
     records: list[tuple[dict, dict]] = []
-    used_names: set[str] = set()
-
-    def out_name(stem: str) -> str:
-        name, k = stem, 1
-        while name in used_names:  # two inputs with one file name (from different folders)
-            k += 1
-            name = f"{stem}_{k}"
-        used_names.add(name)
-        return name
-
+    names = AnnotatedNames()  # two inputs with one file name (from different folders) get two files
     unreadable: list[str] = []
     show_progress = getattr(predictor, "show_progress", False)
     if show_progress:
@@ -156,19 +147,17 @@ def run(args: argparse.Namespace) -> int:
                     unreadable.append(str(e).split(". ")[0])
             bgr_images = [np.ascontiguousarray(x[:, :, ::-1]) for x in rgb]
             for (_, outputs), path, image in zip(predictor(bgr_images), paths, rgb):
-                name = out_name(os.path.splitext(os.path.basename(path))[0])
                 info = {"id": len(records) + 1, "file_name": os.path.abspath(path), "height": image.shape[0],
                         "width": image.shape[1]}  # fmt: skip
                 records.append((info, outputs))
                 if not args.no_images:
-                    ext = os.path.splitext(annotated_name(path))[1]  # JPEG in, JPEG out
-                    draw_predictions(image, outputs, metadata, os.path.join(args.output, name + ext), args.threshold)
+                    draw_predictions(image, outputs, metadata, os.path.join(args.output, names(path)), args.threshold)
             bar.update(len(images[start : start + _READ_CHUNK]))
     if show_progress:
         predictor.show_progress = True
     annotated_videos: list[str] = []
     for video in videos:
-        stem = out_name(os.path.splitext(os.path.basename(video))[0])
+        stem = names.stem(video)
         frames = list(read_video_frames(video, args.video_stride, args.max_frames))
         bgr = [np.ascontiguousarray(f[:, :, ::-1]) for _, f in frames]
         height, width = frames[0][1].shape[:2] if frames else (0, 0)

@@ -36,7 +36,7 @@ from detectra.cli._lazy_run import lazy_dataset_names, lazy_test_predictor, with
 from detectra.cli._run_dir import check_output_dir, interrupted_message, load_weights_checked, stale_metrics_only
 from detectra.cli._timing import RunClock
 from detectra.cli.parsers import TRAIN_EPILOG as EPILOG
-from detectra.cli._outputs import annotated_name, build_evaluator, draw_predictions
+from detectra.cli._outputs import AnnotatedNames, build_evaluator, draw_predictions
 from detectra.cli.export import check_resize_matches, exported_or_none
 from detectra.cli.parsers import train_parser as build_parser
 from detectra.config import CfgNode
@@ -357,10 +357,10 @@ def _visualize_test_images(cfg: Any, weights: str, dataset: str, folder: str, nu
     Returns (ground truth drawing, prediction drawing) RGB pairs."""
     predict = _test_predictor(cfg, weights)
     metadata = MetadataCatalog.get(dataset)
-    pairs = []
+    pairs, names = [], AnnotatedNames()
     for d in DatasetCatalog.get(dataset)[:num]:
         image, outputs = predict(d)
-        path = os.path.join(folder, annotated_name(d["file_name"]))
+        path = os.path.join(folder, names(d["file_name"]))
         drawn = draw_predictions(image[:, :, ::-1], outputs, metadata, path, threshold)
         truth = Visualizer(np.ascontiguousarray(image[:, :, ::-1]), metadata).draw_dataset_dict(d).get_image()
         pairs.append((truth, drawn))

@@ -20,7 +20,7 @@ from detectra.cli._common import (
     output_dir_or_die,
     setup_quiet_logging,
 )
-from detectra.cli._outputs import annotated_name
+from detectra.cli._outputs import AnnotatedNames, annotated_name
 from detectra.cli.parsers import visualize_data_parser as build_parser
 from detectra.data import DatasetCatalog, MetadataCatalog, build_detection_train_loader
 from detectra.data import detection_utils as utils
@@ -45,11 +45,11 @@ def run(args: argparse.Namespace) -> int:
             raise CLIError("no dataset: pass --dataset-name NAME, --train-json/--train-images, or a config with one.")
         if name not in DatasetCatalog.list():
             raise CLIError(f"dataset '{name}' is not registered.")
-        metadata = MetadataCatalog.get(name)
+        metadata, unique = MetadataCatalog.get(name), AnnotatedNames()
         for d in DatasetCatalog.get(name)[: args.num]:
             img = utils.read_image(d["file_name"], format="RGB")
             vis = Visualizer(img, metadata).draw_dataset_dict(d)
-            names.append(annotated_name(d["file_name"]))
+            names.append(unique(d["file_name"]))
             vis.save(os.path.join(args.output, names[-1]))
     else:
         if registered and not any(n.endswith("_train") for n in registered):
