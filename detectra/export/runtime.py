@@ -90,9 +90,9 @@ class ExportedModel:
         fixed_hw = None if self.sidecar["input"].get("dynamic_hw", True) else self.sidecar["input"].get("example_hw")
         if fixed_hw and list(image.shape[-2:]) != list(fixed_hw):
             raise ValueError(
-                f"{self.path} was exported for {fixed_hw[0]}x{fixed_hw[1]} images only (without --dynamic), and this "
-                f"image is {image.shape[-2]}x{image.shape[-1]} after resizing: export it again with --dynamic "
-                "(export_model(..., dynamic=True)) to run it on images of any size."
+                f"{self.path} was exported for {fixed_hw[0]}x{fixed_hw[1]} (height x width) images only (without "
+                f"--dynamic), and this image is {image.shape[-2]}x{image.shape[-1]} after resizing: export it again "
+                "with --dynamic (export_model(..., dynamic=True)) to run it on images of any size."
             )
         return self.outputs_schema(self._run(image.to(self._dtype)))
 

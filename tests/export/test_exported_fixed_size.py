@@ -28,8 +28,9 @@ def _fixed_size_export(tmp_path, dynamic: bool):
 def test_fixed_size_export_refuses_another_size_naming_the_fix(tmp_path):
     model = _fixed_size_export(tmp_path, dynamic=False)
     assert model.raw_outputs(torch.ones(3, 4, 5)).item() == 60.0
-    with pytest.raises(ValueError, match=r"model\.ts was exported for 4x5 images only \(without --dynamic\), and "
-                                         r"this image is 6x5 after resizing: export it again with --dynamic"):
+    with pytest.raises(ValueError, match=r"model\.ts was exported for 4x5 \(height x width\) images only \(without "
+                                         r"--dynamic\), and this image is 6x5 after resizing: export it again with "
+                                         r"--dynamic"):
         model.raw_outputs(torch.ones(3, 6, 5))
 
 
