@@ -11,7 +11,7 @@ from detectra.engine.defaults import (
 )
 from detectra.engine.launch import DEFAULT_TIMEOUT, launch
 from detectra.engine.lazy_train import LazyTrainer
-from detectra.engine.predictor import DefaultPredictor
+from detectra.engine.predictor import BatchPredictor, DefaultPredictor
 from detectra.engine.train_loop import *
 from detectra.engine.trainer import ConfigTrainer, Trainer, TrainSettings
 
@@ -19,6 +19,7 @@ from detectra.engine import train_loop
 
 # names picked from a submodule are listed; a submodule re-exported whole adds its `__all__`
 __all__ = [
+    "BatchPredictor",
     "ConfigTrainer",
     "DEFAULT_TIMEOUT",
     "DefaultPredictor",
