@@ -313,7 +313,9 @@ class Visualizer(_PrimitivesMixin):
         masks_np = _masks_to_numpy(masks, h, w) if masks is not None else None
         if keypoints is not None and hasattr(keypoints, "tensor"):
             keypoints = keypoints.tensor
-        kpts_np = _as_numpy(keypoints).reshape(len(keypoints), -1, 3) if keypoints is not None else None
+        kpts_np = _as_numpy(keypoints) if keypoints is not None else None
+        if kpts_np is not None:  # (N, K, 3); N = 0 (nothing detected) has no K to infer
+            kpts_np = kpts_np.reshape(len(kpts_np), -1, 3) if len(kpts_np) else kpts_np.reshape(0, 0, 3)
         counts = {len(x) for x in (boxes_np, masks_np, kpts_np, labels, assigned_colors) if x is not None}
         if len(counts) > 1:
             raise ValueError(f"overlay_instances got parts of different lengths {sorted(counts)}; all must be N.")
