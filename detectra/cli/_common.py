@@ -18,6 +18,7 @@ from detectra.checkpoint.safe_io import atomic_write
 from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
 from detectra.cli._errors import CLIError, describe_error
 from detectra.cli._formats import format_sources, register_format_entry
+from detectra.cli._keypoints import set_keypoint_metadata
 from detectra.cli._num_classes import config_num_classes, set_num_classes
 from detectra.config import LazyConfig, get_cfg
 from detectra.data import DatasetCatalog, MetadataCatalog
@@ -264,6 +265,9 @@ def register_shortcut_datasets(cfg: Any, args: argparse.Namespace) -> list[str]:
         name = f"{prefix}_{split}"
         _unregister(name)
         register_coco_instances(name, {}, os.path.abspath(json_file), os.path.abspath(image_root))
+        num_keypoints = set_keypoint_metadata(name, cats)
+        if num_keypoints:
+            cfg.MODEL.ROI_KEYPOINT_HEAD.NUM_KEYPOINTS = num_keypoints
         cfg.DATASETS[key] = (name,)
         registered.append(name)
     args._config_num_classes = config_num_classes(cfg)  # what the config's own datasets have

@@ -51,3 +51,4 @@ def test_predictions_folder_keeps_both_images_with_one_file_name(tmp_path, monke
     assert sorted(os.listdir(folder)) == ["0.png", "0_2.png"]
     assert np.asarray(Image.open(folder / "0.png"))[0, 0, 0] == 60
     assert np.asarray(Image.open(folder / "0_2.png"))[0, 0, 0] == 120
+
