@@ -18,7 +18,7 @@ from detectra.checkpoint.safe_io import atomic_write
 from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
 from detectra.cli._errors import CLIError, describe_error
 from detectra.cli._formats import format_sources, register_format_entry
-from detectra.cli._keypoints import set_keypoint_metadata
+from detectra.cli._keypoints import KEYPOINT_FIELDS, keypoint_fields, set_keypoint_metadata
 from detectra.cli._num_classes import config_num_classes, set_num_classes
 from detectra.config import LazyConfig, get_cfg
 from detectra.data import DatasetCatalog, MetadataCatalog
@@ -295,7 +295,7 @@ def save_registered_datasets(args: argparse.Namespace, output_dir: str, also: Se
         if name in formats:
             entries[name] = formats[name]
         elif meta.get("json_file") and meta.get("image_root"):
-            entries[name] = {"json_file": meta.json_file, "image_root": meta.image_root}
+            entries[name] = {"json_file": meta.json_file, "image_root": meta.image_root, **keypoint_fields(name)}
     if entries:
         atomic_write(os.path.join(output_dir, DATASETS_FILE),
                      lambda f: f.write(json.dumps(entries, indent=2).encode()))  # fmt: skip
@@ -316,7 +316,8 @@ def register_saved_datasets(run_dir: str) -> None:
         if "format" in entry:
             register_format_entry(name, entry)
         else:
-            register_coco_instances(name, {}, entry["json_file"], entry["image_root"])
+            keypoints = {key: entry[key] for key in KEYPOINT_FIELDS if key in entry}
+            register_coco_instances(name, keypoints, entry["json_file"], entry["image_root"])
 
 
 def check_datasets(cfg: Any, keys: tuple[str, ...] = ("TRAIN", "TEST")) -> None:

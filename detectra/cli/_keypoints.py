@@ -9,7 +9,9 @@ from typing import Any
 from detectra.cli._errors import CLIError
 from detectra.data import MetadataCatalog
 
-__all__ = ["check_keypoint_data", "flip_map_from_names", "set_keypoint_metadata"]
+__all__ = ["KEYPOINT_FIELDS", "check_keypoint_data", "flip_map_from_names", "keypoint_fields", "set_keypoint_metadata"]
+
+KEYPOINT_FIELDS = ("keypoint_names", "keypoint_flip_map")  # what a run's datasets.json keeps
 
 _SIDE = re.compile(r"left|right", re.IGNORECASE)
 _OTHER_SIDE = {"left": "right", "right": "left"}
@@ -40,6 +42,14 @@ def set_keypoint_metadata(name: str, categories: list[dict]) -> int:
     names = [str(k) for k in with_keypoints[0]["keypoints"]]
     MetadataCatalog.get(name).set(keypoint_names=names, keypoint_flip_map=flip_map_from_names(names))
     return len(names)
+
+
+def keypoint_fields(name: str) -> dict[str, Any]:
+    """The keypoint metadata of dataset ``name`` (`set_keypoint_metadata`'s), for a run's datasets.json: a later
+    `eval` / `predict --run` registers the dataset again with it (a keypoint R-CNN's test loader reads the training
+    data's flip pairs)."""
+    meta = MetadataCatalog.get(name)
+    return {key: meta.get(key) for key in KEYPOINT_FIELDS if meta.get(key) is not None}
 
 
 def check_keypoint_data(cfg: Any, args: argparse.Namespace) -> None:

@@ -88,3 +88,20 @@ def test_draw_predictions_of_a_keypoint_model_that_detected_nothing(tmp_path):
                              str(tmp_path / "out.png"), threshold=0.5)  # fmt: skip
     assert drawn.shape == (32, 48, 3) and (drawn == 90).all()
     assert (tmp_path / "out.png").is_file()
+
+
+def test_run_folder_registers_the_keypoint_metadata_again(tiny_shapes, tmp_path):
+    """`eval --run` of a keypoint run: its test loader reads the training data's flip pairs, which failed with
+    "Attribute 'keypoint_names' does not exist in the metadata of dataset 'custom_train'"."""
+    from detectra.cli._common import register_saved_datasets, save_registered_datasets
+    from detectra.data import DatasetCatalog
+
+    train, val = _keypoint_json(tiny_shapes, tmp_path, "train"), _keypoint_json(tiny_shapes, tmp_path, "val")
+    args = _args(tiny_shapes, train, val)
+    load_config(args)
+    save_registered_datasets(args, str(tmp_path))
+    for name in ("custom_train", "custom_val"):
+        DatasetCatalog.remove(name)
+        MetadataCatalog.remove(name)
+    register_saved_datasets(str(tmp_path))
+    assert create_keypoint_hflip_indices(["custom_train"]) == [0, 2, 1]
