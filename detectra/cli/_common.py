@@ -19,7 +19,7 @@ from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocess
 from detectra.cli._errors import CLIError, describe_error
 from detectra.cli._formats import format_sources, register_format_entry
 from detectra.cli._keypoints import KEYPOINT_FIELDS, keypoint_fields, set_keypoint_metadata
-from detectra.cli._num_classes import config_num_classes, set_num_classes
+from detectra.cli._num_classes import config_num_classes, lazy_num_classes_key, set_num_classes
 from detectra.config import LazyConfig, get_cfg
 from detectra.data import DatasetCatalog, MetadataCatalog
 from detectra.data.datasets import register_coco_instances
@@ -163,6 +163,7 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
             raise CLIError(f"'{config_file}' is a LazyConfig; this command takes YAML configs only.")
 
         cfg = LazyConfig.load(config_file)
+        _refuse_shortcut_for_lazy(args, config_file, cfg)
         if weights is not None:  # --run: the run's own weights, unless an override names others
             cfg.train.init_checkpoint = weights
         overrides = opts if lazy_style else [f"{k}={v}" for k, v in zip(opts[::2], opts[1::2])]
@@ -182,6 +183,22 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
             logger.warning(f"MODEL.WEIGHTS {cfg.MODEL.WEIGHTS}: set {', '.join(changed)} to what torchvision's "
                            "ImageNet weights expect (RGB input, torchvision's mean / std).")  # fmt: skip
     return cfg
+
+
+def _refuse_shortcut_for_lazy(args: argparse.Namespace, config_file: str, cfg: Any) -> None:
+    """The dataset flags fill a yacs config's DATASETS and NUM_CLASSES: refuse them with a LazyConfig, whose loaders
+    would otherwise read the config's own datasets (a missing COCO) while the user's data is silently ignored."""
+    given = [f"--{split}-{kind}" for split in ("train", "val") for kind in ("json", "voc", "via")
+             if getattr(args, f"{split}_{kind}", "")]  # fmt: skip
+    if getattr(args, "yolo_data", ""):
+        given.append("--yolo-data")
+    if given:
+        verb = "fill" if len(given) > 1 else "fills"
+        raise CLIError(f"{', '.join(given)} {verb} a YAML config's DATASETS and NUM_CLASSES; '{config_file}' is a "
+                       "LazyConfig (.py). Register the data in Python (register_coco_instances) and set "
+                       f"dataloader.train.dataset.names=NAME dataloader.test.dataset.names=NAME "
+                       f"dataloader.evaluator.dataset_name=NAME {lazy_num_classes_key(cfg)}=N (after "
+                       "--config-file), or train a YAML config (.yaml), which takes these flags.")  # fmt: skip
 
 
 def _fix_device(cfg: Any) -> None:

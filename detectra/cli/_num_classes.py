@@ -1,12 +1,12 @@
-"""Which config keys hold a yacs config's number of object classes: it depends on the meta-architecture
-(``MODEL.RETINANET.NUM_CLASSES`` for a RetinaNet, ``MODEL.ROI_HEADS.NUM_CLASSES`` for an R-CNN, ...). The CLI reads
-and sets the class count of a COCO / VOC / YOLO / VIA dataset given on the command line through these two
-functions only."""
+"""Which config keys hold a config's number of object classes: it depends on the meta-architecture
+(``MODEL.RETINANET.NUM_CLASSES`` for a RetinaNet, ``MODEL.ROI_HEADS.NUM_CLASSES`` for an R-CNN, ...; in a LazyConfig
+``model.num_classes`` for a RetinaNet / FCOS, ``model.roi_heads.num_classes`` for an R-CNN). The CLI reads and sets
+the class count of a COCO / VOC / YOLO / VIA dataset given on the command line through these functions only."""
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["config_num_classes", "num_classes_keys", "set_num_classes"]
+__all__ = ["config_num_classes", "lazy_num_classes_key", "num_classes_keys", "set_num_classes"]
 
 # MODEL.META_ARCHITECTURE -> the MODEL.<NODE>.NUM_CLASSES keys that count a detection dataset's categories. A
 # PanopticFPN counts its thing classes in ROI_HEADS; its SEM_SEG_HEAD counts the stuff classes plus one "things"
@@ -37,3 +37,10 @@ def set_num_classes(cfg: Any, num_classes: int) -> None:
     """Build ``cfg``'s model for ``num_classes`` classes (every key of `num_classes_keys`)."""
     for key in num_classes_keys(cfg):
         cfg.MODEL[key.split(".")[1]].NUM_CLASSES = num_classes
+
+
+def lazy_num_classes_key(cfg: Any) -> str:
+    """The dotted key of a LazyConfig's number of classes: ``model.num_classes`` where the model takes it itself
+    (RetinaNet, FCOS), else ``model.roi_heads.num_classes`` (R-CNNs)."""
+    model = cfg.get("model") or {}
+    return "model.num_classes" if "num_classes" in model else "model.roi_heads.num_classes"

@@ -77,3 +77,17 @@ def test_retinanet_val_only_with_other_classes_is_refused(tiny_shapes, tmp_path)
     with pytest.raises(CLIError, match=r"\(custom_val, 1 class\), so training would run on the config's "
                                        r"DATASETS.TRAIN \('shapes_train',\) \(made for 4 classes\)"):  # fmt: skip
         check_training_classes(cfg, args)
+
+
+@pytest.mark.parametrize("config, key", [
+    ("COCO-Detection/fcos_R_50_FPN_1x.py", "model.num_classes"),
+    ("COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x.py", "model.roi_heads.num_classes"),
+])  # fmt: skip
+def test_dataset_flags_with_a_lazy_config_are_refused_naming_its_class_key(config, key, tiny_shapes):
+    """--train-json with a LazyConfig (FCOS has no YAML config) was ignored: the run went on to the config's own
+    coco_2017_train and failed on its missing json."""
+    args = argparse.Namespace(config_file=config, opts=["train.max_iter=2"], train_json=str(tiny_shapes["train_json"]),
+                              train_images=str(tiny_shapes["train_images"]), val_json="", val_images="")  # fmt: skip
+    with pytest.raises(CLIError, match=rf"--train-json fills a YAML config's DATASETS and NUM_CLASSES; .* is a "
+                                       rf"LazyConfig \(\.py\)\. .* {key}=N"):  # fmt: skip
+        load_config(args, allow_lazy=True)
