@@ -18,7 +18,7 @@ from detectra.checkpoint.safe_io import atomic_write
 from detectra.checkpoint.torchvision_loading import apply_torchvision_preprocessing
 from detectra.cli._errors import CLIError, describe_error
 from detectra.cli._formats import format_sources, register_format_entry
-from detectra.cli._keypoints import KEYPOINT_FIELDS, keypoint_fields, set_keypoint_metadata
+from detectra.cli._keypoints import KEYPOINT_FIELDS, check_keypoint_data, keypoint_fields, set_keypoint_metadata
 from detectra.cli._num_classes import config_num_classes, lazy_num_classes_key, set_num_classes
 from detectra.config import LazyConfig, get_cfg
 from detectra.data import DatasetCatalog, MetadataCatalog
@@ -370,6 +370,20 @@ def check_training_classes(cfg: Any, args: argparse.Namespace) -> None:
                        f"training would run on the config's DATASETS.TRAIN {tuple(cfg.DATASETS.TRAIN)} (made for "
                        f"{_classes(config_classes)}). Pass the training data too (--train-json / --train-images, "
                        "--train-voc or --train-via), or evaluate trained weights with 'detectra eval'.")  # fmt: skip
+
+
+def check_training_data(cfg: Any, args: argparse.Namespace) -> None:
+    """What the model trains on is in the data given on the command line: keypoints for a keypoint R-CNN, and no
+    COCO / VOC / YOLO / VIA data (boxes and instance masks) for a model that learns per-pixel classes."""
+    check_keypoint_data(cfg, args)
+    arch = str(cfg.MODEL.META_ARCHITECTURE)
+    trained = [n for n in getattr(args, "_registered", []) if n in cfg.DATASETS.TRAIN]
+    if trained and arch in ("SemanticSegmentor", "PanopticFPN"):
+        raise CLIError(f"{arch} trains on per-pixel ground truth (semantic label images, sem_seg_file_name), which "
+                       f"the dataset flags do not give ('{trained[0]}' has boxes, and instance masks, only). Train a "
+                       "detection or instance segmentation config on it (e.g. "
+                       "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_1x), or register a dataset with sem_seg_file_name "
+                       "in Python (e.g. register_coco_panoptic_separated) and name it in DATASETS.TRAIN.")  # fmt: skip
 
 
 def weights_or_die(cfg: Any) -> None:

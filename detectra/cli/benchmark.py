@@ -21,10 +21,10 @@ from detectra.cli._common import (
     CLIError,
     check_datasets,
     check_training_classes,
+    check_training_data,
     load_config,
     setup_quiet_logging,
 )
-from detectra.cli._keypoints import check_keypoint_data
 from detectra.cli._outputs import build_evaluator
 from detectra.cli.parsers import benchmark_parser as build_parser
 from detectra.data import DatasetCatalog, DatasetMapper, build_detection_test_loader, build_detection_train_loader
@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     if args.task == "train":
         check_training_classes(cfg, args)
     if args.task in ("train", "data"):
-        check_keypoint_data(cfg, args)
+        check_training_data(cfg, args)
     if args.task in ("eval", "inference") and not len(cfg.DATASETS.TEST):
         raise CLIError("the config has no DATASETS.TEST to run on.")
     if args.task in ("train", "data") and not len(cfg.DATASETS.TRAIN):

@@ -27,12 +27,12 @@ from detectra.cli._common import (
     CLIError,
     check_datasets,
     check_training_classes,
+    check_training_data,
     load_config,
     print_kv,
     save_registered_datasets,
     weights_or_die,
 )
-from detectra.cli._keypoints import check_keypoint_data
 from detectra.cli._lazy_run import lazy_dataset_names, lazy_test_predictor, with_evaluator_output
 from detectra.cli._run_dir import check_output_dir, interrupted_message, load_weights_checked, stale_metrics_only
 from detectra.cli._timing import RunClock
@@ -129,7 +129,7 @@ def setup(args: argparse.Namespace) -> Any:
         check_datasets(cfg, ("TEST",) if args.eval_only else ("TRAIN", "TEST"))
         if not args.eval_only:
             check_training_classes(cfg, args)
-            check_keypoint_data(cfg, args)
+            check_training_data(cfg, args)
         if args.eval_only:
             weights_or_die(cfg)
         elif getattr(args, "epochs", 0):

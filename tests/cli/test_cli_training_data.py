@@ -1,6 +1,6 @@
-"""Keypoint R-CNN configs with data given on the command line: keypoint names and flip pairs come from the COCO
-json, data without keypoints (or without OKS sigmas for its keypoints) is refused before training, and a model
-that detects nothing is drawn."""
+"""Data given on the command line against what the config trains: a keypoint R-CNN's keypoint names and flip pairs
+come from the COCO json; data without keypoints (or without OKS sigmas for its keypoints), and instance data for a
+semantic / panoptic model, are refused before training; a keypoint model that detects nothing is drawn."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from detectra.cli._common import load_config
+from detectra.cli._common import check_training_data, load_config
 from detectra.cli._errors import CLIError
 from detectra.cli._keypoints import check_keypoint_data, flip_map_from_names
 from detectra.data import MetadataCatalog
@@ -39,8 +39,8 @@ def _keypoint_json(tiny_shapes, tmp_path, split: str) -> str:
     return str(path)
 
 
-def _args(tiny_shapes, train_json: str, val_json: str, opts=()) -> argparse.Namespace:
-    return argparse.Namespace(config_file=CONFIG, opts=list(opts), train_json=train_json,
+def _args(tiny_shapes, train_json: str, val_json: str, opts=(), config: str = CONFIG) -> argparse.Namespace:
+    return argparse.Namespace(config_file=config, opts=list(opts), train_json=train_json,
                               train_images=str(tiny_shapes["train_images"]), val_json=val_json,
                               val_images=str(tiny_shapes["val_images"]))  # fmt: skip
 
@@ -105,3 +105,14 @@ def test_run_folder_registers_the_keypoint_metadata_again(tiny_shapes, tmp_path)
         MetadataCatalog.remove(name)
     register_saved_datasets(str(tmp_path))
     assert create_keypoint_hflip_indices(["custom_train"]) == [0, 2, 1]
+
+
+@pytest.mark.parametrize("config, arch", [("quick_schedules/semantic_R_50_FPN_instant_test", "SemanticSegmentor"),
+                                          ("shapes/panoptic_fpn_R_18_shapes", "PanopticFPN")])  # fmt: skip
+def test_per_pixel_models_refuse_instance_data_before_training(config, arch, tiny_shapes):
+    """--train-json with a semantic / panoptic config failed in the first training step ("SemanticSegmentor needs
+    'sem_seg' ground truth in every training input")."""
+    args = _args(tiny_shapes, str(tiny_shapes["train_json"]), str(tiny_shapes["val_json"]), config=config)
+    cfg = load_config(args)
+    with pytest.raises(CLIError, match=rf"{arch} trains on per-pixel ground truth .* \('custom_train' has boxes"):
+        check_training_data(cfg, args)
