@@ -173,8 +173,9 @@ def print_instances_class_histogram(dataset_dicts: list[dict], class_names: Sequ
                 cid = ann["category_id"]
                 if not 0 <= cid < num_classes:
                     raise ValueError(
-                        f"Image {d.get('image_id', d.get('file_name'))} has category_id {cid}, outside the "
-                        f"{num_classes} classes of the metadata; fix the dataset or its thing_classes."
+                        f"Image {d.get('image_id')} ('{d.get('file_name')}') has category_id {cid}, outside "
+                        f"the {num_classes} classes of the metadata (ids 0..{num_classes - 1}); fix the dataset or "
+                        "its thing_classes."
                     )
                 counts[cid] += 1
     n_cols = min(6, len(class_names) * 2)
@@ -246,7 +247,10 @@ def get_detection_dataset_dicts(
         class_names = MetadataCatalog.get(names[0]).get("thing_classes")
         if class_names is not None:
             check_metadata_consistency("thing_classes", names)
-            print_instances_class_histogram(dataset_dicts, class_names)
+            try:
+                print_instances_class_histogram(dataset_dicts, class_names)
+            except ValueError as e:
+                raise ValueError(f"Dataset {', '.join(names)}: {e}") from None
     if len(dataset_dicts) == 0:
         raise ValueError(f"No valid data found in {', '.join(names)} (all images were filtered out).")
     return dataset_dicts

@@ -262,3 +262,20 @@ def test_cityscapes_polygon_json_cut_short_names_it(tmp_path):
     with pytest.raises(ValueError, match=r"'.*ulm_1_gtFine_polygons\.json' \(\d+ bytes\) is not valid json .*Expected "
                                          "the Cityscapes polygon json"):  # fmt: skip
         load_cityscapes_instances(str(tmp_path / "img"), str(tmp_path / "gt"))
+
+
+def test_category_id_outside_the_classes_names_dataset_image_and_file():
+    from detectra.data import DatasetCatalog, MetadataCatalog, get_detection_dataset_dicts
+
+    DatasetCatalog.register("custom_two_classes", lambda: [_record(), _record(category_id=2)])
+    MetadataCatalog.get("custom_two_classes").set(thing_classes=["cat", "dog"])
+    try:
+        with pytest.raises(ValueError) as e:
+            get_detection_dataset_dicts(["custom_two_classes"])
+        assert str(e.value) == (
+            "Dataset custom_two_classes: Image 4 ('a.jpg') has category_id 2, outside the 2 classes of the metadata "
+            "(ids 0..1); fix the dataset or its thing_classes."
+        )
+    finally:
+        DatasetCatalog.remove("custom_two_classes")
+        MetadataCatalog.remove("custom_two_classes")
