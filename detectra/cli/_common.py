@@ -24,6 +24,7 @@ from detectra.config import LazyConfig, get_cfg
 from detectra.data import DatasetCatalog, MetadataCatalog
 from detectra.data.datasets import register_coco_instances
 from detectra.model_zoo import get_config_file, list_configs
+from detectra.modeling import META_ARCH_REGISTRY
 from detectra.utils.device import resolve_device
 from detectra.utils.logger import setup_logger
 
@@ -131,10 +132,26 @@ def is_lazy_config_file(path: str) -> bool:
     return any(key.value in ("model", "train", "dataloader") for key, _ in root.value)
 
 
-def _lazy_run_refused(run: str, weights: str) -> CLIError:
-    return CLIError(f"--run '{run}' is the folder of a LazyConfig (.py) run: its config.yaml is a LazyConfig, and "
-                    f"this command reads YAML configs only. Evaluate it with 'detectra eval --run {run}', or pass "
-                    f"--config-file with a YAML config of the same model and MODEL.WEIGHTS {weights}.")  # fmt: skip
+def _lazy_run_refused(run: str, config_file: str, weights: str) -> CLIError:
+    start = (f"--run '{run}' is the folder of a LazyConfig (.py) run: its config.yaml is a LazyConfig, and this "
+             f"command reads YAML configs only. Evaluate it with 'detectra eval --run {run}'")  # fmt: skip
+    arch = _lazy_model_name(config_file)
+    if arch and arch not in META_ARCH_REGISTRY:  # e.g. FCOS: no MODEL.META_ARCHITECTURE builds it
+        return CLIError(f"{start}; its model ({arch}) has no YAML config, so run it from Python: "
+                        f"model = instantiate(LazyConfig.load('{config_file}').model), then "
+                        f"DetectionCheckpointer(model).load('{weights}').")  # fmt: skip
+    return CLIError(f"{start}, or pass --config-file with a YAML config of the same model and MODEL.WEIGHTS "
+                    f"{weights}.")  # fmt: skip
+
+
+def _lazy_model_name(config_file: str) -> str:
+    """The class name of a saved LazyConfig's ``model._target_`` (``FCOS``), or "" where it names none."""
+    try:
+        target = LazyConfig.load(config_file).model._target_
+    except Exception:  # noqa: BLE001 - an unreadable config: the message without the model's name
+        return ""
+    name = target if isinstance(target, str) else getattr(target, "__name__", "")
+    return name.rsplit(".", 1)[-1]
 
 
 def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
@@ -159,7 +176,7 @@ def load_config(args: argparse.Namespace, *, allow_lazy: bool = False) -> Any:
     if is_lazy_config_file(config_file):
         if not allow_lazy:
             if weights is not None:
-                raise _lazy_run_refused(args.run, weights)
+                raise _lazy_run_refused(args.run, config_file, weights)
             raise CLIError(f"'{config_file}' is a LazyConfig; this command takes YAML configs only.")
 
         cfg = LazyConfig.load(config_file)

@@ -1,11 +1,13 @@
-"""The CLI reads and sets a config's number of classes at the key its meta-architecture uses
-(MODEL.RETINANET.NUM_CLASSES for a RetinaNet, MODEL.SEM_SEG_HEAD.NUM_CLASSES for a semantic segmentor, ...)."""
+"""Configs other than the default Faster R-CNN: the CLI reads and sets a config's number of classes at the key its
+meta-architecture uses (MODEL.RETINANET.NUM_CLASSES for a RetinaNet, MODEL.SEM_SEG_HEAD.NUM_CLASSES for a semantic
+segmentor, model.num_classes in an FCOS LazyConfig, ...), and says what to do with a LazyConfig run."""
 from __future__ import annotations
 
 import argparse
 import json
 
 import pytest
+from PIL import Image
 
 from detectra.cli._common import check_training_classes, load_config
 from detectra.cli._errors import CLIError
@@ -91,3 +93,22 @@ def test_dataset_flags_with_a_lazy_config_are_refused_naming_its_class_key(confi
     with pytest.raises(CLIError, match=rf"--train-json fills a YAML config's DATASETS and NUM_CLASSES; .* is a "
                                        rf"LazyConfig \(\.py\)\. .* {key}=N"):  # fmt: skip
         load_config(args, allow_lazy=True)
+
+
+def test_predict_on_an_fcos_run_does_not_point_at_a_yaml_config(tmp_path, capsys):
+    """A LazyConfig run of a model that no YAML config builds (FCOS): the refusal sent the user looking for "a YAML
+    config of the same model"; it says how to run it from Python instead."""
+    from detectra.cli import main
+    from detectra.config import LazyConfig
+    from detectra.model_zoo import get_config_file
+
+    run = tmp_path / "fcos"
+    run.mkdir()
+    LazyConfig.save(LazyConfig.load(get_config_file("COCO-Detection/fcos_R_50_FPN_1x.py")), str(run / "config.yaml"))
+    (run / "model_final.pth").write_bytes(b"")
+    Image.new("RGB", (8, 8)).save(tmp_path / "image.png")
+    assert main(["predict", str(tmp_path / "image.png"), "--run", str(run), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"Evaluate it with 'detectra eval --run {run}'; its model (FCOS) has no YAML config, so run it from " \
+           f"Python: model = instantiate(LazyConfig.load('{run / 'config.yaml'}').model)" in err, err
+    assert "YAML config of the same model" not in err
