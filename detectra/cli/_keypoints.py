@@ -52,16 +52,17 @@ def keypoint_fields(name: str) -> dict[str, Any]:
     return {key: meta.get(key) for key in KEYPOINT_FIELDS if meta.get(key) is not None}
 
 
-def check_keypoint_data(cfg: Any, args: argparse.Namespace) -> None:
+def check_keypoint_data(cfg: Any, args: argparse.Namespace, evaluates: bool = True) -> None:
     """A config that trains keypoints (MODEL.KEYPOINT_ON) needs training data with keypoints: refuse a dataset
     given on the command line without them, naming it (a keypoint R-CNN failed with "Attribute 'keypoint_names'
-    does not exist in the metadata")."""
+    does not exist in the metadata"). Where the command ``evaluates``, a test set with other than COCO's 17
+    keypoints also needs TEST.KEYPOINT_OKS_SIGMAS."""
     if not cfg.MODEL.KEYPOINT_ON:
         return
     for name in getattr(args, "_registered", []):
         names = MetadataCatalog.get(name).get("keypoint_names")
         sigmas = len(cfg.TEST.KEYPOINT_OKS_SIGMAS) or _COCO_PERSON_KEYPOINTS
-        if name in cfg.DATASETS.TEST and names is not None and len(names) != sigmas:
+        if evaluates and name in cfg.DATASETS.TEST and names is not None and len(names) != sigmas:
             raise CLIError(f"'{name}' has {len(names)} keypoints, and the keypoint evaluation needs one OKS sigma "
                            f"each (TEST.KEYPOINT_OKS_SIGMAS: {len(cfg.TEST.KEYPOINT_OKS_SIGMAS)} given; none means "
                            f"COCO's {_COCO_PERSON_KEYPOINTS} person ones): pass TEST.KEYPOINT_OKS_SIGMAS "

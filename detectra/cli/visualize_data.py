@@ -20,6 +20,7 @@ from detectra.cli._common import (
     output_dir_or_die,
     setup_quiet_logging,
 )
+from detectra.cli._keypoints import check_keypoint_data
 from detectra.cli._outputs import AnnotatedNames, annotated_name
 from detectra.cli.parsers import visualize_data_parser as build_parser
 from detectra.data import DatasetCatalog, MetadataCatalog, build_detection_train_loader
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
                            "(--train-json / --train-images, or --train-voc, --train-via, --yolo-data); for the "
                            "validation data's ground truth use --source annotation.")  # fmt: skip
         check_datasets(cfg, ("TRAIN",))
+        check_keypoint_data(cfg, args, evaluates=False)  # the loader's mapper reads the flip pairs
         cfg.defrost()
         cfg.DATALOADER.NUM_WORKERS = 0
         metadata = MetadataCatalog.get(cfg.DATASETS.TRAIN[0])

@@ -116,3 +116,15 @@ def test_per_pixel_models_refuse_instance_data_before_training(config, arch, tin
     cfg = load_config(args)
     with pytest.raises(CLIError, match=rf"{arch} trains on per-pixel ground truth .* \('custom_train' has boxes"):
         check_training_data(cfg, args)
+
+
+def test_visualize_data_dataloader_refuses_a_keypoint_config_on_data_without_keypoints(tiny_shapes, tmp_path,
+                                                                                     capsys):  # fmt: skip
+    """`visualize-data --source dataloader` with a keypoint config failed with an AttributeError on
+    'keypoint_names'."""
+    from detectra.cli import main
+
+    code = main(["visualize-data", "--config-file", CONFIG, "--train-json", str(tiny_shapes["train_json"]),
+                 "--train-images", str(tiny_shapes["train_images"]), "--source", "dataloader", "--num", "1", "-o", str(tmp_path / "vis")])  # fmt: skip
+    assert code == 1
+    assert "but the training data 'custom_train' has no keypoints" in capsys.readouterr().err
