@@ -408,6 +408,10 @@ def weights_or_die(cfg: Any) -> None:
     w = cfg.MODEL.WEIGHTS
     if not w:
         raise CLIError("no weights: pass --run OUTPUT_DIR, or MODEL.WEIGHTS path/to/model_final.pth")
+    if "://" not in w and os.path.isdir(w):
+        raise CLIError(
+            f"MODEL.WEIGHTS '{w}' is a folder: pass --run {w} to use its model_final.pth, or name the .pth file."
+        )
     if "://" not in w and not os.path.isfile(w):
         raise CLIError(f"MODEL.WEIGHTS '{w}' does not exist.")
 

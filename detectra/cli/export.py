@@ -23,6 +23,7 @@ from detectra.cli._classes import classes_metadata, prediction_metadata
 from detectra.cli._common import (
     CLIError,
     load_config,
+    logger,
     setup_quiet_logging,
     weights_or_die,
 )
@@ -109,6 +110,12 @@ def exported_predictor(path: str, batch_size: int, show_progress: bool) -> tuple
     `ExportedModel`, with the sidecar's input format, resize rule and classes; no detectra model code runs."""
     model = load_exported(path)
     side = model.sidecar
+    if "resize" not in side:
+        logger.warning(
+            f"{path}'s sidecar has no resize rule (exported from Python without cfg=): images are resized with "
+            "Detectron2's default test rule, shortest edge 800 and longest at most 1333. Export again with "
+            "export_model(..., cfg=cfg), or `detectra export`, to record the model's own."
+        )
 
     class _ExportedBatchPredictor(BatchPredictor):
         def __init__(self):  # not BatchPredictor's: there is no config to build a model from
