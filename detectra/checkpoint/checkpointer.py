@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any, NamedTuple, Optional
 
 import numpy as np
@@ -286,7 +287,8 @@ class Checkpointer:
             )
         incompatible = self._load_model(checkpoint, source=local)
         if strict and (incompatible.incorrect_shapes or incompatible.missing_keys):
-            raise ValueError(_mismatch_message(incompatible, local))
+            shapes = {k: tuple(v.shape) for k, v in self.model.state_dict().items()}
+            raise ValueError(_mismatch_message(incompatible, local, shapes))
         if incompatible:
             self._log_incompatible_keys(incompatible, local)
         for key in self.checkpointables if checkpointables is None else checkpointables:
@@ -337,16 +339,39 @@ class Checkpointer:
         )
 
 
-def _mismatch_message(incompatible: IncompatibleKeys, source: str) -> str:
+# Classifier layers whose output rows encode the class count: (key pattern, config key, extra rows, the layer
+# whose rows / 4 give the anchors per position, or None). R-CNN's box predictor has K + 1 rows (the classes and
+# background); RetinaNet's head has A * K output channels, A read from its box regressor's A * 4.
+_CLASSIFIERS = (
+    (re.compile(r"box_predictor(\.\d+)?\.cls_score\.weight$"), "MODEL.ROI_HEADS.NUM_CLASSES", 1, None),
+    (re.compile(r"(^|\.)head\.cls_score\.weight$"), "MODEL.RETINANET.NUM_CLASSES", 0, "bbox_pred.weight"),
+)
+
+
+def _class_count_mismatch(key: str, ckpt_rows: int, model_rows: int, model_shapes: dict[str, tuple]) -> Optional[str]:
+    """"the checkpoint has N classes, the model M (CONFIG.KEY)" when ``key`` is a classifier of `_CLASSIFIERS`."""
+    for pattern, config_key, extra, regressor in _CLASSIFIERS:
+        if not pattern.search(key):
+            continue
+        anchors = 1
+        if regressor is not None:
+            regressor_shape = model_shapes.get(key.rsplit("cls_score.weight", 1)[0] + regressor)
+            anchors = regressor_shape[0] // 4 if regressor_shape and regressor_shape[0] >= 4 else 1
+        return (f"the checkpoint has {(ckpt_rows - extra) // anchors} classes, the model "
+                f"{(model_rows - extra) // anchors} ({config_key})")  # fmt: skip
+    return None
+
+
+def _mismatch_message(incompatible: IncompatibleKeys, source: str, model_shapes: dict[str, tuple]) -> str:
     parts = []
     if incompatible.incorrect_shapes:
         key, ckpt_shape, model_shape = sorted(incompatible.incorrect_shapes)[0]
         parts.append(f"{len(incompatible.incorrect_shapes)} weight(s) have another shape (e.g. {key}: "
                      f"{tuple(ckpt_shape)} in the checkpoint, {tuple(model_shape)} in the model)")  # fmt: skip
         for key, ckpt_shape, model_shape in incompatible.incorrect_shapes:
-            if key.endswith("box_predictor.cls_score.weight"):  # K + 1 rows: the classes and background
-                parts.append(f"the checkpoint has {ckpt_shape[0] - 1} classes, the model "
-                             f"{model_shape[0] - 1} (MODEL.ROI_HEADS.NUM_CLASSES)")  # fmt: skip
+            classes = _class_count_mismatch(key, ckpt_shape[0], model_shape[0], model_shapes)
+            if classes:
+                parts.append(classes)
     if incompatible.missing_keys:
         parts.append(f"{len(incompatible.missing_keys)} model weight(s) are not in it (e.g. "
                      f"{', '.join(sorted(incompatible.missing_keys)[:3])})")  # fmt: skip

@@ -260,3 +260,35 @@ def test_bare_state_dict_loads_with_plain_checkpointer(tmp_path):
     dst = _net(1)
     assert Checkpointer(dst).load(str(tmp_path / "bare.pth")) == {}
     _assert_same_weights(src, dst)
+
+
+@pytest.mark.parametrize(
+    "build, config_key",
+    [
+        (lambda k: _retinanet_like(k), "MODEL.RETINANET.NUM_CLASSES"),
+        (lambda k: _rcnn_like(k), "MODEL.ROI_HEADS.NUM_CLASSES"),
+    ],
+)
+def test_class_count_mismatch_names_the_config_key(tmp_path, build, config_key):
+    Checkpointer(build(80), str(tmp_path)).save("model_final")
+    with pytest.raises(ValueError) as err:
+        Checkpointer(build(3), str(tmp_path)).load(str(tmp_path / "model_final.pth"), strict=True)
+    assert f"the checkpoint has 80 classes, the model 3 ({config_key})" in str(err.value)
+
+
+def _retinanet_like(num_classes):
+    from detectra.layers import ShapeSpec
+    from detectra.modeling.meta_arch.retinanet import RetinaNetHead
+
+    model = nn.Module()
+    model.head = RetinaNetHead(input_shape=[ShapeSpec(channels=8)], num_classes=num_classes, num_anchors=9,
+                               conv_dims=[8])  # fmt: skip
+    return model
+
+
+def _rcnn_like(num_classes):
+    model = nn.Module()
+    model.roi_heads = nn.Module()
+    model.roi_heads.box_predictor = nn.Module()
+    model.roi_heads.box_predictor.cls_score = nn.Linear(8, num_classes + 1)
+    return model
