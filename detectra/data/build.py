@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import random
 from collections import Counter
 from typing import Any, Callable, Optional, Sequence, Union
@@ -112,6 +113,12 @@ def load_proposals_into_dataset(dataset_dicts: list[dict], proposal_file: str) -
     to each record as proposal_boxes / proposal_objectness_logits (sorted by decreasing objectness) /
     proposal_bbox_mode."""
     logger.info("Loading proposals from: %s", proposal_file)
+    if not os.path.isfile(proposal_file):
+        raise FileNotFoundError(
+            f"Proposal file '{proposal_file}' not found. It comes from DATASETS.PROPOSAL_FILES_TRAIN / "
+            "PROPOSAL_FILES_TEST (one per dataset): point them at the box_proposals.pkl that evaluating an RPN run "
+            "(COCOEvaluator) writes to its output folder, or set MODEL.LOAD_PROPOSALS False."
+        )
     # A config names this file: read it without running code from it (numpy arrays and containers only).
     proposals = load_pickle_file(proposal_file, fix=_PROPOSAL_FIX, extra_globals=_PROPOSAL_GLOBALS)
     if not isinstance(proposals, dict):

@@ -279,3 +279,12 @@ def test_category_id_outside_the_classes_names_dataset_image_and_file():
     finally:
         DatasetCatalog.remove("custom_two_classes")
         MetadataCatalog.remove("custom_two_classes")
+
+
+def test_missing_proposal_file_says_where_proposal_files_come_from(tmp_path):
+    missing = tmp_path / "box_proposals.pkl"
+    with pytest.raises(FileNotFoundError) as err:
+        load_proposals_into_dataset([{"image_id": 1}], str(missing))
+    message = str(err.value)
+    assert f"Proposal file '{missing}' not found" in message and "Errno" not in message
+    assert "DATASETS.PROPOSAL_FILES_TRAIN" in message and "box_proposals.pkl" in message
