@@ -25,6 +25,7 @@ __all__ = [
     "bbox_format_problem",
     "iscrowd_problem",
     "segmentation_format_problem",
+    "polygon_coordinate_limit",
     "keypoints_problem",
     "check_annotation_fields",
     "box_repair",
@@ -83,13 +84,39 @@ def _sum_if_numbers(values: list) -> Optional[float]:
         return None
 
 
-def segmentation_format_problem(segm: Any) -> Optional[str]:
+# How far polygon coordinates may reach: 10 image sizes (at least 10 000 px), or 100 000 px when the image's size is
+# unknown. Real polygons stay within a few pixels of their image (COCO's often cross the border slightly); the
+# rasterizer's memory grows with the coordinates (1e6 costs ~0.5 GB, 1e8 is OOM-killed), which at these bounds
+# stays in the tens of MB. Far-out values are another unit or another image's coordinates.
+_POLYGON_REACH_FACTOR = 10
+_POLYGON_REACH_MIN = 10_000
+_POLYGON_REACH_UNKNOWN_SIZE = 100_000
+
+
+def _known_size(image_hw: Optional[tuple[Any, Any]]) -> bool:
+    return bool(image_hw) and all(_is_number(v) and v > 0 for v in image_hw)
+
+
+def polygon_coordinate_limit(image_hw: Optional[tuple[Any, Any]]) -> float:
+    """The largest absolute polygon coordinate accepted for an image of ``(height, width)`` (None: unknown)."""
+    if _known_size(image_hw):
+        return max(_POLYGON_REACH_FACTOR * max(image_hw), _POLYGON_REACH_MIN)
+    return _POLYGON_REACH_UNKNOWN_SIZE
+
+
+def segmentation_format_problem(segm: Any, image_hw: Optional[tuple[Any, Any]] = None) -> Optional[str]:
     """Why a "segmentation" cannot be read as polygons or RLE, or None when it can.
 
-    Polygons must be a list of flat lists of finite numbers (NaN or infinite coordinates make the rasterizer
-    allocate without bound). Polygons of fewer than 3 points are not reported here: the loader drops them as
-    Detectron2 does (see `polygon_problem`). RLE dicts are checked by `rle_problem`.
+    Polygons must be a list of flat lists of finite numbers within `polygon_coordinate_limit` of the image (NaN,
+    infinite or huge coordinates make the rasterizer allocate without bound). Polygons of fewer than 3 points are
+    not reported here: the loader drops them as Detectron2 does (see `polygon_problem`). RLE dicts are checked by
+    `rle_problem`.
+
+    Args:
+        segm: an annotation's "segmentation".
+        image_hw: (height, width) of its image when known.
     """
+    limit = None
     if isinstance(segm, dict):
         return None
     if not isinstance(segm, list):
@@ -106,6 +133,12 @@ def segmentation_format_problem(segm: Any) -> Optional[str]:
             return f"polygon {k} has {kind}"
         if not math.isfinite(total):
             return f"polygon {k} has NaN or infinite coordinates"
+        limit = polygon_coordinate_limit(image_hw) if limit is None else limit
+        if poly and (max(poly) > limit or min(poly) < -limit):  # max / min run in C, like sum
+            far = max(poly) if max(poly) > limit else min(poly)
+            image = f"the {image_hw[1]}x{image_hw[0]} (WxH) image" if _known_size(image_hw) else "any image"
+            return (f"polygon {k} has coordinate {far:g}, far outside {image} (the bound is +-{limit:g} px): "
+                    "polygon coordinates are pixels of this image, not another unit or another image's")  # fmt: skip
     return None
 
 
@@ -157,9 +190,9 @@ def check_annotation_fields(anno: dict, where: str, image_hw: Optional[tuple[Any
             "(as a number: training ignores every annotation whose iscrowd is not 0)."
         )
     segm = anno.get("segmentation")
-    if segm is not None and segmentation_format_problem(segm):
+    if segm is not None and segmentation_format_problem(segm, image_hw):
         raise ValueError(
-            f"{where}: {segmentation_format_problem(segm)}. A segmentation is a list of polygons "
+            f"{where}: {segmentation_format_problem(segm, image_hw)}. A segmentation is a list of polygons "
             "[[x0, y0, x1, y1, ...], ...] in pixels, or a COCO RLE dict; fix it or remove the field."
         )
     if segm and isinstance(segm, dict) and rle_problem(segm, image_hw):

@@ -165,15 +165,16 @@ def _check_annotation(ann: dict, ann_ref: Any, image: dict, size: Optional[tuple
     if "iscrowd" in ann and iscrowd_problem(ann["iscrowd"]):
         add("bad_iscrowd", f"{iscrowd_problem(ann['iscrowd'])} (the loader refuses it)")
     segm = ann.get("segmentation")
-    if segm is not None and segmentation_format_problem(segm):
-        add("bad_segmentation", f"{segmentation_format_problem(segm)} (the loader refuses it)")
+    image_hw = (size[1], size[0]) if size is not None else None
+    if segm is not None and segmentation_format_problem(segm, image_hw):
+        add("bad_segmentation", f"{segmentation_format_problem(segm, image_hw)} (the loader refuses it)")
     elif isinstance(segm, list):
         for k, poly in enumerate(segm):
             why = polygon_problem(poly)
             if why:
                 add("bad_polygon", f"polygon {k} {why}; the loader drops it (--strict training refuses it)")
     elif isinstance(segm, dict):
-        problem = rle_problem(segm, (size[1], size[0]) if size is not None else None)
+        problem = rle_problem(segm, image_hw)
         if problem:
             add("bad_rle", problem)
     kps = ann.get("keypoints")

@@ -22,6 +22,34 @@ def polygon_area(x: np.ndarray, y: np.ndarray) -> float:
     return 0.5 * np.abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
 
 
+_FAR_FACTOR = 4  # a polygon reaching past 4 canvas sizes is clipped before rasterizing
+
+
+def _clip_half_plane(xy: np.ndarray, axis: int, bound: float, keep_below: bool) -> np.ndarray:
+    """The part of polygon ``xy`` (N x 2) on one side of the line ``xy[:, axis] == bound`` (Sutherland-Hodgman)."""
+    if len(xy) == 0:
+        return xy
+    side = bound - xy[:, axis] if keep_below else xy[:, axis] - bound  # >= 0: kept
+    nxt, side_next = np.roll(xy, -1, axis=0), np.roll(side, -1)
+    crossing = (side >= 0) != (side_next >= 0)
+    t = np.where(crossing, side / np.where(crossing, side - side_next, 1.0), 0.0)
+    cross = xy + t[:, None] * (nxt - xy)
+    cross[crossing, axis] = bound
+    # each edge cur -> next gives its crossing point (if any), then next (if kept)
+    points = np.stack([cross, nxt], axis=1)
+    keep = np.stack([crossing, side_next >= 0], axis=1)
+    return points[keep]
+
+
+def _clip_to_canvas(polygon: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Flat polygon cut to [-1, width + 1] x [-1, height + 1]; what lies on the canvas is unchanged."""
+    xy = polygon[: len(polygon) // 2 * 2].reshape(-1, 2)
+    for axis, low, high in ((0, -1.0, width + 1.0), (1, -1.0, height + 1.0)):
+        xy = _clip_half_plane(xy, axis, low, keep_below=False)
+        xy = _clip_half_plane(xy, axis, high, keep_below=True)
+    return xy.reshape(-1)
+
+
 def polygons_to_bitmask(polygons: List[np.ndarray], height: int, width: int) -> np.ndarray:
     """Rasterise one instance's polygons (their union) with the COCO mask API.
 
@@ -32,9 +60,15 @@ def polygons_to_bitmask(polygons: List[np.ndarray], height: int, width: int) -> 
     Returns:
         ndarray[height, width] bool.
     """
+    polygons = [np.asarray(p, dtype=np.float64) for p in polygons]
+    # pycocotools walks every polygon edge in 1/5-pixel steps, off the canvas too: memory grows with the
+    # coordinates (1e6 costs ~0.5 GB). Far-out polygons are cut to the canvas first, which keeps its pixels.
+    far = _FAR_FACTOR * max(height, width, 1)
+    if any(len(p) and (p.max() > far or p.min() < -far) for p in polygons):
+        polygons = [c for c in (_clip_to_canvas(p, height, width) for p in polygons) if len(c) >= 6]
     if len(polygons) == 0:
         return np.zeros((height, width)).astype(bool)
-    rles = mask_util.frPyObjects([np.asarray(p, dtype=np.float64) for p in polygons], height, width)
+    rles = mask_util.frPyObjects(polygons, height, width)
     rle = mask_util.merge(rles)
     with warnings.catch_warnings():
         # pycocotools' Cython decode trips numpy 2's __array__(copy=...) deprecation; harmless

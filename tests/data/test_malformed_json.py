@@ -82,6 +82,8 @@ FIELDS = [
      "bad_segmentation"),
     ({"segmentation": [[1, 2, 11, 2, 11, 14], [1, 2, NAN, 2, 11, 14]]}, "polygon 1 has NaN or infinite coordinates",
      "bad_segmentation"),
+    ({"segmentation": [[1, 2, 11, 2, 11, 14], [1, 2, 1e8, 2, 11, 14]]},
+     "polygon 1 has coordinate 1e+08, far outside the 64x48 (WxH) image (the bound is +-10000 px)", "bad_segmentation"),
     ({"segmentation": [{"size": [48, 64], "counts": [3072]}]}, "polygon 0 is a dict, not a flat list",
      "bad_segmentation"),
     ({"keypoints": [1, 2, 2, 3]}, "keypoints has 4 values; needs (x, y, v) triplets", "bad_keypoints"),
@@ -92,7 +94,7 @@ FIELDS = [
 
 @pytest.mark.parametrize("fields, expected, kind", FIELDS, ids=[
     "iscrowd_str", "iscrowd_none", "segmentation_str", "segmentation_flat", "polygon_nested", "polygon_strings",
-    "polygon_nan", "list_of_rle", "keypoints_length", "keypoints_visibility", "keypoints_str"])  # fmt: skip
+    "polygon_nan", "polygon_huge", "list_of_rle", "keypoints_length", "keypoints_visibility", "keypoints_str"])  # fmt: skip
 def test_unreadable_annotation_fields_name_file_image_annotation(tmp_path, fields, expected, kind):
     data = _base()
     data["annotations"].append({**data["annotations"][0], "id": 7, **fields})
@@ -112,6 +114,22 @@ def test_nan_polygon_cannot_reach_the_rasterizer(tmp_path):
     data["annotations"][0]["segmentation"][0][4] = NAN
     with pytest.raises(ValueError, match="polygon 0 has NaN or infinite coordinates"):
         load_coco_json(_write(tmp_path, data), tmp_path / "img")
+
+
+def test_huge_polygon_is_refused_before_rasterizing_and_one_slightly_outside_is_kept(tmp_path):
+    """1e8 coordinates made pycocotools' rasterizer allocate memory in proportion to them (OOM-killed)."""
+    data = _base()
+    data["annotations"][0]["segmentation"][0][2] = -1e8
+    with pytest.raises(ValueError) as e:
+        load_coco_json(_write(tmp_path, data), tmp_path / "img")
+    assert "annotation id 1: polygon 0 has coordinate -1e+08" in str(e.value)
+    assert "pixels of this image" in str(e.value) and "fix it or remove the field" in str(e.value)
+
+    data = _base()  # COCO polygons often cross the border by a few pixels: kept as they are
+    data["annotations"][0]["segmentation"] = [[-3.5, -2, 70, -2, 70, 52, -3.5, 52]]
+    (record, _) = load_coco_json(_write(tmp_path, data), tmp_path / "img")
+    assert record["annotations"][0]["segmentation"] == data["annotations"][0]["segmentation"]
+    assert validate_dataset(str(tmp_path / "train.json"), image_root=str(tmp_path / "img")) == []
 
 
 def test_annotations_of_unknown_images_are_named_or_refused(tmp_path, caplog):
