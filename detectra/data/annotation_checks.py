@@ -94,7 +94,7 @@ _POLYGON_REACH_UNKNOWN_SIZE = 100_000
 
 
 def _known_size(image_hw: Optional[tuple[Any, Any]]) -> bool:
-    return bool(image_hw) and all(_is_number(v) and v > 0 for v in image_hw)
+    return bool(image_hw) and _is_number(image_hw[0]) and _is_number(image_hw[1]) and min(image_hw) > 0
 
 
 def polygon_coordinate_limit(image_hw: Optional[tuple[Any, Any]]) -> float:
