@@ -339,26 +339,39 @@ class Checkpointer:
         )
 
 
-# Classifier layers whose output rows encode the class count: (key pattern, config key, extra rows, the layer
-# whose rows / 4 give the anchors per position, or None). R-CNN's box predictor has K + 1 rows (the classes and
-# background); RetinaNet's head has A * K output channels, A read from its box regressor's A * 4.
+class _Classifier(NamedTuple):
+    """A classifier layer whose output rows encode the class count."""
+
+    key: re.Pattern  # matches its weight's key
+    config_key: str  # where the config sets the class count
+    extra_rows: int = 0  # rows besides the classes (R-CNN's background)
+    regressor: Optional[str] = None  # sibling layer whose rows / 4 give the anchors per position
+    marker: Optional[str] = None  # sibling layer the model must have for this row to apply
+
+
+# R-CNN's box predictor has K + 1 rows (the classes and background); RetinaNet's head A * K channels, A read from its
+# box regressor's A * 4; FCOS (a LazyConfig model) has RetinaNet's head with one anchor and a centerness branch.
 _CLASSIFIERS = (
-    (re.compile(r"box_predictor(\.\d+)?\.cls_score\.weight$"), "MODEL.ROI_HEADS.NUM_CLASSES", 1, None),
-    (re.compile(r"(^|\.)head\.cls_score\.weight$"), "MODEL.RETINANET.NUM_CLASSES", 0, "bbox_pred.weight"),
-)
+    _Classifier(re.compile(r"box_predictor(\.\d+)?\.cls_score\.weight$"), "MODEL.ROI_HEADS.NUM_CLASSES", extra_rows=1),
+    _Classifier(re.compile(r"(^|\.)head\.cls_score\.weight$"), "model.num_classes of the FCOS LazyConfig",
+                marker="ctrness.weight"),
+    _Classifier(re.compile(r"(^|\.)head\.cls_score\.weight$"), "MODEL.RETINANET.NUM_CLASSES",
+                regressor="bbox_pred.weight"),
+)  # fmt: skip
 
 
 def _class_count_mismatch(key: str, ckpt_rows: int, model_rows: int, model_shapes: dict[str, tuple]) -> Optional[str]:
-    """"the checkpoint has N classes, the model M (CONFIG.KEY)" when ``key`` is a classifier of `_CLASSIFIERS`."""
-    for pattern, config_key, extra, regressor in _CLASSIFIERS:
-        if not pattern.search(key):
+    """"the checkpoint has N classes, the model M (CONFIG.KEY)" when ``key`` is a layer of `_CLASSIFIERS`."""
+    prefix = key.rsplit("cls_score.weight", 1)[0]
+    for layer in _CLASSIFIERS:
+        if not layer.key.search(key) or (layer.marker and prefix + layer.marker not in model_shapes):
             continue
         anchors = 1
-        if regressor is not None:
-            regressor_shape = model_shapes.get(key.rsplit("cls_score.weight", 1)[0] + regressor)
+        if layer.regressor is not None:
+            regressor_shape = model_shapes.get(prefix + layer.regressor)
             anchors = regressor_shape[0] // 4 if regressor_shape and regressor_shape[0] >= 4 else 1
-        return (f"the checkpoint has {(ckpt_rows - extra) // anchors} classes, the model "
-                f"{(model_rows - extra) // anchors} ({config_key})")  # fmt: skip
+        ckpt, model = ((rows - layer.extra_rows) // anchors for rows in (ckpt_rows, model_rows))
+        return f"the checkpoint has {ckpt} classes, the model {model} ({layer.config_key})"
     return None
 
 

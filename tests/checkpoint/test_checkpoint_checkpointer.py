@@ -267,7 +267,9 @@ def test_bare_state_dict_loads_with_plain_checkpointer(tmp_path):
     [
         (lambda k: _retinanet_like(k), "MODEL.RETINANET.NUM_CLASSES"),
         (lambda k: _rcnn_like(k), "MODEL.ROI_HEADS.NUM_CLASSES"),
+        (lambda k: _fcos_like(k), "model.num_classes of the FCOS LazyConfig"),
     ],
+    ids=["retinanet", "rcnn", "fcos"],
 )
 def test_class_count_mismatch_names_the_config_key(tmp_path, build, config_key):
     Checkpointer(build(80), str(tmp_path)).save("model_final")
@@ -291,4 +293,13 @@ def _rcnn_like(num_classes):
     model.roi_heads = nn.Module()
     model.roi_heads.box_predictor = nn.Module()
     model.roi_heads.box_predictor.cls_score = nn.Linear(8, num_classes + 1)
+    return model
+
+
+def _fcos_like(num_classes):
+    from detectra.layers import ShapeSpec
+    from detectra.modeling.meta_arch.fcos import FCOSHead
+
+    model = nn.Module()
+    model.head = FCOSHead(input_shape=[ShapeSpec(channels=8)], num_classes=num_classes, conv_dims=[8])
     return model
