@@ -164,13 +164,10 @@ class GenericMask:
 
     def polygons_to_mask(self, polygons: list[np.ndarray]) -> np.ndarray:
         """Rasterise polygons (their union) with pycocotools; (H, W) uint8."""
-        from pycocotools import mask as mask_util
+        from detectra.structures.masks import polygons_to_bitmask  # it bounds far-out polygons' memory
 
-        polys = [p.tolist() for p in polygons if len(p) >= 6]
-        if not polys:
-            return np.zeros((self.height, self.width), dtype=np.uint8)
-        rle = mask_util.merge(mask_util.frPyObjects(polys, self.height, self.width))
-        return mask_util.decode(rle)[:, :]
+        polys = [np.asarray(p, dtype=np.float64) for p in polygons if len(p) >= 6]
+        return polygons_to_bitmask(polys, self.height, self.width).astype(np.uint8)
 
     def area(self) -> int:
         """Number of mask pixels."""

@@ -75,9 +75,9 @@ def _masks_to_numpy(masks: Any, height: int, width: int) -> np.ndarray:
             rle = mask_util.frPyObjects(m, height, width) if isinstance(m["counts"], list) else m
             out.append(mask_util.decode(rle).astype(bool))
         else:  # list of polygons, each a flat [x0, y0, x1, y1, ...]
-            polys = [np.asarray(p, dtype=np.float64).ravel().tolist() for p in m]
-            rle = mask_util.merge(mask_util.frPyObjects(polys, height, width))
-            out.append(mask_util.decode(rle).astype(bool))
+            from detectra.structures.masks import polygons_to_bitmask  # it bounds far-out polygons' memory
+
+            out.append(polygons_to_bitmask([np.asarray(p, dtype=np.float64).ravel() for p in m], height, width))
     return np.stack(out) if out else np.zeros((0, height, width), bool)
 
 

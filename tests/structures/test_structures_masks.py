@@ -151,3 +151,13 @@ def test_polygon_far_beyond_a_tiny_box_is_rasterized_not_refused():
     assert rasterize_polygons_within_box(square, np.array([50.0, 50.0, 50.5, 50.5]), 28).all()
     half = rasterize_polygons_within_box(square, np.array([99.75, 40.0, 100.25, 40.5]), 28)  # its right edge
     assert half[:, :14].all() and not half[:, 14:].any()
+
+
+def test_visualizer_rasterizes_polygons_through_the_bounded_path(monkeypatch):
+    import detectra.structures.masks as masks
+    from detectra.utils._generic_mask import GenericMask
+
+    clipped, clip = [], masks._clip_to_canvas
+    monkeypatch.setattr(masks, "_clip_to_canvas", lambda *args: clipped.append(1) or clip(*args))
+    square = [[-1e6, -1e6, 1e6, -1e6, 1e6, 1e6, -1e6, 1e6]]  # pycocotools directly: ~0.5 GB (1e8: OOM-killed)
+    assert GenericMask(square, 30, 40).mask.all() and clipped == [1]
