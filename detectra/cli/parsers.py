@@ -286,7 +286,8 @@ def predict_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--threshold", type=float, default=0.5, metavar="S",
                         help="score threshold of the drawn detections (default 0.5; predictions.json keeps them "
                              "all)")  # fmt: skip
-    parser.add_argument("--batch-size", type=int, default=4, help="images per model call (default 4)")
+    parser.add_argument("--batch-size", type=int, default=4,
+                        help="images read per step; images of one size share a model call (default 4)")
     parser.add_argument("--video-stride", type=int, default=1, metavar="K",
                         help="use every K-th video frame (default 1: all)")  # fmt: skip
     parser.add_argument("--max-frames", type=int, default=0, metavar="N",

@@ -163,7 +163,7 @@ class BatchPredictor(_ModelRunner):
         """
         Args:
             cfg: as for `DefaultPredictor`.
-            batch_size: images per model call.
+            batch_size: images read per step; images of one size share a model call.
             num_workers: image-reading worker processes (default `cfg.DATALOADER.NUM_WORKERS`).
             show_progress: show a tqdm progress bar.
         """
@@ -200,8 +200,16 @@ class BatchPredictor(_ModelRunner):
 
         with torch.no_grad(), tqdm(total=len(items), desc="predict", unit="img", disable=not self.show_progress) as bar:
             for batch in loader:
-                keys = [key for key, _ in batch]
-                inputs = [dict(x, image=x["image"].to(self.device, non_blocking=True)) for _, x in batch]
-                outputs = self._run_model(inputs)
+                # one model call per image size: images padded to a larger neighbour's size would get other
+                # detections than alone (as in `detectra eval` and exported models, which run one image a call)
+                by_size: dict[tuple, list[int]] = {}
+                for i, (_, x) in enumerate(batch):
+                    by_size.setdefault(tuple(x["image"].shape[-2:]), []).append(i)
+                outputs: list[Any] = [None] * len(batch)
+                for indices in by_size.values():
+                    inputs = [dict(batch[i][1], image=batch[i][1]["image"].to(self.device, non_blocking=True))
+                              for i in indices]  # fmt: skip
+                    for i, out in zip(indices, self._run_model(inputs)):
+                        outputs[i] = out
                 bar.update(len(batch))
-                yield from zip(keys, outputs)
+                yield from zip((key for key, _ in batch), outputs)

@@ -136,6 +136,21 @@ def test_batch_predictor_folder_and_arrays_match_single_predictions(weights, tmp
         list(batch(_empty_dir(tmp_path)))
 
 
+def test_batch_predictor_mixed_sizes_match_single_predictions(weights):
+    """Images of different sizes in one batch get what they get alone (`detectra eval`, exported models): padded
+    to a larger neighbour's size, a trained shapes Mask R-CNN's detections changed (57 of 89 kept)."""
+    path, _ = weights
+    cfg = _tiny_cfg()
+    cfg.MODEL.WEIGHTS = path
+    images = [_bgr(0, 48, 72), _bgr(1, 72, 48), _bgr(2, 48, 72)]
+    single = DefaultPredictor(cfg)
+    batched = list(BatchPredictor(cfg, batch_size=3, show_progress=False)(images))
+    assert [k for k, _ in batched] == [0, 1, 2]
+    for (_, outputs), img in zip(batched, images):
+        assert len(outputs["instances"]) > 0
+        _assert_same_instances(outputs["instances"], single(img)["instances"])
+
+
 def _empty_dir(tmp_path):
     d = tmp_path / "empty"
     d.mkdir()
