@@ -131,7 +131,11 @@ class DenseDetector(ImageModel):
         keep_idxs = pred_scores > score_thresh  # (R, K)
         pred_scores = pred_scores[keep_idxs]
         topk_idxs = torch.nonzero(keep_idxs)  # (M, 2): anchor, class
-        num_topk = min(topk_idxs.shape[0], topk_candidates)
+        num_candidates = topk_idxs.shape[0]
+        if isinstance(num_candidates, torch.Tensor):  # traced: keep the count dynamic, not the example image's
+            num_topk = torch.clamp(num_candidates, max=topk_candidates)
+        else:
+            num_topk = min(num_candidates, topk_candidates)
         pred_scores, idxs = pred_scores.topk(num_topk)
         topk_idxs = topk_idxs[idxs]
         anchor_idxs, classes_idxs = topk_idxs.unbind(dim=1)
