@@ -47,6 +47,7 @@ from detectra.engine import DefaultTrainer, default_setup, launch
 from detectra.engine.lazy_train import LazyTrainer, eval_only
 from detectra.engine.predictor import DefaultPredictor
 from detectra.engine.run_dir import begin_run, start_output_dir
+from detectra.engine.trainer import untrained_frozen_norms_hint
 from detectra.utils import comm
 from detectra.utils.eval_plots import plot_gt_vs_pred_grid
 from detectra.utils.experiment_loggers import MLflowWriter, WandbWriter
@@ -202,7 +203,8 @@ def _main_worker(args: argparse.Namespace) -> Any:
         except FloatingPointError as e:
             if lazy:
                 raise
-            raise CLIError(divergence_message(cfg, e)) from e
+            untrained = untrained_frozen_norms_hint(trainer.model) is not None
+            raise CLIError(divergence_message(cfg, e, untrained_norms=untrained)) from e
         except KeyboardInterrupt:
             period = None if lazy else cfg.SOLVER.CHECKPOINT_PERIOD
             raise KeyboardInterrupt(interrupted_message(_output_dir(cfg), trainer.iter, period)) from None
@@ -240,15 +242,20 @@ def _store_classes(trainer: Any, cfg: Any) -> Any:
     return classes
 
 
-def divergence_message(cfg: Any, error: BaseException) -> str:
-    """The likely causes of a NaN / infinite loss for this config, and what to change."""
+def divergence_message(cfg: Any, error: BaseException, untrained_norms: bool = False) -> str:
+    """The likely causes of a NaN / infinite loss for this config, and what to change.
+
+    Args:
+        untrained_norms: the model's frozen norms still hold their initial statistics (what
+            `untrained_frozen_norms_hint` finds in the model), so they come first among the causes.
+    """
     first = str(error).splitlines()[0] if str(error) else "the loss became NaN or infinite"
     causes = []
-    uses_frozen_bn = "FrozenBN" in (cfg.MODEL.RESNETS.NORM, cfg.MODEL.FPN.NORM)
-    if not cfg.MODEL.WEIGHTS and uses_frozen_bn:
+    if untrained_norms:
+        weights = "MODEL.WEIGHTS is empty" if not cfg.MODEL.WEIGHTS else "none were loaded into them"
         causes.append(
             f"frozen BatchNorm (MODEL.RESNETS.NORM {cfg.MODEL.RESNETS.NORM}) without pretrained weights "
-            "(MODEL.WEIGHTS is empty): its statistics stay at their initial values, so activations explode. Train "
+            f"({weights}): its statistics stay at their initial values, so activations explode. Train "
             "the norms too (MODEL.RESNETS.NORM BN MODEL.FPN.NORM BN MODEL.BACKBONE.FREEZE_AT 0, or GN), or "
             "start from pretrained weights (keep the config's MODEL.WEIGHTS)")  # fmt: skip
     causes.append(f"the learning rate: SOLVER.BASE_LR {cfg.SOLVER.BASE_LR:g} for SOLVER.IMS_PER_BATCH "

@@ -47,3 +47,18 @@ def test_r50_help_example_trains_and_frozen_bn_from_scratch_explains_itself(tiny
     assert "training diverged" in err and "\n" not in err
     assert "frozen BatchNorm" in err and "MODEL.WEIGHTS is empty" in err and "MODEL.RESNETS.NORM BN" in err
     assert "SOLVER.BASE_LR 0.005" in err  # a quarter of the config's 0.02
+
+
+def test_divergence_message_blames_frozen_norms_only_when_the_model_says_so():
+    from detectra.cli.train import divergence_message
+    from detectra.config import get_cfg
+
+    cfg = get_cfg()  # FrozenBN backbone; the config alone cannot tell whether its norms were loaded
+    cfg.MODEL.WEIGHTS = ""
+    error = FloatingPointError("Loss became infinite or NaN at iteration=3!\nmore")
+    loaded = divergence_message(cfg, error, untrained_norms=False)
+    assert "frozen BatchNorm" not in loaded and "(1) the learning rate" in loaded
+    untrained = divergence_message(cfg, error, untrained_norms=True)
+    assert "(1) frozen BatchNorm" in untrained and "MODEL.WEIGHTS is empty" in untrained and "\n" not in untrained
+    cfg.MODEL.WEIGHTS = "model.pth"
+    assert "none were loaded into them" in divergence_message(cfg, error, untrained_norms=True)
