@@ -28,6 +28,7 @@ __all__ = [
     "export_code_paths",
     "known_true",
     "split_per_image",
+    "topk_count",
 ]
 
 # Kept as names so code written against Detectron2 (`layers.BatchNorm2d`, ...) keeps working; modern torch
@@ -70,6 +71,17 @@ def known_true(condition) -> bool:
     if isinstance(condition, torch.Tensor):
         return bool(condition)
     return guard_or_false(condition)
+
+
+def topk_count(count, k: int):
+    """``min(count, k)``, the ``k`` of a `topk` over ``count`` entries that follow the input size. Under
+    `torch.jit.trace` ``count`` is a traced tensor and the result stays one; under `torch.export` it stays
+    symbolic. Either way an exported model works on inputs with fewer than ``k`` entries, not only the example's."""
+    if isinstance(count, torch.Tensor):
+        return torch.clamp(count, max=k)
+    if is_exporting():
+        return torch.sym_min(count, k)
+    return min(count, k)
 
 
 def split_per_image(x: torch.Tensor, per_image: Sequence) -> List[torch.Tensor]:

@@ -5,6 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from detectra.layers import topk_count
 from detectra.structures import Boxes, ImageList, Instances
 from detectra.utils.events import get_event_storage
 
@@ -131,12 +132,7 @@ class DenseDetector(ImageModel):
         keep_idxs = pred_scores > score_thresh  # (R, K)
         pred_scores = pred_scores[keep_idxs]
         topk_idxs = torch.nonzero(keep_idxs)  # (M, 2): anchor, class
-        num_candidates = topk_idxs.shape[0]
-        if isinstance(num_candidates, torch.Tensor):  # traced: keep the count dynamic, not the example image's
-            num_topk = torch.clamp(num_candidates, max=topk_candidates)
-        else:
-            num_topk = min(num_candidates, topk_candidates)
-        pred_scores, idxs = pred_scores.topk(num_topk)
+        pred_scores, idxs = pred_scores.topk(topk_count(topk_idxs.shape[0], topk_candidates))
         topk_idxs = topk_idxs[idxs]
         anchor_idxs, classes_idxs = topk_idxs.unbind(dim=1)
         pred_boxes = self.box2box_transform.apply_deltas(pred_deltas[anchor_idxs], anchors.tensor[anchor_idxs])

@@ -5,7 +5,7 @@ from typing import List, Tuple, Type, Union
 
 import torch
 
-from detectra.layers import batched_nms_topk, cat, is_exporting, move_device_like
+from detectra.layers import batched_nms_topk, cat, is_exporting, move_device_like, topk_count
 from detectra.structures import Boxes, Instances
 
 logger = logging.getLogger(__name__)
@@ -49,13 +49,7 @@ def find_top_rpn_proposals(
     topk_scores, topk_proposals, level_ids = [], [], []
     batch_idx = move_device_like(torch.arange(num_images, device=device), proposals[0])
     for level_id, (proposals_i, logits_i) in enumerate(zip(proposals, pred_objectness_logits)):
-        hi_wi_a = logits_i.shape[1]
-        if isinstance(hi_wi_a, torch.Tensor):  # traced: the anchor count follows the input size
-            num_proposals_i = torch.clamp(hi_wi_a, max=pre_nms_topk)
-        elif exporting:
-            num_proposals_i = torch.sym_min(hi_wi_a, pre_nms_topk)
-        else:
-            num_proposals_i = min(hi_wi_a, pre_nms_topk)
+        num_proposals_i = topk_count(logits_i.shape[1], pre_nms_topk)  # the anchor count follows the input size
         topk_scores_i, topk_idx = logits_i.topk(num_proposals_i, dim=1)  # (N, topk), sorted
         topk_proposals.append(proposals_i[batch_idx[:, None], topk_idx])  # (N, topk, B)
         topk_scores.append(topk_scores_i)
