@@ -70,15 +70,19 @@ def _no_detections(coco_gt: COCO) -> COCO:
     return coco_dt
 
 
-def _make_coco_eval(coco_gt: COCO, coco_results: list[dict], iou_type: str, use_fast_impl: bool) -> Any:
-    if not coco_results:  # pycocotools: a few empty matches, cheap
-        return COCOeval(coco_gt, _no_detections(coco_gt), iou_type)
+def _make_coco_eval(
+    coco_gt: COCO, coco_results: list[dict], iou_type: str, use_fast_impl: bool, cocoeval_cls: type | None = None
+) -> Any:
+    """The (not yet evaluated) evaluator of `coco_results`: `cocoeval_cls` when given, else the fast backend or
+    pycocotools' ``COCOeval``."""
     with quiet():
-        if use_fast_impl and COCOeval_fast is not None:
+        if cocoeval_cls is None and use_fast_impl and coco_results and COCOeval_fast is not None:
             fast_gt = _fast_coco(coco_gt)
             # print_function: keep its per-stage timing lines out of our logs.
             return COCOeval_fast(fast_gt, fast_gt.loadRes(coco_results), iou_type, print_function=logger.debug)
-        return COCOeval(coco_gt, coco_gt.loadRes(coco_results), iou_type)
+        # No results: loadRes cannot take an empty list; pycocotools on a few empty matches is cheap.
+        coco_dt = coco_gt.loadRes(coco_results) if coco_results else _no_detections(coco_gt)
+        return (cocoeval_cls or COCOeval)(coco_gt, coco_dt, iou_type)
 
 
 def _summary_rows(params: Any, iou_type: str) -> list[tuple[bool, float | None, str, int]]:
@@ -172,12 +176,7 @@ def evaluate_predictions_on_coco(
         coco_results = copy.deepcopy(coco_results)
         for result in coco_results:
             result.pop("bbox", None)
-    if cocoeval_cls is not None:
-        with quiet():
-            coco_dt = coco_gt.loadRes(coco_results) if coco_results else _no_detections(coco_gt)
-            coco_eval = cocoeval_cls(coco_gt, coco_dt, iou_type)
-    else:
-        coco_eval = _make_coco_eval(coco_gt, coco_results, iou_type, use_fast_impl)
+    coco_eval = _make_coco_eval(coco_gt, coco_results, iou_type, use_fast_impl, cocoeval_cls)
 
     if max_dets_per_image is None:
         max_dets_per_image = [1, 10, 100]

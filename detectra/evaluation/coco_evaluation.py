@@ -399,7 +399,8 @@ def _evaluate_predictions_on_coco(
         use_fast_impl: Detectron2 before 0.6 chose the backend with this flag; it overrides ``cocoeval_fn``.
 
     Returns:
-        The evaluated COCOeval object with ``.stats`` filled; the summary table is printed, as ``summarize()`` does.
+        The evaluated COCOeval object with ``.stats`` filled; the summary table is printed (by the class's own
+        ``summarize()`` for a custom ``cocoeval_fn``).
     """
     if use_fast_impl is not None:
         cocoeval_fn = COCOeval_opt if use_fast_impl else COCOeval
@@ -408,5 +409,8 @@ def _evaluate_predictions_on_coco(
         coco_gt, coco_results, iou_type, kpt_oks_sigmas, use_fast_impl=cocoeval_fn is COCOeval_opt, img_ids=img_ids,
         max_dets_per_image=max_dets_per_image, cocoeval_cls=None if builtin else cocoeval_fn,
     )
-    print_summary(coco_eval)
+    if builtin:
+        print_summary(coco_eval)
+    else:  # a custom class's own summary, as Detectron2 runs it (it may override summarize())
+        coco_eval.summarize()
     return coco_eval

@@ -53,18 +53,22 @@ def test_module_level_coco_evaluation_takes_detectron2s_arguments(capsys):
     results = [{"image_id": 1, "category_id": 7, "bbox": [10, 10, 40, 30], "score": 0.9}]
 
     class Recording(COCOeval):
-        ran = False
+        ran = summarized = False
 
         def evaluate(self):
             Recording.ran = True
             super().evaluate()
+
+        def summarize(self):
+            Recording.summarized = True
+            super().summarize()
 
     for kwargs in ({}, {"cocoeval_fn": COCOeval}, {"cocoeval_fn": COCOeval_opt}, {"cocoeval_fn": Recording},
                    {"use_fast_impl": False}):
         coco_eval = _evaluate_predictions_on_coco(gt, results, "bbox", **kwargs)
         assert coco_eval.stats[0] == pytest.approx(0.505, abs=1e-3), kwargs  # 101-point interpolation
         assert coco_eval.stats[8] == pytest.approx(0.5, abs=1e-3)  # AR@100
-    assert Recording.ran
+    assert Recording.ran and Recording.summarized
     printed = capsys.readouterr().out
     assert printed.count("Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.505") == 5
     one_image = _evaluate_predictions_on_coco(gt, results, "bbox", img_ids=[1], max_dets_per_image=[1, 10, 300])
