@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import nn
 
+from detectra.config import CfgNode
 from detectra.utils import comm
 from detectra.utils.precision import inference_autocast, outputs_to_float32, precision_dtype
 
@@ -48,8 +49,6 @@ def tasks_from_config_argument(tasks: Any, evaluator: str) -> tuple[Any, Any]:
     Returns:
         `(None, cfg)` when `tasks` is a config (tasks are then inferred from the predictions), else `(tasks, None)`.
     """
-    from detectra.config import CfgNode
-
     if not isinstance(tasks, CfgNode):
         return tasks, None
     logging.getLogger(__name__).warning(

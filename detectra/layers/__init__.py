@@ -32,12 +32,11 @@ __all__ = [
     "ROIAlignRotated",
     "roi_align_rotated",
 ]
+# Detectron2 keeps its torch.compile switches in `layers.wrappers` alone; `export_code_paths` is detectra.export's
+_WRAPPERS_ONLY = {"check_if_dynamo_compiling", "disable_torch_compiler", "export_code_paths"}
 __all__ += [
     name
     for module in (aspp, batch_norm, blocks, losses, roi_pool, rotated_boxes, shape_spec, wrappers)
     for name in module.__all__
+    if name not in _WRAPPERS_ONLY
 ]
-# Detectron2 keeps its torch.compile switches in `layers.wrappers` alone; `export_code_paths` is detectra.export's
-__all__.remove("check_if_dynamo_compiling")
-__all__.remove("disable_torch_compiler")
-__all__.remove("export_code_paths")
