@@ -32,6 +32,7 @@ __all__ = [
     "CLIError",
     "check_datasets",
     "check_training_classes",
+    "count",
     "describe_error",
     "is_lazy_config_file",
     "load_config",
@@ -370,8 +371,10 @@ def check_datasets(cfg: Any, keys: tuple[str, ...] = ("TRAIN", "TEST")) -> None:
             )
 
 
-def _classes(n: int) -> str:
-    return f"{n} class" if n == 1 else f"{n} classes"
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number that fits: ``count(1, "image")`` is "1 image", ``count(0, "image")``
+    "0 images"; ``plural`` where adding an "s" is wrong (``count(2, "class", "classes")``)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def check_training_classes(cfg: Any, args: argparse.Namespace) -> None:
@@ -383,9 +386,9 @@ def check_training_classes(cfg: Any, args: argparse.Namespace) -> None:
         return
     num_classes, config_classes = config_num_classes(cfg), getattr(args, "_config_num_classes", None)
     if config_classes is not None and config_classes != num_classes:
-        raise CLIError(f"only validation data was given ({', '.join(registered)}, {_classes(num_classes)}), so "
+        raise CLIError(f"only validation data was given ({', '.join(registered)}, {count(num_classes, 'class', 'classes')}), so "
                        f"training would run on the config's DATASETS.TRAIN {tuple(cfg.DATASETS.TRAIN)} (made for "
-                       f"{_classes(config_classes)}). Pass the training data too (--train-json / --train-images, "
+                       f"{count(config_classes, 'class', 'classes')}). Pass the training data too (--train-json / --train-images, "
                        "--train-voc or --train-via), or evaluate trained weights with 'detectra eval'.")  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from detectra.cli._classes import prediction_metadata
 from detectra.cli._common import (
     CLIError,
+    count,
     is_terminal,
     load_config,
     output_dir_or_die,
@@ -200,7 +201,7 @@ def detections_line(coco: dict, threshold: float | None) -> str:
     ``threshold`` is given, how many of them the annotated images show (score >= threshold)."""
     scores = [a["score"] for a in coco["annotations"]]
     images, detections = len(coco["images"]), len(scores)
-    line = f"{images} image{'s' * (images != 1)}, {detections} detection{'s' * (detections != 1)} in predictions.json"
+    line = f"{count(images, 'image')}, {count(detections, 'detection')} in predictions.json"
     if threshold is None:
         return line + "."
     drawn = sum(score >= threshold for score in scores)

@@ -25,6 +25,7 @@ from detectra.cli import _outputs
 from detectra.cli._classes import CHECKPOINT_KEY, ClassesState, dataset_classes, write_classes_file
 from detectra.cli._common import (
     CLIError,
+    count,
     check_datasets,
     check_training_classes,
     check_training_data,
@@ -335,7 +336,7 @@ def finish(
 def plots_description(written: list) -> str:
     """The summary's line for plots/: how many files were written, and their names (each file once)."""
     names = list(dict.fromkeys(os.path.basename(p) for p in written))
-    return f"{len(names)} plot{'s' if len(names) != 1 else ''}: {', '.join(names)}"
+    return f"{count(len(names), 'plot')}: {', '.join(names)}"
 
 
 def _datasets(cfg: Any, split: str) -> list[str]:

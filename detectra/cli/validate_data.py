@@ -14,6 +14,7 @@ import os
 
 from detectra.cli._common import (
     CLIError,
+    count,
     load_config,
 )
 from detectra.cli.parsers import validate_data_parser as build_parser
@@ -31,8 +32,8 @@ def checked_line(target: str, problems: DatasetProblems, decoded: bool = True, s
     if problems and not problems.num_images:  # the file could not be read: nothing was checked
         return f"{where}: {problems.report()}"
     images, annotations = problems.num_images, problems.num_annotations
-    checked = f"{images} image{'s' * (images != 1)}" + ("" if decoded else " (headers only: --no-decode)")
-    checked += f", {annotations} annotation{'s' * (annotations != 1)}"
+    checked = count(images, "image") + ("" if decoded else " (headers only: --no-decode)")
+    checked += f", {count(annotations, 'annotation')}"
     found = problems.report() if problems else "no problems."
     return f"Checked {checked} in {where}: {found}"
 

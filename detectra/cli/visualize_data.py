@@ -15,6 +15,7 @@ import numpy as np
 
 from detectra.cli._common import (
     CLIError,
+    count,
     check_datasets,
     load_config,
     output_dir_or_die,
@@ -92,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
 def written_line(names: list[str], folder: str, shown: int = 4) -> str:
     """'3 images written to /abs/folder/: a.jpg, b.jpg, c.jpg' (the first ``shown`` names, then '...')."""
     listed = ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
-    images = f"{len(names)} image{'s' * (len(names) != 1)}"
+    images = count(len(names), "image")
     return f"{images} written to {os.path.abspath(folder)}/" + (f": {listed}" if names else "")

@@ -72,3 +72,10 @@ def test_predict_says_how_many_detections_the_json_has_and_how_many_are_drawn():
     one = {"images": [{"id": 1}], "annotations": [{"score": 0.7}]}
     assert detections_line(one, 0.5) == "1 image, 1 detection in predictions.json; 1 of them drawn (score >= 0.5, " \
                                         "--threshold)."
+
+
+def test_count_puts_the_noun_in_the_number_that_fits():
+    from detectra.cli._common import count
+
+    assert [count(n, "image") for n in (0, 1, 2)] == ["0 images", "1 image", "2 images"]
+    assert count(1, "class", "classes") == "1 class" and count(3, "class", "classes") == "3 classes"
