@@ -9,5 +9,4 @@ from detectra.model_zoo.model_zoo import *
 from detectra.model_zoo import model_zoo
 
 # every submodule here is re-exported whole: the package's API is their `__all__` lists
-__all__ = []
-__all__ += model_zoo.__all__
+__all__ = list(model_zoo.__all__)

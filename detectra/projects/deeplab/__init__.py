@@ -20,7 +20,7 @@ def __getattr__(name: str) -> Any:
     if name in _MODEL_NAMES:
         raise ImportError(
             f"{name} belongs to the DeepLab model (Detectron2's projects/DeepLab), which detectra does not implement; "
-            "only add_deeplab_config, build_lr_scheduler and WarmupPolyLR are here.",
+            f"only {', '.join(__all__)} are here.",
             name=name,
         )
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

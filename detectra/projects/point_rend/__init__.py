@@ -25,9 +25,7 @@ def __getattr__(name: str) -> Any:
     if name in _MODEL_NAMES:
         raise ImportError(
             f"{name} belongs to the PointRend model (Detectron2's projects/PointRend), which detectra does not "
-            "implement; only its point utilities (point_sample, get_uncertain_point_coords_with_randomness, "
-            "get_uncertain_point_coords_on_grid, generate_regular_grid_point_coords, "
-            "point_sample_fine_grained_features) and ColorAugSSDTransform are here.",
+            f"implement; only its point utilities and SSD colour augmentation ({', '.join(__all__)}) are here.",
             name=name,
         )
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
