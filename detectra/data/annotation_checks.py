@@ -6,6 +6,7 @@ boxes as Detectron2 does, counting each kind and logging one line per dataset) a
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -97,6 +98,7 @@ def _known_size(image_hw: Optional[tuple[Any, Any]]) -> bool:
     return bool(image_hw) and _is_number(image_hw[0]) and _is_number(image_hw[1]) and min(image_hw) > 0
 
 
+@functools.lru_cache(maxsize=64)  # the loader asks once per annotation, for a few images in turn
 def polygon_coordinate_limit(image_hw: Optional[tuple[Any, Any]]) -> float:
     """The largest absolute polygon coordinate accepted for an image of ``(height, width)`` (None: unknown)."""
     if _known_size(image_hw):
@@ -116,11 +118,11 @@ def segmentation_format_problem(segm: Any, image_hw: Optional[tuple[Any, Any]] =
         segm: an annotation's "segmentation".
         image_hw: (height, width) of its image when known.
     """
-    limit = None
     if isinstance(segm, dict):
         return None
     if not isinstance(segm, list):
         return f"segmentation {str(segm)[:40]!r} is neither a list of polygons nor an RLE dict"
+    limit = polygon_coordinate_limit(image_hw)
     for k, poly in enumerate(segm):
         if not isinstance(poly, list):
             if _is_number(poly):
@@ -133,7 +135,6 @@ def segmentation_format_problem(segm: Any, image_hw: Optional[tuple[Any, Any]] =
             return f"polygon {k} has {kind}"
         if not math.isfinite(total):
             return f"polygon {k} has NaN or infinite coordinates"
-        limit = polygon_coordinate_limit(image_hw) if limit is None else limit
         if poly and (max(poly) > limit or min(poly) < -limit):  # max / min run in C, like sum
             far = max(poly) if max(poly) > limit else min(poly)
             image = f"the {image_hw[1]}x{image_hw[0]} (WxH) image" if _known_size(image_hw) else "any image"

@@ -19,6 +19,7 @@ from detectra.data.annotation_checks import (
     BOX_REPAIRS,
     bbox_format_problem,
     box_repair,
+    check_dataset_records,
     iscrowd_problem,
     keypoints_problem,
     polygon_problem,
@@ -260,8 +261,8 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
         problems.append(Problem("malformed_json", structure, json_file))
         return problems
     valid_ids = {c.get("id") for c in data.get("categories", [])}
-    if not isinstance(data.get("annotations"), list) or not data["annotations"]:
-        what = "no 'annotations' list" if "annotations" not in data else "an empty or malformed 'annotations'"
+    if not data.get("annotations"):  # coco_structure_problem has made sure that a given one is a list of dicts
+        what = "no 'annotations' list" if "annotations" not in data else "an empty 'annotations' list"
         problems.append(Problem("no_annotations", f"the json has {what}: training finds no boxes in it", json_file))
     anns_per_image: dict[Any, list] = {}
     seen_ann_ids: set = set()
@@ -272,9 +273,8 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
             problems.append(Problem("duplicate_image_id", f"image id used by both '{file_by_id[img.get('id')]}' and "
                                     f"'{img.get('file_name')}' (the loader refuses it)", json_file, img.get("id")))
         file_by_id.setdefault(img.get("id"), img.get("file_name"))
-    for ann in data.get("annotations") or []:
-        if not isinstance(ann, dict):
-            continue
+    annos = data.get("annotations", [])
+    for ann in annos:
         if ann.get("id") in seen_ann_ids:
             problems.append(Problem("duplicate_annotation_id", "annotation id used twice", json_file,
                                     ann.get("image_id"), ann.get("id")))  # fmt: skip
@@ -297,7 +297,6 @@ def validate_coco_json(json_file: str, image_root: str, check_images: bool = Tru
         for ann in anns_per_image.get(image_id, []):
             ann = {**ann, "bbox_mode": BoxMode.XYWH_ABS}
             _check_annotation(ann, ann.get("id"), image, size, json_file, None, valid_ids, problems)
-    annos = [a for a in data.get("annotations") or [] if isinstance(a, dict)]
     if require_masks:
         problems += _missing_masks(((a.get("image_id"), a.get("id"), a) for a in annos), json_file)
     problems.num_images, problems.num_annotations = len(data["images"]), len(annos)
@@ -324,6 +323,7 @@ def validate_dataset(name_or_dicts: Union[str, Sequence[dict]], image_root: Opti
             return validate_coco_json(json_file, meta_root, check_images, decode, require_masks=require_masks)
         try:
             dicts = DatasetCatalog.get(name)
+            check_dataset_records(name, dicts)  # what training refuses before it starts
         except Exception as e:  # loading errors are the first problem to report
             return DatasetProblems([Problem("load_error", f"{type(e).__name__}: {e}", json_file or name)])
         classes = meta.get("thing_classes")

@@ -176,6 +176,9 @@ def test_custom_dataset_function_results_are_checked_before_training(returned, e
         with pytest.raises((TypeError, ValueError)) as e:
             get_detection_dataset_dicts(["custom_bad"])
         assert expected in f"{type(e.value).__name__}: {e.value}", str(e.value)
+        # validate-data reports what training refuses
+        problems = validate_dataset("custom_bad", check_images=False)
+        assert [p.kind for p in problems] == ["load_error"] and expected in problems[0].message, problems
     finally:
         DatasetCatalog.remove("custom_bad")
 
