@@ -16,6 +16,7 @@ from detectra.data import MetadataCatalog
 from detectra.data import transforms as T
 from detectra.data.detection_utils import read_image
 from detectra.modeling import build_model
+from detectra.structures import ImageList
 from detectra.utils.device import resolve_device
 from detectra.utils.precision import inference_autocast, outputs_to_float32, precision_dtype
 
@@ -163,7 +164,7 @@ class BatchPredictor(_ModelRunner):
         """
         Args:
             cfg: as for `DefaultPredictor`.
-            batch_size: images read per step; images of one size share a model call.
+            batch_size: images read per step; images padded to one size share a model call.
             num_workers: image-reading worker processes (default `cfg.DATALOADER.NUM_WORKERS`).
             show_progress: show a tqdm progress bar.
         """
@@ -173,6 +174,16 @@ class BatchPredictor(_ModelRunner):
         self.batch_size = batch_size
         self.num_workers = cfg.DATALOADER.NUM_WORKERS if num_workers is None else num_workers
         self.show_progress = show_progress
+
+    def _padded_size(self, image: torch.Tensor) -> tuple:
+        """The size the model pads ``image`` to (`ImageList.from_tensors` with its backbone's padding); images of
+        one padded size get the same detections together as alone. Models without a backbone: its own size."""
+        backbone = getattr(self.model, "backbone", None)
+        height, width = image.shape[-2:]
+        if backbone is None:
+            return (height, width)
+        divisibility = getattr(backbone, "size_divisibility", 0)
+        return ImageList.padded_size(height, width, divisibility, getattr(backbone, "padding_constraints", None))
 
     def __call__(self, images: str | os.PathLike | Iterable[str | os.PathLike | np.ndarray]) -> Iterator[tuple]:
         """
@@ -200,11 +211,11 @@ class BatchPredictor(_ModelRunner):
 
         with torch.no_grad(), tqdm(total=len(items), desc="predict", unit="img", disable=not self.show_progress) as bar:
             for batch in loader:
-                # one model call per image size: images padded to a larger neighbour's size would get other
+                # one model call per padded size: images padded to a larger neighbour's size would get other
                 # detections than alone (as in `detectra eval` and exported models, which run one image a call)
                 by_size: dict[tuple, list[int]] = {}
                 for i, (_, x) in enumerate(batch):
-                    by_size.setdefault(tuple(x["image"].shape[-2:]), []).append(i)
+                    by_size.setdefault(self._padded_size(x["image"]), []).append(i)
                 outputs: list[Any] = [None] * len(batch)
                 for indices in by_size.values():
                     inputs = [dict(batch[i][1], image=batch[i][1]["image"].to(self.device, non_blocking=True))

@@ -36,6 +36,23 @@ class ImageList:
         return self.tensor.device
 
     @staticmethod
+    def padded_size(
+        height: Any, width: Any, size_divisibility: int = 0, padding_constraints: Optional[Dict[str, int]] = None
+    ) -> Tuple[Any, Any]:
+        """The (H, W) that `from_tensors` pads a batch whose largest image is ``height`` x ``width`` to, with the
+        same ``size_divisibility`` and ``padding_constraints``. Images whose padded sizes are equal get the same
+        batch tensor alone or together."""
+        if padding_constraints is not None:
+            square_size = padding_constraints.get("square_size", 0)
+            if square_size > 0:
+                height = width = square_size
+            size_divisibility = padding_constraints.get("size_divisibility", size_divisibility)
+        if size_divisibility > 1:
+            height = (height + size_divisibility - 1) // size_divisibility * size_divisibility
+            width = (width + size_divisibility - 1) // size_divisibility * size_divisibility
+        return height, width
+
+    @staticmethod
     def from_tensors(
         tensors: List[torch.Tensor],
         size_divisibility: int = 0,
@@ -73,19 +90,9 @@ class ImageList:
         # while exporting, sizes are traced tensors or symbolic ints: keep them so the padding follows the input
         if not is_exporting():
             image_sizes = [(int(h), int(w)) for h, w in image_sizes]
-        max_h = max(s[0] for s in image_sizes)
-        max_w = max(s[1] for s in image_sizes)
-
-        if padding_constraints is not None:
-            square_size = padding_constraints.get("square_size", 0)
-            if square_size > 0:
-                max_h = max_w = square_size
-            if "size_divisibility" in padding_constraints:
-                size_divisibility = padding_constraints["size_divisibility"]
-        if size_divisibility > 1:
-            stride = size_divisibility
-            max_h = (max_h + stride - 1) // stride * stride
-            max_w = (max_w + stride - 1) // stride * stride
+        max_h, max_w = ImageList.padded_size(
+            max(s[0] for s in image_sizes), max(s[1] for s in image_sizes), size_divisibility, padding_constraints
+        )
 
         if len(tensors) == 1:
             h, w = image_sizes[0]

@@ -151,6 +151,29 @@ def test_batch_predictor_mixed_sizes_match_single_predictions(weights):
         _assert_same_instances(outputs["instances"], single(img)["instances"])
 
 
+def test_batch_predictor_shares_a_model_call_between_sizes_padded_alike(weights):
+    """64 x 96 and 64 x 93 (resized from 48 x 72 and 48 x 70) both pad to 64 x 96 for the FPN's divisibility of 32:
+    one model call, and each still gets its single prediction; 96 x 64 pads to another size, so a second call."""
+    path, _ = weights
+    cfg = _tiny_cfg()
+    cfg.MODEL.WEIGHTS = path
+    images = [_bgr(0, 48, 72), _bgr(1, 48, 70), _bgr(2, 72, 48)]
+    single = DefaultPredictor(cfg)
+    predictor = BatchPredictor(cfg, batch_size=3, show_progress=False)
+    calls, run_model = [], predictor._run_model
+
+    def counting(inputs):
+        calls.append([tuple(x["image"].shape[-2:]) for x in inputs])
+        return run_model(inputs)
+
+    predictor._run_model = counting
+    batched = list(predictor(images))
+    assert calls == [[(64, 96), (64, 93)], [(96, 64)]]
+    for (_, outputs), img in zip(batched, images):
+        assert len(outputs["instances"]) > 0
+        _assert_same_instances(outputs["instances"], single(img)["instances"])
+
+
 def _empty_dir(tmp_path):
     d = tmp_path / "empty"
     d.mkdir()
