@@ -129,14 +129,9 @@ class DefaultTrainer(ConfigTrainer):
     # semi-supervised trainers written for Detectron2 do. It then has no `settings`, but it has the cfg, max_iter
     # and checkpointer that Detectron2's versions of the next two methods read.
 
-    def resume_or_load(self, resume: bool = True) -> None:
-        """See `Trainer.resume_or_load`; the weights are ``cfg.MODEL.WEIGHTS``."""
-        if hasattr(self, "settings"):
-            return super().resume_or_load(resume)
-        self.checkpointer.resume_or_load(self.cfg.MODEL.WEIGHTS, resume=resume)
-        if resume and self.checkpointer.has_checkpoint():
-            self.start_iter = self.iter + 1
-        return None
+    def _initial_weights(self) -> str:
+        """`resume_or_load`'s weights when it does not resume: ``cfg.MODEL.WEIGHTS``."""
+        return super()._initial_weights() if hasattr(self, "settings") else self.cfg.MODEL.WEIGHTS
 
     def build_writers(self) -> list:
         """The event writers (see `default_writers`) into ``cfg.OUTPUT_DIR``."""

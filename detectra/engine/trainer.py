@@ -232,10 +232,14 @@ class Trainer(TrainerBase):
         """With ``resume`` and a ``last_checkpoint`` in the output folder: restore everything from it (model,
         optimizer, scheduler, hooks, data loader position, RNG states) and continue at the next iteration.
         Otherwise load only the model weights from ``settings.weights`` and start at iteration 0."""
-        self.checkpointer.resume_or_load(self.settings.weights, resume=resume)
+        self.checkpointer.resume_or_load(self._initial_weights(), resume=resume)
         if resume and self.checkpointer.has_checkpoint():
             # The checkpoint was saved after iteration `self.iter`.
             self.start_iter = self.iter + 1
+
+    def _initial_weights(self) -> str:
+        """The weights `resume_or_load` starts from when it does not resume."""
+        return self.settings.weights
 
     def build_hooks(self) -> list[hooks.HookBase | None]:
         """The default hooks, in Detectron2's order (plus BestCheckpointer and ValidationLoss when enabled)."""
