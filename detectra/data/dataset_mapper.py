@@ -118,28 +118,6 @@ class DatasetMapper:
             )
         return ret
 
-    def _check_masks_and_keypoints(self, dataset_dict: dict, annos: list[dict]) -> None:
-        """Masks and keypoints are per-image tensors: every non-crowd annotation of an image needs them, or none;
-        polygon-format masks take polygons only."""
-        for key, used in (("segmentation", self.use_instance_mask), ("keypoints", self.use_keypoint)):
-            lacking = [k for k, obj in enumerate(annos) if used and key not in obj]
-            if lacking and len(lacking) < len(annos):
-                k = lacking[0]
-                raise ValueError(
-                    f"Image '{dataset_dict.get('file_name')}' (image_id {dataset_dict.get('image_id')}): its "
-                    f"annotation {annos[k].get('id', f'#{k}')} has no '{key}' but other annotations of the image "
-                    f"have one. Give every non-crowd annotation a {key}, or remove the annotations without one "
-                    "('detectra validate-data' with the model's config lists them)."
-                )
-        if self.use_instance_mask and self.instance_mask_format == "polygon":
-            rle = [k for k, obj in enumerate(annos) if not isinstance(obj.get("segmentation", []), list)]
-            if rle:
-                raise ValueError(
-                    f"Image '{dataset_dict.get('file_name')}' (image_id {dataset_dict.get('image_id')}): annotation "
-                    f"{annos[rle[0]].get('id', f'#{rle[0]}')} has an RLE or bitmask segmentation, which "
-                    "INPUT.MASK_FORMAT 'polygon' cannot hold. Set INPUT.MASK_FORMAT bitmask for this dataset."
-                )
-
     def _transform_annotations(self, dataset_dict: dict, transforms: T.TransformList, image_shape) -> None:
         annos = [obj for obj in dataset_dict.pop("annotations") if obj.get("iscrowd", 0) == 0]
         per_instance = (self.use_instance_mask and any("segmentation" in obj for obj in annos)) or (
@@ -152,7 +130,6 @@ class DatasetMapper:
             instances.gt_boxes = Boxes(torch.as_tensor(boxes, dtype=torch.float32))
             instances.gt_classes = torch.tensor([int(obj["category_id"]) for obj in annos], dtype=torch.int64)
         else:
-            self._check_masks_and_keypoints(dataset_dict, annos)
             dropped = {"segmentation": not self.use_instance_mask, "keypoints": not self.use_keypoint}
             dropped = [k for k, drop in dropped.items() if drop]
             copies = [{k: v for k, v in obj.items() if k not in dropped} for obj in annos]  # transformed in place
@@ -164,7 +141,11 @@ class DatasetMapper:
                 )
                 for obj in copies
             ]
-            instances = utils.annotations_to_instances(annos, image_shape, mask_format=self.instance_mask_format)
+            try:
+                instances = utils.annotations_to_instances(annos, image_shape, mask_format=self.instance_mask_format)
+            except ValueError as e:  # the annotation's own message, with the image it belongs to
+                raise ValueError(f"Image '{dataset_dict.get('file_name')}' (image_id "
+                                 f"{dataset_dict.get('image_id')}): {e}") from None  # fmt: skip
             if self.recompute_boxes and instances.has("gt_masks"):
                 instances.gt_boxes = instances.gt_masks.get_bounding_boxes()
         dataset_dict["instances"] = utils.filter_empty_instances(instances)

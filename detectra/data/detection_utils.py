@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 import pycocotools.mask as mask_util
@@ -346,6 +346,23 @@ def transform_keypoint_annotations(
     return keypoints
 
 
+def _annotation_ref(annos: list[dict], k: int) -> Any:
+    return annos[k].get("id", f"#{k}")
+
+
+def _all_or_none(annos: list[dict], key: str) -> bool:
+    """Whether the annotations carry ``key`` (masks and keypoints are per-image tensors: every annotation of an
+    image has one, or none does)."""
+    lacking = [k for k, obj in enumerate(annos) if key not in obj]
+    if lacking and len(lacking) < len(annos):
+        raise ValueError(
+            f"its annotation {_annotation_ref(annos, lacking[0])} has no '{key}' but other annotations of the image "
+            f"have one. Give every non-crowd annotation a {key}, or remove the annotations without one "
+            "('detectra validate-data' with the model's config lists them)."
+        )
+    return bool(annos) and not lacking
+
+
 def annotations_to_instances(
     annos: list[dict], image_size: tuple[int, int], mask_format: str = "polygon"
 ) -> Instances:
@@ -358,14 +375,16 @@ def annotations_to_instances(
     target = Instances(image_size)
     target.gt_boxes = Boxes(torch.as_tensor(annotation_boxes_xyxy(annos), dtype=torch.float32))
     target.gt_classes = torch.tensor([int(obj["category_id"]) for obj in annos], dtype=torch.int64)
+    has_masks, has_keypoints = (_all_or_none(annos, key) for key in ("segmentation", "keypoints"))
 
-    if len(annos) and "segmentation" in annos[0]:
+    if has_masks:
         segms = [obj["segmentation"] for obj in annos]
         if mask_format == "polygon":
-            if not all(isinstance(s, list) for s in segms):
+            rle = [k for k, s in enumerate(segms) if not isinstance(s, list)]
+            if rle:
                 raise ValueError(
-                    "mask_format='polygon' needs polygon segmentations, but some are RLE or masks; set "
-                    "cfg.INPUT.MASK_FORMAT='bitmask' for this dataset."
+                    f"annotation {_annotation_ref(annos, rle[0])} has an RLE or bitmask segmentation, which "
+                    "INPUT.MASK_FORMAT 'polygon' cannot hold. Set INPUT.MASK_FORMAT bitmask for this dataset."
                 )
             masks = PolygonMasks(segms)
         elif mask_format == "bitmask":
@@ -389,8 +408,8 @@ def annotations_to_instances(
             raise ValueError(f"mask_format must be 'polygon' or 'bitmask', got {mask_format!r}.")
         target.gt_masks = masks
 
-    if len(annos) and "keypoints" in annos[0]:
-        kpts = [np.asarray(obj.get("keypoints", []), dtype=np.float32).reshape(-1, 3) for obj in annos]
+    if has_keypoints:
+        kpts = [np.asarray(obj["keypoints"], dtype=np.float32).reshape(-1, 3) for obj in annos]
         if len({k.shape for k in kpts}) != 1:
             raise ValueError(
                 f"Every annotation of an image must have the same number of keypoints, got {[len(k) for k in kpts]}."
